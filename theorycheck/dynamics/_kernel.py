@@ -1,0 +1,198 @@
+"""The compiled GD inner loop: numba, parallel over trajectories, allocation-free per step.
+
+One call advances every running trajectory of a batch from its current step to ``t_end`` (or until it
+stops). It computes exactly the formulas of :mod:`theorycheck.models._math` with hand-written matrix loops
+(BLAS calls do not pay for the small matrices this library runs by the million; see benchmarks/). Each
+trajectory runs the same scalar code whatever the batch size, which is what makes batched runs equal
+unbatched runs bit for bit.
+
+Per step t, for a running trajectory with weights W_t:
+
+1. evaluate F(W_t) and G_t;
+2. stop with DIVERGED if F is not finite or exceeds ``cap``; CONVERGED if F <= tol; STATIONARY if
+   ||G_t||^2 <= gtol2; MAX_STEPS if t == max_steps; pause (still RUNNING) if t == t_end;
+3. W_{t+1} = W_t - eta * mult[t] * G_t; if that is not finite the trajectory stops DIVERGED and keeps W_t
+   (the last finite iterate is the useful one for a report).
+
+``steps[b]`` is always the index of the iterate held in ``params[b]``; ``loss[b]`` and ``gsq[b]`` are F
+and ||G||^2 there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+RUNNING, CONVERGED, STATIONARY, DIVERGED, MAX_STEPS = 0, 1, 2, 3, 4
+
+
+@njit(cache=True, inline="always")
+def _mm_nn(a, b, out, alpha, acc):  # type: ignore[no-untyped-def]  # out (+)= alpha * a @ b
+    n, k = a.shape
+    m = b.shape[1]
+    if not acc:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = 0.0
+    for i in range(n):
+        for p in range(k):
+            s = alpha * a[i, p]
+            for j in range(m):
+                out[i, j] += s * b[p, j]
+
+
+@njit(cache=True, inline="always")
+def _mm_hn(a, b, out, alpha, acc):  # type: ignore[no-untyped-def]  # out (+)= alpha * a^H @ b
+    k, n = a.shape
+    m = b.shape[1]
+    if not acc:
+        for i in range(n):
+            for j in range(m):
+                out[i, j] = 0.0
+    for p in range(k):
+        for i in range(n):
+            s = alpha * np.conj(a[p, i])
+            for j in range(m):
+                out[i, j] += s * b[p, j]
+
+
+@njit(cache=True, inline="always")
+def _mm_nh(a, b, out, alpha, acc):  # type: ignore[no-untyped-def]  # out (+)= alpha * a @ b^H
+    n, k = a.shape
+    m = b.shape[0]
+    for i in range(n):
+        for j in range(m):
+            s = a[i, 0] * np.conj(b[j, 0])
+            for p in range(1, k):
+                s += a[i, p] * np.conj(b[j, p])
+            if acc:
+                out[i, j] += alpha * s
+            else:
+                out[i, j] = alpha * s
+
+
+@njit(cache=True, inline="always")
+def _sq(x):  # type: ignore[no-untyped-def]
+    return (x * np.conj(x)).real
+
+
+@njit(parallel=True, cache=True)
+def gd_advance(  # type: ignore[no-untyped-def]  # noqa: PLR0912, PLR0913, PLR0915, C901 - one fused loop on purpose
+    params,  # (B, P) weights, updated in place
+    target,  # (B, d_N, m)
+    data,  # (B, d_0, m), ignored unless has_data
+    has_data,
+    widths,  # (N+1,) int64
+    offsets,  # (N+1,) int64
+    eta,  # (B,) float64
+    mult,  # (max_steps+1,) float64 schedule multipliers
+    t_end,
+    max_steps,
+    fit_coef,
+    reg_a,
+    lam,  # (N,) float64 weight-decay lambdas (zeros when none)
+    decay_coef,
+    tol,
+    gtol2,
+    cap,  # (B,) float64
+    status,  # (B,) int8, updated
+    steps,  # (B,) int64, updated
+    loss,  # (B,) float64, updated
+    gsq,  # (B,) float64, updated
+):
+    n_batch, n_par = params.shape
+    n_layers = widths.shape[0] - 1
+    m = target.shape[2]
+    for b in prange(n_batch):
+        if status[b] != RUNNING:
+            continue
+        row = params[b]
+        dt = row.dtype
+        q = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        back = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        delta = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
+        grad = np.empty(n_par, dt)
+        new = np.empty(n_par, dt)
+        if has_data:
+            q[0][:, :] = data[b]
+        t = steps[b]
+        while True:
+            w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+            g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+            # forward: q[j] = W_j .. W_1 X
+            if has_data:
+                _mm_nn(w[0], q[0], q[1], 1.0, False)
+            else:
+                q[1][:, :] = w[0]
+            for j in range(1, n_layers):
+                _mm_nn(w[j], q[j], q[j + 1], 1.0, False)
+            # residual, fit loss, and back[N] = 2c R
+            f = 0.0
+            top = back[n_layers]
+            yb = target[b]
+            for i in range(top.shape[0]):
+                for k in range(m):
+                    r = q[n_layers][i, k] - yb[i, k]
+                    f += _sq(r)
+                    top[i, k] = (2.0 * fit_coef) * r
+            f *= fit_coef
+            # backward: G_j = back[j] q[j-1]^H, back[j-1] = W_j^H back[j]
+            for j in range(n_layers, 0, -1):
+                if j == 1 and not has_data:
+                    g[0][:, :] = back[1]
+                else:
+                    _mm_nh(back[j], q[j - 1], g[j - 1], 1.0, False)
+                if j > 1:
+                    _mm_hn(w[j - 1], back[j], back[j - 1], 1.0, False)
+            if reg_a != 0.0:
+                for j in range(n_layers - 1):
+                    dj = delta[j + 1]
+                    _mm_nh(w[j], w[j], dj, 1.0, False)
+                    _mm_hn(w[j + 1], w[j + 1], dj, -1.0, True)
+                    s = 0.0
+                    for i in range(dj.shape[0]):
+                        for k in range(dj.shape[1]):
+                            s += _sq(dj[i, k])
+                    f += 0.25 * reg_a * s
+                    _mm_nn(dj, w[j], g[j], reg_a, True)
+                    _mm_nn(w[j + 1], dj, g[j + 1], -reg_a, True)
+            for j in range(n_layers):
+                if lam[j] != 0.0:
+                    c = decay_coef * lam[j]
+                    s = 0.0
+                    for p in range(offsets[j], offsets[j + 1]):
+                        s += _sq(row[p])
+                        grad[p] += 2.0 * c * row[p]
+                    f += c * s
+            gs = 0.0
+            for p in range(n_par):
+                gs += _sq(grad[p])
+            loss[b] = f
+            gsq[b] = gs
+            steps[b] = t
+            if not np.isfinite(f) or f > cap[b] or not np.isfinite(gs):
+                status[b] = DIVERGED
+                break
+            if f <= tol:
+                status[b] = CONVERGED
+                break
+            if gs <= gtol2:
+                status[b] = STATIONARY
+                break
+            if t >= max_steps:
+                status[b] = MAX_STEPS
+                break
+            if t >= t_end:
+                break
+            h = eta[b] * mult[t]
+            finite = True
+            for p in range(n_par):
+                v = row[p] - h * grad[p]
+                new[p] = v
+                if not np.isfinite(v):
+                    finite = False
+            if not finite:
+                status[b] = DIVERGED
+                break
+            row[:] = new
+            t += 1

@@ -1,0 +1,212 @@
+"""Gradient descent on a batch of trajectories, in float64 (compiled kernel) or high precision.
+
+``W_j(t+1) = W_j(t) - eta_b * m(t) * G_j(t)`` for each trajectory b, with per-trajectory stopping
+(see :mod:`theorycheck.dynamics._kernel` for the exact order of checks). A diverging trajectory is an
+outcome (status DIVERGED), never an exception, and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from theorycheck._validation import check_int, check_real
+from theorycheck.dynamics import observables as obs
+from theorycheck.dynamics._inputs import per_trajectory, prepare
+from theorycheck.dynamics.result import RunResult, RunStatus
+from theorycheck.dynamics.schedule import Schedule
+from theorycheck.errors import InvalidType
+from theorycheck.models import Objective, loss, loss_and_grads
+from theorycheck.models._math import grad_sqnorm
+from theorycheck.precision import FLOAT64, Precision, get_backend
+
+#: Default divergence cap: loss above this factor times max(1, F(W_0)) counts as diverged.
+DEFAULT_CAP_FACTOR = 1e8
+
+
+def run_gd(  # noqa: PLR0913 - every knob is keyword-only and documented
+    objective: Objective,
+    target: Any,
+    init: Any,
+    *,
+    step: Any,
+    max_steps: int,
+    data: Any = None,
+    tol: float = 0.0,
+    gtol: float = 0.0,
+    loss_cap: float | None = None,
+    schedule: Schedule | None = None,
+    record: obs.Recording | None = None,
+    precision: Precision | str = FLOAT64,
+    seed: int | None = None,
+) -> RunResult:
+    """Run GD on B trajectories at once.
+
+    Args:
+        objective: the model (:func:`~theorycheck.models.deep_mf` and friends).
+        target: Y, ``(d_N, m)`` shared or ``(B, d_N, m)`` per trajectory.
+        init: ``W_1..W_N`` as a list of ``(B, d_j, d_{j-1})`` (or unbatched) arrays, or flat ``(B, n_params)``.
+        step: eta, a float or ``(B,)`` floats, each > 0.
+        max_steps: step budget (>= 0).
+        data: X ``(d_0, m)`` or ``(B, d_0, m)`` when the model uses data.
+        tol: stop CONVERGED once F <= tol (0 never triggers unless F is exactly 0).
+        gtol: stop STATIONARY once ||grad F|| <= gtol.
+        loss_cap: stop DIVERGED once F exceeds it; default ``1e8 * max(1, F(W_0))`` per trajectory.
+        schedule: multipliers on eta per step; constant by default.
+        record: what to record and when; by default nothing but the final values.
+        precision: ``FLOAT64`` (compiled kernel) or e.g. ``Precision("flint", 113)`` / ``"mpmath:113"``.
+        seed: carried into the result for reports (the run itself draws no random numbers).
+
+    Returns:
+        A :class:`RunResult`; ``status`` per trajectory.
+
+    Raises:
+        InvalidArgument, InvalidType: bad inputs (NaN/inf, shapes, eta <= 0, unknown backend, bits < 53, ...).
+    """
+    started = time.perf_counter()
+    prec = Precision.parse(precision) if isinstance(precision, str) else precision
+    if not isinstance(prec, Precision):
+        raise InvalidType("precision", precision, "is not a Precision", "pass FLOAT64, Precision('flint', 113) or 'mpmath:113'")
+    y, w0, x = prepare(objective, target, init, data)
+    n = y.shape[0]
+    eta = per_trajectory("step", step, n, positive=True)
+    max_steps = check_int("max_steps", max_steps, min_value=0)
+    tol = check_real("tol", tol, nonnegative=True)
+    gtol = check_real("gtol", gtol, nonnegative=True)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise InvalidType("schedule", schedule, "is not a Schedule", "pass Schedule.power(t0, p) or None")
+    mult = (schedule or Schedule()).multipliers(max_steps)
+    recording = record if record is not None else obs.Recording(observables=())
+    if not isinstance(recording, obs.Recording):
+        raise InvalidType("record", record, "is not a Recording", "pass Recording(every=..., observables=(...))")
+    if loss_cap is None:
+        cap = DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x))
+    else:
+        cap = np.full(n, check_real("loss_cap", loss_cap, positive=True))
+    record_at = recording.steps(max_steps)
+    if prec.is_float64:
+        final, status, steps, fl, gn, series, hp = _run_float64(
+            objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables
+        )
+    else:
+        final, status, steps, fl, gn, series, hp = _run_high_precision(
+            prec, objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables
+        )
+    return RunResult(
+        objective=objective, method="gd", precision=prec, status=status, steps=steps, final_params=final,
+        final_loss=fl, final_grad_norm=gn, target=y, data=x, init=w0, step_size=eta, schedule=mult,
+        record_at=record_at, observables=series, seed=seed, final_params_hp=hp,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _run_float64(  # noqa: PLR0913
+    objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None, eta: np.ndarray, mult: np.ndarray,
+    max_steps: int, tol: float, gtol: float, cap: np.ndarray, record_at: np.ndarray, names: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
+    from theorycheck.dynamics._kernel import gd_advance  # noqa: PLC0415 - numba import is slow; only when running
+
+    n = y.shape[0]
+    params = w0.copy()
+    status = np.zeros(n, dtype=np.int8)
+    steps = np.zeros(n, dtype=np.int64)
+    fvals = np.zeros(n)
+    gsq = np.zeros(n)
+    widths = np.array(objective.widths, dtype=np.int64)
+    offsets = np.array(objective.offsets, dtype=np.int64)
+    lam = np.array(objective.decay or (0.0,) * objective.depth, dtype=np.float64)
+    xk = x if x is not None else np.zeros((1, 1, 1), dtype=y.dtype)
+    # Pause only where something is recorded; without recording this is one call to the final step.
+    pauses = record_at if names else np.array([max_steps])
+    records: list[dict[str, np.ndarray]] = []
+    for t_end in pauses:
+        gd_advance(
+            params, y, xk, x is not None, widths, offsets, eta, mult, int(t_end), max_steps,
+            objective.fit_coef, objective.balancing, lam, objective.decay_coef, tol, gtol * gtol, cap,
+            status, steps, fvals, gsq,
+        )
+        if names:
+            records.append(obs.compute(objective, params, names, fvals, np.sqrt(gsq)))
+    status[status == RunStatus.RUNNING] = RunStatus.MAX_STEPS  # reached only if max_steps was a pause
+    return params, status, steps, fvals, np.sqrt(gsq), obs.stack(records), None
+
+
+def _run_high_precision(  # noqa: PLR0913, PLR0915
+    prec: Precision, objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None, eta: np.ndarray,
+    mult: np.ndarray, max_steps: int, tol: float, gtol: float, cap: np.ndarray, record_at: np.ndarray,
+    names: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], tuple[tuple[Any, ...], ...]]:
+    """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
+    xp = get_backend(prec)
+    n = y.shape[0]
+    final = w0.copy()
+    status = np.zeros(n, dtype=np.int8)
+    steps = np.zeros(n, dtype=np.int64)
+    fvals = np.zeros(n)
+    gnorms = np.zeros(n)
+    per_record: list[list[tuple[float, float, np.ndarray]]] = [[] for _ in record_at] if names else []
+    hp: list[tuple[Any, ...]] = []
+    record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
+    with xp.activate():
+        for b in range(n):
+            layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
+            yb = xp.from_numpy(y[b])
+            xb = None if x is None else xp.from_numpy(x[b])
+            t = 0
+            code = RunStatus.MAX_STEPS
+            f_val = g_val = 0.0
+            while True:
+                f, grads = loss_and_grads(xp, objective, layers, yb, xb)
+                f_val = xp.to_float(f)
+                g_sq = xp.to_float(grad_sqnorm(xp, grads))
+                g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
+                stop = _stop_code(f_val, g_sq, tol, gtol, cap[b], t, max_steps)
+                if t in record_set:
+                    _record_hp(per_record, record_set, t, f_val, g_val, xp, objective, layers)
+                if stop is not None:
+                    code = stop
+                    break
+                h = xp.scalar(float(eta[b] * mult[t]))
+                # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
+                layers = [xp.round(xp.sub(w, xp.scale(h, g))) for w, g in zip(layers, grads, strict=True)]
+                t += 1
+            # a trajectory that stopped early shows its frozen state at later record points
+            for later in (r for r in record_set if r > t):
+                _record_hp(per_record, record_set, later, f_val, g_val, xp, objective, layers)
+            final[b] = objective.join([xp.to_numpy(w) for w in layers])
+            status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
+            hp.append(tuple(layers))
+    series = obs.stack(
+        [
+            obs.compute(
+                objective, np.stack([r[2] for r in rec]), names,
+                np.array([r[0] for r in rec]), np.array([r[1] for r in rec]),
+            )
+            for rec in per_record
+        ]
+    )
+    return final, status, steps, fvals, gnorms, series, tuple(hp)
+
+
+def _record_hp(  # noqa: PLR0913
+    per_record: list[list[tuple[float, float, np.ndarray]]], record_set: dict[int, int], t: int,
+    f_val: float, g_val: float, xp: Any, objective: Objective, layers: list[Any],
+) -> None:
+    per_record[record_set[t]].append((f_val, g_val, objective.join([xp.to_numpy(w) for w in layers])))
+
+
+def _stop_code(  # noqa: PLR0913
+    f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int
+) -> RunStatus | None:
+    """The kernel's stop rules, in the same order (see :mod:`._kernel`)."""
+    if not np.isfinite(f) or f > cap or not np.isfinite(g_sq):
+        return RunStatus.DIVERGED
+    if f <= tol:
+        return RunStatus.CONVERGED
+    if g_sq <= gtol * gtol:
+        return RunStatus.STATIONARY
+    if t >= max_steps:
+        return RunStatus.MAX_STEPS
+    return None

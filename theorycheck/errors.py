@@ -1,0 +1,68 @@
+"""The exception hierarchy of theorycheck (one module, stdlib only).
+
+Every error a user can trigger by passing a bad value is an :class:`InvalidArgument`, which is also a
+``ValueError`` (or :class:`InvalidType`, also a ``TypeError``), so callers that know nothing of
+theorycheck still catch it. Messages name the argument, its value and the fix; the same facts are kept
+as attributes (``argument``, ``value``, ``fix``) so tests and tools can assert them without parsing text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "InvalidArgument",
+    "InvalidType",
+    "NumericalBreakdown",
+    "TheorycheckError",
+    "UnavailableBackend",
+]
+
+
+class TheorycheckError(Exception):
+    """Root of every exception theorycheck raises on purpose."""
+
+
+class InvalidArgument(TheorycheckError, ValueError):
+    """A value is out of its domain: NaN or inf, wrong shape, non-positive step, unknown name, ...
+
+    Attributes:
+        argument: the parameter's name as the caller wrote it (``"step"``, ``"target"``).
+        value: a short ``repr`` of the offending value (arrays are summarised, never dumped).
+        fix: one sentence saying what to pass instead.
+    """
+
+    def __init__(self, argument: str, value: Any, problem: str, fix: str) -> None:
+        self.argument = argument
+        self.value = _short_repr(value)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
+
+
+class InvalidType(TheorycheckError, TypeError):
+    """A value has the wrong type (a list where an array of floats is needed, ...). Same attributes."""
+
+    def __init__(self, argument: str, value: Any, problem: str, fix: str) -> None:
+        self.argument = argument
+        self.value = _short_repr(value)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
+
+
+class UnavailableBackend(InvalidArgument):
+    """A precision backend is known by name but its package is not installed."""
+
+
+class NumericalBreakdown(TheorycheckError, ArithmeticError):
+    """A computation that must be finite is not (used outside GD runs: GD reports divergence as a status)."""
+
+
+def _short_repr(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is not None and dtype is not None and getattr(value, "size", 0) > 6:  # noqa: PLR2004 - dump small arrays only
+        return f"<array shape={tuple(shape)} dtype={dtype}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."  # noqa: PLR2004 - one readable line

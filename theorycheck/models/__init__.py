@@ -1,0 +1,36 @@
+"""Objectives of (deep) matrix factorisation: structure, loss, gradients, Hessians and invariants.
+
+Public facade; the implementation lives in the private modules.
+"""
+
+from theorycheck.models._hessian import hessian, hvp
+from theorycheck.models._math import grad_sqnorm, loss_and_grads
+from theorycheck.models._numpy_api import gradient, loss, loss_and_grad_norm
+from theorycheck.models._objective import (
+    Balancing,
+    Objective,
+    WeightDecay,
+    asymmetric_mf,
+    deep_mf,
+    factors_to_params,
+    params_to_factors,
+)
+from theorycheck.models import invariants
+
+__all__ = [
+    "Balancing",
+    "Objective",
+    "WeightDecay",
+    "asymmetric_mf",
+    "deep_mf",
+    "factors_to_params",
+    "grad_sqnorm",
+    "gradient",
+    "hessian",
+    "hvp",
+    "invariants",
+    "loss",
+    "loss_and_grad_norm",
+    "loss_and_grads",
+    "params_to_factors",
+]

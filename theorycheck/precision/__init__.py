@@ -1,0 +1,181 @@
+"""Arithmetic backends behind one protocol, chosen by name and passed around as a value.
+
+A :class:`Precision` says *which* arithmetic (``"float64"``, ``"mpmath"`` or ``"flint"``) at *how many*
+bits. :func:`get_backend` turns it into a :class:`Backend`, whose matrix operations the model code in
+:mod:`theorycheck.models` is written against, so one formula serves every precision.
+
+* ``float64``: numpy, stacked arrays ``(B, rows, cols)``; the fast path (the GD loop itself runs in a
+  compiled kernel, see :mod:`theorycheck.dynamics`).
+* ``mpmath``: mpmath matrices in a private ``mpmath.MPContext`` (never the global ``mpmath.mp``).
+* ``flint``: python-flint ``arb_mat``/``acb_mat`` with the ball radius dropped after every operation, so it
+  computes the rounded midpoint arithmetic at ``bits`` bits, about 75x faster than mpmath for small matrices.
+  python-flint keeps its precision in a process-global ``flint.ctx.prec``; the backend sets it only inside
+  :meth:`Backend.activate` and restores it on exit.
+
+Backends are imported lazily, so ``import theorycheck`` does not import mpmath or flint.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from theorycheck._validation import check_choice, check_int
+from theorycheck.errors import InvalidArgument, UnavailableBackend
+
+__all__ = ["BACKENDS", "FLOAT64", "Backend", "Precision", "get_backend"]
+
+#: name -> "module:class"; a new arithmetic is one new module plus one line here.
+BACKENDS: dict[str, str] = {
+    "float64": "theorycheck.precision._float64:Float64Backend",
+    "mpmath": "theorycheck.precision._mpmath:MpmathBackend",
+    "flint": "theorycheck.precision._flint:FlintBackend",
+}
+
+_MIN_HP_BITS = 53
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Which arithmetic, at how many bits of mantissa.
+
+    Args:
+        backend: one of :data:`BACKENDS`.
+        bits: mantissa bits; must be 53 for ``"float64"`` and at least 53 for the others.
+
+    Raises:
+        InvalidArgument: unknown backend name (with the closest match), or bits out of range.
+
+    >>> Precision("flint", 113)
+    Precision(backend='flint', bits=113)
+    """
+
+    backend: str = "float64"
+    bits: int = 53
+
+    def __post_init__(self) -> None:
+        check_choice("backend", self.backend, BACKENDS)
+        bits = check_int("bits", self.bits)
+        if self.backend == "float64" and bits != _MIN_HP_BITS:
+            raise InvalidArgument(
+                "bits", bits, "float64 has exactly 53 bits", "use Precision('flint', bits) or Precision('mpmath', bits)"
+            )
+        if bits < _MIN_HP_BITS:
+            raise InvalidArgument(
+                "bits", bits, "is below float64's 53 bits", "pass bits >= 53 (113 is quad precision)"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Precision:
+        """Parse ``"float64"``, ``"mpmath:113"`` or ``"flint:256"``."""
+        name, _, bits = text.partition(":")
+        if not bits:
+            return cls(name) if name == "float64" else cls(name, 113)
+        try:
+            nbits = int(bits)
+        except ValueError:
+            raise InvalidArgument("precision", text, "bits after ':' is not an integer", "write e.g. 'flint:113'") from None
+        return cls(name, nbits)
+
+    @property
+    def is_float64(self) -> bool:
+        """True for the numpy fast path."""
+        return self.backend == "float64"
+
+    def __str__(self) -> str:
+        return "float64" if self.is_float64 else f"{self.backend}:{self.bits}"
+
+
+FLOAT64 = Precision()
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Matrix arithmetic the model formulas are written against.
+
+    ``M`` below is the backend's matrix type (a numpy array, possibly stacked, an mpmath matrix, an
+    ``arb_mat``...). Scalars passed to :meth:`scale` are Python floats or backend scalars.
+    """
+
+    name: str
+    bits: int
+
+    def activate(self) -> AbstractContextManager[None]:
+        """Context in which the backend's operations are valid (sets and restores any global state)."""
+        ...
+
+    def from_numpy(self, arr: np.ndarray) -> Any:
+        """Exact conversion of a 2-D float64/complex128 array (floats are dyadic rationals)."""
+        ...
+
+    def to_numpy(self, mat: Any) -> np.ndarray:
+        """Round a matrix to the nearest float64/complex128 array."""
+        ...
+
+    def scalar(self, value: float) -> Any:
+        """Exact conversion of a float."""
+        ...
+
+    def to_float(self, value: Any) -> float:
+        """Round a backend scalar to float."""
+        ...
+
+    def mm(self, a: Any, b: Any) -> Any:
+        """Matrix product ``a @ b``."""
+        ...
+
+    def ah(self, a: Any) -> Any:
+        """Conjugate transpose."""
+        ...
+
+    def add(self, a: Any, b: Any) -> Any:
+        """``a + b``."""
+        ...
+
+    def sub(self, a: Any, b: Any) -> Any:
+        """``a - b``."""
+        ...
+
+    def scale(self, s: Any, a: Any) -> Any:
+        """``s * a`` for a scalar ``s``."""
+        ...
+
+    def sqnorm(self, a: Any) -> Any:
+        """Squared Frobenius norm, a real scalar."""
+        ...
+
+    def inner_re(self, a: Any, b: Any) -> Any:
+        """``Re <a, b>_F``, a real scalar."""
+        ...
+
+    def round(self, a: Any) -> Any:
+        """Round to the working precision (drop a ball radius); identity where ops already round."""
+        ...
+
+
+def get_backend(precision: Precision | str) -> Backend:
+    """Instantiate the backend a :class:`Precision` (or a string for :meth:`Precision.parse`) names.
+
+    Raises:
+        InvalidArgument: unknown name or bad bits.
+        UnavailableBackend: the backend's package is not installed (never substituted silently).
+    """
+    prec = Precision.parse(precision) if isinstance(precision, str) else precision
+    module_name, _, class_name = BACKENDS[prec.backend].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnavailableBackend(
+            "backend", prec.backend, f"needs a package that is not installed ({exc.name})", f"pip install {exc.name}"
+        ) from exc
+    backend: Backend = getattr(module, class_name)(prec.bits)
+    return backend
+
+
+def _iter_names() -> Iterator[str]:  # pragma: no cover - convenience for the CLI (issue 5)
+    yield from BACKENDS

@@ -1,0 +1,84 @@
+"""python-flint backend: ``arb_mat``/``acb_mat`` midpoint arithmetic at ``bits`` bits.
+
+Balls are *not* propagated: the dynamics drop the radius once per step (:meth:`FlintBackend.round`). An
+arb operation's midpoint is computed from its operands' midpoints, so within a step the radii cost a
+little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits (propagating balls through a GD trajectory blows the radius up
+within ~100 steps; rigorous checks are per iterate, see issue 5). python-flint's precision is the
+process-global ``flint.ctx.prec``: it is set only inside :meth:`FlintBackend.activate` and restored after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import flint
+import numpy as np
+
+
+class FlintBackend:
+    """Rounded arithmetic at ``bits`` bits on python-flint matrices (about 75x mpmath's speed at d=4)."""
+
+    name = "flint"
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[None]:
+        """Set ``flint.ctx.prec`` to ``bits`` for the duration, then restore the caller's value."""
+        saved = flint.ctx.prec
+        flint.ctx.prec = self.bits
+        try:
+            yield
+        finally:
+            flint.ctx.prec = saved
+
+    def from_numpy(self, arr: np.ndarray) -> Any:
+        if np.iscomplexobj(arr):
+            return flint.acb_mat([[flint.acb(complex(x)) for x in row] for row in arr])
+        return flint.arb_mat([[float(x) for x in row] for row in arr])
+
+    def to_numpy(self, mat: Any) -> np.ndarray:
+        if isinstance(mat, flint.acb_mat):
+            return np.array(
+                [[complex(float(x.real.mid()), float(x.imag.mid())) for x in row] for row in mat.tolist()],
+                dtype=np.complex128,
+            )
+        return np.array([[float(x.mid()) for x in row] for row in mat.tolist()], dtype=np.float64)
+
+    def scalar(self, value: float) -> Any:
+        return flint.arb(value)
+
+    def to_float(self, value: Any) -> float:
+        return float(value.mid())
+
+    def mm(self, a: Any, b: Any) -> Any:
+        return (a * b)
+
+    def ah(self, a: Any) -> Any:
+        t = a.transpose()
+        return t.conjugate() if isinstance(t, flint.acb_mat) else t
+
+    def add(self, a: Any, b: Any) -> Any:
+        return (a + b)
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return (a - b)
+
+    def scale(self, s: Any, a: Any) -> Any:
+        return (a * s)
+
+    def sqnorm(self, a: Any) -> Any:
+        if isinstance(a, flint.acb_mat):
+            return sum((abs(x) ** 2 for x in a.entries()), flint.arb(0))
+        return sum((x * x for x in a.entries()), flint.arb(0))
+
+    def inner_re(self, a: Any, b: Any) -> Any:
+        if isinstance(a, flint.acb_mat):
+            return sum(((x.conjugate() * y).real for x, y in zip(a.entries(), b.entries(), strict=True)), flint.arb(0))
+        return sum((x * y for x, y in zip(a.entries(), b.entries(), strict=True)), flint.arb(0))
+
+    def round(self, a: Any) -> Any:
+        return a.mid()

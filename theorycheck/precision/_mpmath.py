@@ -1,0 +1,70 @@
+"""mpmath backend: matrices of a private ``MPContext`` at ``bits`` bits (the global ``mpmath.mp`` is never touched)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import mpmath
+import numpy as np
+
+
+class MpmathBackend:
+    """Arbitrary precision through mpmath; every operation rounds to ``bits`` bits."""
+
+    name = "mpmath"
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        self.ctx = mpmath.MPContext()
+        self.ctx.prec = bits
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[None]:
+        """The private context needs no activation."""
+        yield
+
+    def from_numpy(self, arr: np.ndarray) -> Any:
+        ctx = self.ctx
+        conv = ctx.mpc if np.iscomplexobj(arr) else ctx.mpf
+        # mpf(float) is exact: a double is a dyadic rational that fits in >= 53 bits.
+        return ctx.matrix([[conv(complex(x)) if np.iscomplexobj(arr) else conv(float(x)) for x in row] for row in arr])
+
+    def to_numpy(self, mat: Any) -> np.ndarray:
+        rows = [[mat[i, j] for j in range(mat.cols)] for i in range(mat.rows)]
+        if any(isinstance(x, type(self.ctx.mpc(0))) for row in rows for x in row):
+            return np.array([[complex(x) for x in row] for row in rows], dtype=np.complex128)
+        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64)
+
+    def scalar(self, value: float) -> Any:
+        return self.ctx.mpf(value)
+
+    def to_float(self, value: Any) -> float:
+        return float(value)
+
+    def mm(self, a: Any, b: Any) -> Any:
+        return a * b
+
+    def ah(self, a: Any) -> Any:
+        return a.H
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def scale(self, s: Any, a: Any) -> Any:
+        return a * s
+
+    def sqnorm(self, a: Any) -> Any:
+        ctx = self.ctx
+        return ctx.fsum(ctx.re(x) ** 2 + ctx.im(x) ** 2 for x in a)
+
+    def inner_re(self, a: Any, b: Any) -> Any:
+        ctx = self.ctx
+        return ctx.fsum(ctx.re(ctx.conj(x) * y) for x, y in zip(a, b, strict=True))
+
+    def round(self, a: Any) -> Any:
+        return a
