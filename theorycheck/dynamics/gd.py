@@ -109,7 +109,13 @@ def _run_float64(  # noqa: PLR0913
     from theorycheck.dynamics._kernel import gd_advance  # noqa: PLC0415 - numba import is slow; only when running
 
     n = y.shape[0]
-    params = w0.copy()
+    # Canonical argument types (writable, C-contiguous, float64/int64 scalars): numba compiles one
+    # specialisation per argument typing, ~8 s each, so only the dtype (real/complex) may vary.
+    params = np.array(w0, order="C", copy=True)
+    y = np.array(y, order="C", copy=True)
+    eta = np.array(eta, dtype=np.float64, order="C", copy=True)
+    mult = np.array(mult, dtype=np.float64, order="C", copy=True)
+    cap = np.array(cap, dtype=np.float64, order="C", copy=True)
     status = np.zeros(n, dtype=np.int8)
     steps = np.zeros(n, dtype=np.int64)
     fvals = np.zeros(n)
@@ -117,14 +123,15 @@ def _run_float64(  # noqa: PLR0913
     widths = np.array(objective.widths, dtype=np.int64)
     offsets = np.array(objective.offsets, dtype=np.int64)
     lam = np.array(objective.decay or (0.0,) * objective.depth, dtype=np.float64)
-    xk = x if x is not None else np.zeros((1, 1, 1), dtype=y.dtype)
+    xk = np.array(x, order="C", copy=True) if x is not None else np.zeros((1, 1, 1), dtype=y.dtype)
     # Pause only where something is recorded; without recording this is one call to the final step.
     pauses = record_at if names else np.array([max_steps])
     records: list[dict[str, np.ndarray]] = []
     for t_end in pauses:
         gd_advance(
-            params, y, xk, x is not None, widths, offsets, eta, mult, int(t_end), max_steps,
-            objective.fit_coef, objective.balancing, lam, objective.decay_coef, tol, gtol * gtol, cap,
+            params, y, xk, x is not None, widths, offsets, eta, mult, int(t_end), int(max_steps),
+            float(objective.fit_coef), float(objective.balancing), lam, float(objective.decay_coef),
+            float(tol), float(gtol * gtol), cap,
             status, steps, fvals, gsq,
         )
         if names:

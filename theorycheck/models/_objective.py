@@ -78,7 +78,7 @@ class Objective:
             )
         object.__setattr__(self, "widths", widths)
         check_choice("field", self.field, FIELDS)
-        object.__setattr__(self, "fit_coef", check_real("fit_coef", self.fit_coef, positive=True))
+        object.__setattr__(self, "fit_coef", check_real("fit_coef", self.fit_coef, nonnegative=True))
         object.__setattr__(self, "balancing", check_real("balancing", self.balancing, nonnegative=True))
         object.__setattr__(self, "decay_coef", check_real("decay_coef", self.decay_coef, positive=True))
         decay = tuple(check_real("decay", lam, nonnegative=True) for lam in self.decay)
@@ -184,7 +184,8 @@ def deep_mf(
         field: ``"real"`` or ``"complex"`` (complex gradients use ``d/dRe + i d/dIm``, Luo et al. 2025).
         data_columns: m, the number of samples, when the loss uses a data matrix X of shape ``(d_0, m)``
             (Nguegnang, Rauhut, Terstiege); None for X = I.
-        fit_coef: 1/2 by default; Chen, Jiang, Wang 2025 use 1.
+        fit_coef: 1/2 by default; Chen, Jiang, Wang 2025 use 1; 0 leaves the regularisers alone
+            (Luo et al. 2025, Theorem 8: GD on L_reg only).
     """
     return Objective(tuple(widths), field=field, data_columns=data_columns, fit_coef=fit_coef)
 
