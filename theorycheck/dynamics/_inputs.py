@@ -77,7 +77,9 @@ def prepare(
 
 def per_trajectory(argument: str, value: Any, n: int, *, positive: bool) -> np.ndarray:
     """A scalar or ``(B,)`` array of finite floats (``> 0`` if ``positive``) broadcast to ``(B,)``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating, np.ndarray, Sequence)):
+    if isinstance(value, (bool, str, bytes)) or not isinstance(
+        value, (int, float, np.integer, np.floating, np.ndarray, Sequence)
+    ):
         raise InvalidType(argument, value, "must be a float or a (B,) array of floats", "pass e.g. 1e-3")
     arr = check_array(argument, value, complex_ok=False, ndim=(0, 1))
     if arr.ndim == 1 and arr.shape[0] not in (1, n):

@@ -115,10 +115,11 @@ def gd_advance(  # type: ignore[no-untyped-def]  # noqa: PLR0912, PLR0913, PLR09
         new = np.empty(n_par, dt)
         if has_data:
             q[0][:, :] = data[b]
+        # layer views into the flat rows: built once per trajectory, not per step
+        w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         t = steps[b]
         while True:
-            w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
-            g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
             # forward: q[j] = W_j .. W_1 X
             if has_data:
                 _mm_nn(w[0], q[0], q[1], 1.0, False)

@@ -167,9 +167,13 @@ def _run_high_precision(  # noqa: PLR0913, PLR0915
             while True:
                 f, grads = loss_and_grads(xp, objective, layers, yb, xb)
                 f_val = xp.to_float(f)
-                g_sq = xp.to_float(grad_sqnorm(xp, grads))
-                g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
+                # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
+                need_g = gtol > 0 or t in record_set or t >= max_steps
+                g_sq = xp.to_float(grad_sqnorm(xp, grads)) if need_g else 1.0
                 stop = _stop_code(f_val, g_sq, tol, gtol, cap[b], t, max_steps)
+                if stop is not None and not need_g:
+                    g_sq = xp.to_float(grad_sqnorm(xp, grads))
+                g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
                 if t in record_set:
                     _record_hp(per_record, record_set, t, f_val, g_val, xp, objective, layers)
                 if stop is not None:

@@ -187,7 +187,7 @@ def deep_mf(
         fit_coef: 1/2 by default; Chen, Jiang, Wang 2025 use 1; 0 leaves the regularisers alone
             (Luo et al. 2025, Theorem 8: GD on L_reg only).
     """
-    return Objective(tuple(widths), field=field, data_columns=data_columns, fit_coef=fit_coef)
+    return Objective(widths, field=field, data_columns=data_columns, fit_coef=fit_coef)  # type: ignore[arg-type]
 
 
 def asymmetric_mf(m: int, n: int, rank: int) -> Objective:

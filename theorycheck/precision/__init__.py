@@ -38,6 +38,7 @@ BACKENDS: dict[str, str] = {
 }
 
 _MIN_HP_BITS = 53
+_PIP_NAMES = {"flint": "python-flint"}  # import name -> distribution name, for the fix hint
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,9 @@ def get_backend(precision: Precision | str) -> Backend:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
+        package = _PIP_NAMES.get(exc.name or "", exc.name)
         raise UnavailableBackend(
-            "backend", prec.backend, f"needs a package that is not installed ({exc.name})", f"pip install {exc.name}"
+            "backend", prec.backend, f"needs a package that is not installed ({exc.name})", f"pip install {package}"
         ) from exc
     backend: Backend = getattr(module, class_name)(prec.bits)
     return backend
