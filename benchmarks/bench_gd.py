@@ -35,7 +35,9 @@ def peak_gflops(threads: int) -> float:
         "best=min((lambda t:(a@b,time.perf_counter()-t)[1])(time.perf_counter()) for _ in range(3))\n"
         "print(2*2000**3/best/1e9)"
     )
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    env = dict(
+        os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads)
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
@@ -139,7 +141,10 @@ def main() -> None:
     peak1, peak2 = peak_gflops(1), peak_gflops(os.cpu_count() or 1)
     print(f"machine: {os.cpu_count()} cores; dgemm peak float64: {peak1:.1f} GFLOP/s on 1 core, {peak2:.1f} on all")
     print(f"numpy {np.__version__}, theorycheck {tc.__version__}\n")
-    head = f"{'d':>3} {'N':>2} {'B':>5} | {'kernel traj-steps/s':>19} {'GFLOP/s':>8} {'%1core':>6} | {'plain loop':>11} {'x plain':>8}"
+    head = (
+        f"{'d':>3} {'N':>2} {'B':>5} | {'kernel traj-steps/s':>19} {'GFLOP/s':>8} {'%1core':>6} | "
+        f"{'plain loop':>11} {'x plain':>8}"
+    )
     print(head)
     print("-" * len(head))
     hp_rows = []
@@ -147,10 +152,8 @@ def main() -> None:
         for depth in (2, 4):
             plain = bench_plain(d, depth, args.seconds)
             for batch in (1, 64, 1024):
-                if d == 64 and batch == 1024:
-                    batch_s = args.seconds * 3  # the biggest cell: give it a longer window
-                else:
-                    batch_s = args.seconds
+                # the biggest cell gets a longer window
+                batch_s = args.seconds * 3 if d == 64 and batch == 1024 else args.seconds
                 rate = bench_kernel(d, depth, batch, batch_s)
                 gflops = rate * flops_per_step(d, depth) / 1e9
                 print(

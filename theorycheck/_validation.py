@@ -89,7 +89,10 @@ def check_array(
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             raise InvalidArgument(
-                argument, value, f"has {arr.ndim} dimensions (shape {arr.shape})", f"pass an array with ndim in {allowed}"
+                argument,
+                value,
+                f"has {arr.ndim} dimensions (shape {arr.shape})",
+                f"pass an array with ndim in {allowed}",
             )
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
@@ -106,7 +109,10 @@ def check_shape(argument: str, arr: np.ndarray, expected: tuple[int, ...], meani
     """Raise unless ``arr.shape == expected``; ``meaning`` says what the axes are."""
     if arr.shape != expected:
         raise InvalidArgument(
-            argument, arr, f"has shape {arr.shape}, expected {expected} ({meaning})", f"pass an array of shape {expected}"
+            argument,
+            arr,
+            f"has shape {arr.shape}, expected {expected} ({meaning})",
+            f"pass an array of shape {expected}",
         )
 
 

@@ -23,7 +23,7 @@ from theorycheck.precision import Precision
 
 def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], *, complex_: bool) -> np.ndarray:
     if complex_:
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)  # type: ignore[no-any-return]
     return rng.standard_normal(shape)
 
 
@@ -55,7 +55,9 @@ def imbalance_identity(seed: int) -> float:
     run = run_gd(obj, y, w0, step=eta, max_steps=1)
     g = obj.split(gradient(obj, y, w0))
     worst = 0.0
-    for j, (d0, d1) in enumerate(zip(invariants.imbalances(obj, w0), invariants.imbalances(obj, run.final_params), strict=True)):
+    for j, (d0, d1) in enumerate(
+        zip(invariants.imbalances(obj, w0), invariants.imbalances(obj, run.final_params), strict=True)
+    ):
         pred = d0 + eta**2 * (np.swapaxes(g[j + 1], -1, -2) @ g[j + 1] - g[j] @ np.swapaxes(g[j], -1, -2))
         worst = max(worst, float(np.max(np.abs(d1 - pred)) / np.max(np.abs(d1))))
     return worst
@@ -69,7 +71,9 @@ def kappa_steps(seed: int) -> dict[float, float]:
     for kappa in (1.0, 4.0, 16.0, 64.0):
         u = 1e-3 * rng.standard_normal((16, 2, 2))
         v = 1e-3 * rng.standard_normal((16, 2, 2))
-        run = run_gd(obj, np.diag([1.0, 1.0 / kappa]), factors_to_params(obj, u, v), step=0.5, max_steps=20_000, tol=1e-10)
+        run = run_gd(
+            obj, np.diag([1.0, 1.0 / kappa]), factors_to_params(obj, u, v), step=0.5, max_steps=20_000, tol=1e-10
+        )
         out[kappa] = float(np.median(run.steps[run.status == RunStatus.CONVERGED]))
     return out
 
@@ -89,19 +93,23 @@ def main(seed: int = 0) -> int:
     """Run the demo and print its findings; return 0 when every fact reproduces."""
     started = time.perf_counter()
     ok = True
-    print("theorycheck demo (seed %d)" % seed)
+    print(f"theorycheck demo (seed {seed})")
     fl = four_layer(seed)
     print(
         f"[1] Luo et al. 2025, 4-layer MF, Sigma=I, a=2, eta=0.01, 3e4 steps: complex init converged "
         f"{fl['complex_converged']:.0%}, real init {fl['real_converged']:.0%}; real seeds with det W(0) < 0: "
-        f"{fl['real_det_negative']:.0%}, of which {fl['real_det_negative_stuck']:.0%} sit on the plateau L = sigma_1^2/2 = 0.5"
+        f"{fl['real_det_negative']:.0%}, of which {fl['real_det_negative_stuck']:.0%} sit on the plateau "
+        "L = sigma_1^2/2 = 0.5"
     )
     ok &= fl["complex_converged"] > fl["real_converged"]
     err = imbalance_identity(seed)
     print(f"[2] exact GD imbalance identity (theorems.md 0.2): max relative error {err:.1e}")
     ok &= err < 1e-12
     ks = kappa_steps(seed)
-    print("[3] Ye & Du 2021, steps to f <= 1e-10 at eta = 0.5/sigma_1: " + ", ".join(f"kappa={k:g}: {v:.0f}" for k, v in ks.items()))
+    print(
+        "[3] Ye & Du 2021, steps to f <= 1e-10 at eta = 0.5/sigma_1: "
+        + ", ".join(f"kappa={k:g}: {v:.0f}" for k, v in ks.items())
+    )
     ok &= ks[64.0] > 10 * ks[1.0]
     diff = precision_agreement(seed)
     print(f"[4] float64 vs flint:113 after 200 GD steps: max weight difference {diff:.1e}")

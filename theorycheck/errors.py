@@ -62,7 +62,7 @@ class NumericalBreakdown(TheorycheckError, ArithmeticError):
 def _short_repr(value: Any) -> str:
     shape = getattr(value, "shape", None)
     dtype = getattr(value, "dtype", None)
-    if shape is not None and dtype is not None and getattr(value, "size", 0) > 6:  # noqa: PLR2004 - dump small arrays only
+    if shape is not None and dtype is not None and getattr(value, "size", 0) > 6:
         return f"<array shape={tuple(shape)} dtype={dtype}>"
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."  # noqa: PLR2004 - one readable line
+    return text if len(text) <= 80 else text[:77] + "..."

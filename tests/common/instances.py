@@ -19,7 +19,10 @@ MODELS: list[tuple[str, object]] = [
     ("chen_convention", lambda: tc.deep_mf((3, 3, 3, 3), fit_coef=1.0) + tc.WeightDecay((0.5, 1.5, 0.2), coef=1.0)),
     ("complex_deep_mf", lambda: tc.deep_mf((2, 3, 2), field="complex")),
     ("complex_balancing", lambda: tc.deep_mf((3, 3, 3, 3, 3), field="complex") + tc.Balancing(2.0)),
-    ("complex_with_data_and_decay", lambda: tc.deep_mf((2, 3, 2), field="complex", data_columns=3) + tc.WeightDecay((0.2, 0.4))),
+    (
+        "complex_with_data_and_decay",
+        lambda: tc.deep_mf((2, 3, 2), field="complex", data_columns=3) + tc.WeightDecay((0.2, 0.4)),
+    ),
 ]
 
 

@@ -85,7 +85,9 @@ def test_a_batched_run_equals_the_unbatched_runs_bit_for_bit(factory):
     rec = tc.Recording(every=7, observables=("loss", "grad_norm", "weights"))
     batched = tc.run_gd(obj, y, w, data=x, step=eta, max_steps=60, tol=1e-3, record=rec)
     for b in range(6):
-        single = tc.run_gd(obj, y[b], w[b], data=None if x is None else x[b], step=eta[b], max_steps=60, tol=1e-3, record=rec)
+        single = tc.run_gd(
+            obj, y[b], w[b], data=None if x is None else x[b], step=eta[b], max_steps=60, tol=1e-3, record=rec
+        )
         assert np.array_equal(single.final_params[0], batched.final_params[b])
         assert single.status[0] == batched.status[b]
         assert single.steps[0] == batched.steps[b]
@@ -106,7 +108,14 @@ def test_a_diverging_trajectory_is_a_status_and_does_not_stop_the_others():
 
 def test_overflow_in_the_update_is_reported_as_divergence_with_the_last_finite_iterate():
     obj = tc.deep_mf((1, 1, 1, 1))
-    run = tc.run_gd(obj, np.ones((1, 1)), np.array([[1e100, 1e100, 1e100]]), step=1.0, max_steps=10, loss_cap=np.inf if False else 1e308)
+    run = tc.run_gd(
+        obj,
+        np.ones((1, 1)),
+        np.array([[1e100, 1e100, 1e100]]),
+        step=1.0,
+        max_steps=10,
+        loss_cap=np.inf if False else 1e308,
+    )
     assert run.statuses() == (tc.RunStatus.DIVERGED,)
     assert np.all(np.isfinite(run.final_params))
 
@@ -152,11 +161,13 @@ def test_recording_returns_every_requested_observable_at_the_requested_steps():
     assert run.observables["sv_layer2"].shape == (n, 4, 2)
     assert run.observables["sv_product"].shape == (n, 4, 3)
     assert run.observables["imbalance1"].shape == (n, 4, 3, 3)
-    assert set(k for k in run.observables if k.startswith("det_")) == {"det_layer1", "det_product"}
+    assert {k for k in run.observables if k.startswith("det_")} == {"det_layer1", "det_product"}
     assert np.array_equal(run.observables["weights"][0], w)
     assert np.array_equal(run.observables["weights"][-1], run.final_params)
     assert np.allclose(run.observables["loss"][0], tc.loss(obj, y, w), rtol=1e-13)
-    assert np.allclose(run.observables["sv_product"][2], tc.invariants.product_singular_values(obj, run.observables["weights"][2]))
+    assert np.allclose(
+        run.observables["sv_product"][2], tc.invariants.product_singular_values(obj, run.observables["weights"][2])
+    )
 
 
 def test_a_run_result_is_immutable():
@@ -236,7 +247,7 @@ def test_gradient_flow_conserves_every_imbalance(field):
 
 def test_gradient_flow_stops_at_the_loss_tolerance_with_status_converged():
     obj = tc.deep_mf((2, 2, 2))
-    y, w, _ = instance(obj, np.random.default_rng(22), scale=0.5)
+    _y, w, _ = instance(obj, np.random.default_rng(22), scale=0.5)
     flow = tc.run_gf(obj, np.diag([1.0, 0.5]), w, t_max=200.0, tol=1e-6)
     assert flow.statuses() == (tc.RunStatus.CONVERGED,)
     assert abs(flow.final_loss[0] - 1e-6) <= 1e-8

@@ -15,7 +15,9 @@ def _central_difference_gradient(obj, y, w, x, h=1e-6):
     eye = np.eye(obj.n_params)
     fd = np.array([(tc.loss(obj, y, w + h * e, x) - tc.loss(obj, y, w - h * e, x)) / (2 * h) for e in eye])
     if obj.is_complex:  # gradient convention d/dRe + i d/dIm (Luo et al. 2025)
-        fd = fd + 1j * np.array([(tc.loss(obj, y, w + 1j * h * e, x) - tc.loss(obj, y, w - 1j * h * e, x)) / (2 * h) for e in eye])
+        fd = fd + 1j * np.array(
+            [(tc.loss(obj, y, w + 1j * h * e, x) - tc.loss(obj, y, w - 1j * h * e, x)) / (2 * h) for e in eye]
+        )
     return fd
 
 
@@ -38,7 +40,9 @@ def test_exact_hessian_matches_differences_of_the_gradient_and_is_symmetric(fact
     basis = np.eye(n)
     if obj.is_complex:
         basis = np.concatenate([basis, 1j * basis])
-    cols = np.array([(tc.gradient(obj, y, w + eps * e, x) - tc.gradient(obj, y, w - eps * e, x)) / (2 * eps) for e in basis])
+    cols = np.array(
+        [(tc.gradient(obj, y, w + eps * e, x) - tc.gradient(obj, y, w - eps * e, x)) / (2 * eps) for e in basis]
+    )
     fd = np.concatenate([cols.real, cols.imag], axis=1) if obj.is_complex else cols
     assert h.shape == (basis.shape[0], basis.shape[0])
     assert np.allclose(h, h.T, atol=1e-12)
@@ -123,7 +127,9 @@ def test_high_precision_loss_and_gradient_agree_with_float64():
     for name in ("mpmath", "flint"):
         xp = tc.get_backend(tc.Precision(name, 200))
         with xp.activate():
-            f, grads = loss_and_grads(xp, obj, [xp.from_numpy(a) for a in obj.split(w)], xp.from_numpy(y), xp.from_numpy(x))
+            f, grads = loss_and_grads(
+                xp, obj, [xp.from_numpy(a) for a in obj.split(w)], xp.from_numpy(y), xp.from_numpy(x)
+            )
             g = obj.join([xp.to_numpy(a) for a in grads])
             assert abs(xp.to_float(f) - ref_loss) <= 1e-13 * abs(ref_loss)
         assert np.max(np.abs(g - ref_grad)) <= 1e-13 * np.max(np.abs(ref_grad))

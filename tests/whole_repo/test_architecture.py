@@ -37,7 +37,11 @@ def test_running_every_backend_never_loads_hypothesis_or_pytest():
 
 def test_the_facade_exports_exactly_what_it_names():
     public = {name for name in dir(theorycheck) if not name.startswith("_")} - {
-        "dynamics", "errors", "models", "precision", "demo"
+        "dynamics",
+        "errors",
+        "models",
+        "precision",
+        "demo",
     }
     assert set(theorycheck.__all__) - {"__version__"} == public
     for name in theorycheck.__all__:

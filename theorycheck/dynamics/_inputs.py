@@ -12,7 +12,7 @@ from theorycheck.errors import InvalidArgument, InvalidType
 from theorycheck.models import Objective
 
 
-def _batch(argument: str, arr: np.ndarray, core_ndim: int) -> np.ndarray:
+def _batch(arr: np.ndarray, core_ndim: int) -> np.ndarray:
     return arr[None] if arr.ndim == core_ndim else arr
 
 
@@ -21,18 +21,25 @@ def _init_flat(objective: Objective, init: Any) -> np.ndarray:
     if isinstance(init, (list, tuple)):
         if len(init) != objective.depth:
             raise InvalidArgument(
-                "init", f"<{len(init)} layers>", f"has {len(init)} layers but the model has depth {objective.depth}",
+                "init",
+                f"<{len(init)} layers>",
+                f"has {len(init)} layers but the model has depth {objective.depth}",
                 "pass one array per layer W_1..W_N, or a flat (B, n_params) array",
             )
         layers = [check_array(f"init[{j}]", w, complex_ok=cplx, ndim=(2, 3)) for j, w in enumerate(init)]
         lead = {w.shape[:-2] for w in layers}
         if len(lead) != 1:
-            raise InvalidArgument("init", f"<layers with batch shapes {sorted(lead)}>", "layers disagree on the batch size", "stack every layer with the same B")
+            raise InvalidArgument(
+                "init",
+                f"<layers with batch shapes {sorted(lead)}>",
+                "layers disagree on the batch size",
+                "stack every layer with the same B",
+            )
         for j, (w, shape) in enumerate(zip(layers, objective.layer_shapes, strict=True)):
             check_shape(f"init[{j}]", w, (*w.shape[:-2], *shape), f"W_{j + 1} is (d_{j + 1}, d_{j}) = {shape}")
-        return objective.join([_batch("init", w, 2) for w in layers])
+        return objective.join([_batch(w, 2) for w in layers])
     flat = check_array("init", init, complex_ok=cplx, ndim=(1, 2))
-    flat = _batch("init", flat, 1)
+    flat = _batch(flat, 1)
     check_shape("init", flat, (flat.shape[0], objective.n_params), "(B, n_params) flat weights")
     return flat
 
@@ -47,24 +54,38 @@ def prepare(
         InvalidArgument: NaN/inf, wrong shapes, batch sizes that disagree, missing or unexpected data.
     """
     if not isinstance(objective, Objective):
-        raise InvalidType("objective", objective, "is not an Objective", "build one with deep_mf(...) or asymmetric_mf(...)")
+        raise InvalidType(
+            "objective", objective, "is not an Objective", "build one with deep_mf(...) or asymmetric_mf(...)"
+        )
     cplx = objective.is_complex
-    y = _batch("target", check_array("target", target, complex_ok=cplx, ndim=(2, 3)), 2)
+    y = _batch(check_array("target", target, complex_ok=cplx, ndim=(2, 3)), 2)
     check_shape("target", y, (y.shape[0], *objective.target_shape), "(B, d_N, m) with m = d_0 without data")
     w0 = _init_flat(objective, init)
     x: np.ndarray | None = None
     if objective.uses_data:
         if data is None:
-            raise InvalidArgument("data", None, "is missing but the model was built with data_columns", f"pass X of shape {objective.data_shape}")
-        x = _batch("data", check_array("data", data, complex_ok=cplx, ndim=(2, 3)), 2)
+            raise InvalidArgument(
+                "data",
+                None,
+                "is missing but the model was built with data_columns",
+                f"pass X of shape {objective.data_shape}",
+            )
+        x = _batch(check_array("data", data, complex_ok=cplx, ndim=(2, 3)), 2)
         check_shape("data", x, (x.shape[0], *objective.data_shape), "(B, d_0, m)")  # type: ignore[misc]
     elif data is not None:
-        raise InvalidArgument("data", np.asarray(data), "was given but the model has no data term", "build the model with deep_mf(..., data_columns=m)")
+        raise InvalidArgument(
+            "data",
+            np.asarray(data),
+            "was given but the model has no data term",
+            "build the model with deep_mf(..., data_columns=m)",
+        )
     sizes = {a.shape[0] for a in (y, w0, x) if a is not None}
     sizes.discard(1)
     if len(sizes) > 1:
         raise InvalidArgument(
-            "init", w0, f"batch sizes disagree: {sorted(sizes)} (target {y.shape[0]}, init {w0.shape[0]})",
+            "init",
+            w0,
+            f"batch sizes disagree: {sorted(sizes)} (target {y.shape[0]}, init {w0.shape[0]})",
             "give every per-trajectory array the same leading size B, or size 1 to share it",
         )
     n = sizes.pop() if sizes else 1
@@ -83,7 +104,9 @@ def per_trajectory(argument: str, value: Any, n: int, *, positive: bool) -> np.n
         raise InvalidType(argument, value, "must be a float or a (B,) array of floats", "pass e.g. 1e-3")
     arr = check_array(argument, value, complex_ok=False, ndim=(0, 1))
     if arr.ndim == 1 and arr.shape[0] not in (1, n):
-        raise InvalidArgument(argument, arr, f"has {arr.shape[0]} entries for a batch of {n}", f"pass a scalar or {n} values")
+        raise InvalidArgument(
+            argument, arr, f"has {arr.shape[0]} entries for a batch of {n}", f"pass a scalar or {n} values"
+        )
     arr = np.ascontiguousarray(np.broadcast_to(arr, (n,)), dtype=np.float64)
     if positive and np.any(arr <= 0):
         raise InvalidArgument(argument, value, "must be > 0", f"pass a positive {argument}")

@@ -82,7 +82,7 @@ def _sq(x):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True, cache=True, fastmath=_FASTMATH)
-def gd_advance(  # type: ignore[no-untyped-def]  # noqa: PLR0912, PLR0913, PLR0915, C901 - one fused loop on purpose
+def gd_advance(  # type: ignore[no-untyped-def]
     params,  # (B, P) weights, updated in place
     target,  # (B, d_N, m)
     data,  # (B, d_0, m), ignored unless has_data

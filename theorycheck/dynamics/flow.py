@@ -16,6 +16,7 @@ from scipy.integrate import solve_ivp
 from theorycheck._validation import check_choice, check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import prepare
+from theorycheck.dynamics.gd import default_cap
 from theorycheck.dynamics.result import RunResult, RunStatus
 from theorycheck.errors import InvalidArgument
 from theorycheck.models import Objective, gradient, loss, loss_and_grad_norm
@@ -24,7 +25,7 @@ from theorycheck.precision import FLOAT64
 GF_METHODS = ("DOP853", "RK45", "Radau", "BDF", "LSODA")
 
 
-def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documented
+def run_gf(
     objective: Objective,
     target: Any,
     init: Any,
@@ -43,12 +44,19 @@ def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documente
     """Integrate gradient flow for each trajectory of a batch up to time ``t_max``.
 
     Args:
-        objective, target, init, data: as for :func:`~theorycheck.dynamics.run_gd`.
+        objective: the model, as for :func:`~theorycheck.dynamics.run_gd`.
+        target: Y, ``(d_N, m)`` or ``(B, d_N, m)``.
+        init: flat ``(B, n_params)`` or a list of layers.
         t_max: final time (> 0).
-        record_times: times in ``[0, t_max]`` to record at (dense output); default ``[0, t_max]``.
+        data: X when the model uses data.
+        record_times: times in ``[0, t_max]`` to record at; default ``[0, t_max]``.
         observables: groups from :data:`~theorycheck.dynamics.observables.OBSERVABLES`.
-        tol: CONVERGED once F <= tol. loss_cap: DIVERGED above it (default 1e8 max(1, F(0))).
-        rtol, atol: solve_ivp tolerances. method: a solve_ivp method; implicit ones need real models.
+        tol: CONVERGED once F <= tol.
+        loss_cap: DIVERGED above it (default 1e8 max(1, F(0))).
+        rtol: solve_ivp relative tolerance.
+        atol: solve_ivp absolute tolerance.
+        method: a solve_ivp method; implicit ones need real models.
+        seed: carried into the result for reports.
 
     Returns:
         A :class:`RunResult` with ``method="gf"``, ``record_at`` the times, ``final_time`` per trajectory and
@@ -67,10 +75,16 @@ def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documente
     names = obs.Recording(observables=observables).observables
     times = np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64)
     if times.ndim != 1 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(times > t_max):
-        raise InvalidArgument("record_times", times, f"must be finite times in [0, t_max={t_max}]", "pass a 1-D array within the horizon")
+        raise InvalidArgument(
+            "record_times", times, f"must be finite times in [0, t_max={t_max}]", "pass a 1-D array within the horizon"
+        )
     times = np.unique(times)
     n = y.shape[0]
-    cap = DEFAULT_CAP(objective, y, w0, x) if loss_cap is None else np.full(n, check_real("loss_cap", loss_cap, positive=True))
+    cap = (
+        default_cap(objective, y, w0, x)
+        if loss_cap is None
+        else np.full(n, check_real("loss_cap", loss_cap, positive=True))
+    )
     states = np.empty((len(times), n, objective.n_params), dtype=w0.dtype)
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)
@@ -85,7 +99,9 @@ def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documente
         def converged(_t: float, w: np.ndarray, yb: np.ndarray = yb, xb: np.ndarray | None = xb) -> float:
             return float(loss(objective, yb, w, xb)) - tol
 
-        def blown(_t: float, w: np.ndarray, yb: np.ndarray = yb, xb: np.ndarray | None = xb, c: float = cap[b]) -> float:
+        def blown(
+            _t: float, w: np.ndarray, yb: np.ndarray = yb, xb: np.ndarray | None = xb, c: float = cap[b]
+        ) -> float:
             value = float(loss(objective, yb, w, xb))
             return c - value if np.isfinite(value) else -1.0
 
@@ -93,22 +109,33 @@ def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documente
         blown.terminal = True  # type: ignore[attr-defined]
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(
-                rhs, (0.0, t_max), w0[b], method=method, t_eval=times, events=[converged, blown],
-                rtol=rtol, atol=atol, dense_output=False,
+                rhs,
+                (0.0, t_max),
+                w0[b],
+                method=method,
+                t_eval=times,
+                events=[converged, blown],
+                rtol=rtol,
+                atol=atol,
+                dense_output=False,
             )
         got = sol.y.T  # (len(t_eval reached), P)
         k = got.shape[0]
-        end_state = sol.y_events[0][0] if sol.status == 1 and len(sol.t_events[0]) else (
-            sol.y_events[1][0] if sol.status == 1 and len(sol.t_events[1]) else (got[-1] if k else w0[b])
+        end_state = (
+            sol.y_events[0][0]
+            if sol.status == 1 and len(sol.t_events[0])
+            else (sol.y_events[1][0] if sol.status == 1 and len(sol.t_events[1]) else (got[-1] if k else w0[b]))
         )
         states[:k, b] = got
         states[k:, b] = end_state
         final[b] = end_state
-        t_final[b] = sol.t[-1] if sol.status != 1 else (sol.t_events[0][0] if len(sol.t_events[0]) else sol.t_events[1][0])
+        t_final[b] = (
+            sol.t[-1] if sol.status != 1 else (sol.t_events[0][0] if len(sol.t_events[0]) else sol.t_events[1][0])
+        )
         nsteps[b] = max(len(sol.t) - 1, 0) if sol.t_events is None else sol.nfev
         if sol.status == 1 and len(sol.t_events[0]):
             status[b] = RunStatus.CONVERGED
-        elif sol.status == 1 or sol.status == -1 or not np.all(np.isfinite(end_state)):
+        elif sol.status in (1, -1) or not np.all(np.isfinite(end_state)):
             status[b] = RunStatus.DIVERGED
         else:
             status[b] = RunStatus.MAX_STEPS
@@ -118,15 +145,22 @@ def run_gf(  # noqa: PLR0913, PLR0915 - every knob is keyword-only and documente
         lv, gv = loss_and_grad_norm(objective, y, states[i], x)
         records.append(obs.compute(objective, states[i], names, lv, gv))
     return RunResult(
-        objective=objective, method="gf", precision=FLOAT64, status=status, steps=nsteps, final_params=final,
-        final_loss=fl, final_grad_norm=gn, target=y, data=x, init=w0, step_size=None, schedule=None,
-        record_at=times, observables=obs.stack(records), final_time=t_final, seed=seed,
+        objective=objective,
+        method="gf",
+        precision=FLOAT64,
+        status=status,
+        steps=nsteps,
+        final_params=final,
+        final_loss=fl,
+        final_grad_norm=gn,
+        target=y,
+        data=x,
+        init=w0,
+        step_size=None,
+        schedule=None,
+        record_at=times,
+        observables=obs.stack(records),
+        final_time=t_final,
+        seed=seed,
         elapsed=time.perf_counter() - started,
     )
-
-
-def DEFAULT_CAP(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None) -> np.ndarray:  # noqa: N802
-    """The default divergence cap, as in :func:`run_gd`."""
-    from theorycheck.dynamics.gd import DEFAULT_CAP_FACTOR  # noqa: PLC0415 - avoid a cycle at import
-
-    return DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x))

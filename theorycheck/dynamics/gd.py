@@ -26,7 +26,7 @@ from theorycheck.precision import FLOAT64, Precision, get_backend
 DEFAULT_CAP_FACTOR = 1e8
 
 
-def run_gd(  # noqa: PLR0913 - every knob is keyword-only and documented
+def run_gd(
     objective: Objective,
     target: Any,
     init: Any,
@@ -68,7 +68,9 @@ def run_gd(  # noqa: PLR0913 - every knob is keyword-only and documented
     started = time.perf_counter()
     prec = Precision.parse(precision) if isinstance(precision, str) else precision
     if not isinstance(prec, Precision):
-        raise InvalidType("precision", precision, "is not a Precision", "pass FLOAT64, Precision('flint', 113) or 'mpmath:113'")
+        raise InvalidType(
+            "precision", precision, "is not a Precision", "pass FLOAT64, Precision('flint', 113) or 'mpmath:113'"
+        )
     y, w0, x = prepare(objective, target, init, data)
     n = y.shape[0]
     eta = per_trajectory("step", step, n, positive=True)
@@ -82,7 +84,7 @@ def run_gd(  # noqa: PLR0913 - every knob is keyword-only and documented
     if not isinstance(recording, obs.Recording):
         raise InvalidType("record", record, "is not a Recording", "pass Recording(every=..., observables=(...))")
     if loss_cap is None:
-        cap = DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x))
+        cap = default_cap(objective, y, w0, x)
     else:
         cap = np.full(n, check_real("loss_cap", loss_cap, positive=True))
     record_at = recording.steps(max_steps)
@@ -95,18 +97,47 @@ def run_gd(  # noqa: PLR0913 - every knob is keyword-only and documented
             prec, objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables
         )
     return RunResult(
-        objective=objective, method="gd", precision=prec, status=status, steps=steps, final_params=final,
-        final_loss=fl, final_grad_norm=gn, target=y, data=x, init=w0, step_size=eta, schedule=mult,
-        record_at=record_at, observables=series, seed=seed, final_params_hp=hp,
+        objective=objective,
+        method="gd",
+        precision=prec,
+        status=status,
+        steps=steps,
+        final_params=final,
+        final_loss=fl,
+        final_grad_norm=gn,
+        target=y,
+        data=x,
+        init=w0,
+        step_size=eta,
+        schedule=mult,
+        record_at=record_at,
+        observables=series,
+        seed=seed,
+        final_params_hp=hp,
         elapsed=time.perf_counter() - started,
     )
 
 
-def _run_float64(  # noqa: PLR0913
-    objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None, eta: np.ndarray, mult: np.ndarray,
-    max_steps: int, tol: float, gtol: float, cap: np.ndarray, record_at: np.ndarray, names: tuple[str, ...],
+def default_cap(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None) -> np.ndarray:
+    """The divergence cap when none is given: ``1e8 * max(1, F(W_0))`` per trajectory."""
+    return np.asarray(DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x)))
+
+
+def _run_float64(
+    objective: Objective,
+    y: np.ndarray,
+    w0: np.ndarray,
+    x: np.ndarray | None,
+    eta: np.ndarray,
+    mult: np.ndarray,
+    max_steps: int,
+    tol: float,
+    gtol: float,
+    cap: np.ndarray,
+    record_at: np.ndarray,
+    names: tuple[str, ...],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
-    from theorycheck.dynamics._kernel import gd_advance  # noqa: PLC0415 - numba import is slow; only when running
+    from theorycheck.dynamics._kernel import gd_advance
 
     n = y.shape[0]
     # Canonical argument types (writable, C-contiguous, float64/int64 scalars): numba compiles one
@@ -129,10 +160,27 @@ def _run_float64(  # noqa: PLR0913
     records: list[dict[str, np.ndarray]] = []
     for t_end in pauses:
         gd_advance(
-            params, y, xk, x is not None, widths, offsets, eta, mult, int(t_end), int(max_steps),
-            float(objective.fit_coef), float(objective.balancing), lam, float(objective.decay_coef),
-            float(tol), float(gtol * gtol), cap,
-            status, steps, fvals, gsq,
+            params,
+            y,
+            xk,
+            x is not None,
+            widths,
+            offsets,
+            eta,
+            mult,
+            int(t_end),
+            int(max_steps),
+            float(objective.fit_coef),
+            float(objective.balancing),
+            lam,
+            float(objective.decay_coef),
+            float(tol),
+            float(gtol * gtol),
+            cap,
+            status,
+            steps,
+            fvals,
+            gsq,
         )
         if names:
             records.append(obs.compute(objective, params, names, fvals, np.sqrt(gsq)))
@@ -140,11 +188,23 @@ def _run_float64(  # noqa: PLR0913
     return params, status, steps, fvals, np.sqrt(gsq), obs.stack(records), None
 
 
-def _run_high_precision(  # noqa: PLR0913, PLR0915
-    prec: Precision, objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None, eta: np.ndarray,
-    mult: np.ndarray, max_steps: int, tol: float, gtol: float, cap: np.ndarray, record_at: np.ndarray,
+def _run_high_precision(
+    prec: Precision,
+    objective: Objective,
+    y: np.ndarray,
+    w0: np.ndarray,
+    x: np.ndarray | None,
+    eta: np.ndarray,
+    mult: np.ndarray,
+    max_steps: int,
+    tol: float,
+    gtol: float,
+    cap: np.ndarray,
+    record_at: np.ndarray,
     names: tuple[str, ...],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], tuple[tuple[Any, ...], ...]]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], tuple[tuple[Any, ...], ...]
+]:
     """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
     xp = get_backend(prec)
     n = y.shape[0]
@@ -192,8 +252,11 @@ def _run_high_precision(  # noqa: PLR0913, PLR0915
     series = obs.stack(
         [
             obs.compute(
-                objective, np.stack([r[2] for r in rec]), names,
-                np.array([r[0] for r in rec]), np.array([r[1] for r in rec]),
+                objective,
+                np.stack([r[2] for r in rec]),
+                names,
+                np.array([r[0] for r in rec]),
+                np.array([r[1] for r in rec]),
             )
             for rec in per_record
         ]
@@ -201,16 +264,20 @@ def _run_high_precision(  # noqa: PLR0913, PLR0915
     return final, status, steps, fvals, gnorms, series, tuple(hp)
 
 
-def _record_hp(  # noqa: PLR0913
-    per_record: list[list[tuple[float, float, np.ndarray]]], record_set: dict[int, int], t: int,
-    f_val: float, g_val: float, xp: Any, objective: Objective, layers: list[Any],
+def _record_hp(
+    per_record: list[list[tuple[float, float, np.ndarray]]],
+    record_set: dict[int, int],
+    t: int,
+    f_val: float,
+    g_val: float,
+    xp: Any,
+    objective: Objective,
+    layers: list[Any],
 ) -> None:
     per_record[record_set[t]].append((f_val, g_val, objective.join([xp.to_numpy(w) for w in layers])))
 
 
-def _stop_code(  # noqa: PLR0913
-    f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int
-) -> RunStatus | None:
+def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:
     """The kernel's stop rules, in the same order (see :mod:`._kernel`)."""
     if not np.isfinite(f) or f > cap or not np.isfinite(g_sq):
         return RunStatus.DIVERGED

@@ -62,7 +62,7 @@ class Recording:
         return np.array(sorted(points), dtype=np.int64)
 
 
-def compute(
+def compute(  # noqa: C901 - a flat dispatcher over the observable groups
     objective: Objective,
     params: np.ndarray,
     names: tuple[str, ...],

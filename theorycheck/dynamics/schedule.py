@@ -13,8 +13,11 @@ from theorycheck._validation import check_real
 
 @frozen
 class Schedule:
-    """``constant()`` (the default), ``power(t0, p)``: (1 + t/t0)^(-p) (e.g. Du, Hu, Lee's
-    eta_t = O(t^{-(1/2 + delta)})), or ``explicit(values)`` with one multiplier per step."""
+    """A multiplier table for eta: constant, power decay, or explicit.
+
+    ``constant()`` (the default); ``power(t0, p)``: (1 + t/t0)^(-p), e.g. Du, Hu, Lee's
+    eta_t = O(t^{-(1/2 + delta)}); ``explicit(values)``: one multiplier per step.
+    """
 
     kind: str = "constant"
     t0: float = 1.0
@@ -36,7 +39,7 @@ class Schedule:
         """Multipliers for steps 0, 1, ...; the last one repeats beyond the table."""
         vals = tuple(check_real("values", v, positive=True) for v in values)
         if not vals:
-            from theorycheck.errors import InvalidArgument  # noqa: PLC0415 - error path only
+            from theorycheck.errors import InvalidArgument
 
             raise InvalidArgument("values", values, "is empty", "pass at least one multiplier")
         return cls("explicit", values=vals)

@@ -3,6 +3,7 @@
 Public facade; the implementation lives in the private modules.
 """
 
+from theorycheck.models import invariants
 from theorycheck.models._hessian import hessian, hvp
 from theorycheck.models._math import grad_sqnorm, loss_and_grads
 from theorycheck.models._numpy_api import gradient, loss, loss_and_grad_norm
@@ -15,7 +16,6 @@ from theorycheck.models._objective import (
     factors_to_params,
     params_to_factors,
 )
-from theorycheck.models import invariants
 
 __all__ = [
     "Balancing",

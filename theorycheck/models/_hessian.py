@@ -79,16 +79,17 @@ def hvp(
     tangents = objective.split(directions)
     layers = [_Dual(v, t) for v, t in zip(values, tangents, strict=True)]
     _, grads = loss_and_grads(
-        _DualBackend(), objective, layers, _constant(np.asarray(target)[None]),  # type: ignore[arg-type]
+        _DualBackend(),  # type: ignore[arg-type]  # implements only the operations the gradient uses
+        objective,
+        layers,
+        _constant(np.asarray(target)[None]),  # type: ignore[arg-type]
         _constant(None if data is None else np.asarray(data)[None]),
     )
     k = directions.shape[0]
     return objective.join([np.broadcast_to(g.t, (k, *g.t.shape[-2:])) for g in grads])
 
 
-def hessian(
-    objective: Objective, target: np.ndarray, params: np.ndarray, data: np.ndarray | None = None
-) -> np.ndarray:
+def hessian(objective: Objective, target: np.ndarray, params: np.ndarray, data: np.ndarray | None = None) -> np.ndarray:
     """The full real Hessian of F at one point, symmetrised: ``(n, n)`` with n = n_params (real) or 2 n_params.
 
     Coordinates are the flat parameters (real case) or ``[Re(flat), Im(flat)]`` (complex case).
@@ -101,10 +102,12 @@ def hessian(
     else:
         directions = np.eye(p)
     if directions.shape[0] > MAX_HESSIAN_PARAMS:
-        from theorycheck.errors import InvalidArgument  # noqa: PLC0415 - only on the error path
+        from theorycheck.errors import InvalidArgument
 
         raise InvalidArgument(
-            "params", params, f"has {directions.shape[0]} real parameters, too many for a dense Hessian",
+            "params",
+            params,
+            f"has {directions.shape[0]} real parameters, too many for a dense Hessian",
             f"use hvp() with a few directions, or a model with <= {MAX_HESSIAN_PARAMS} parameters",
         )
     cols = hvp(objective, target, params, directions, data)

@@ -69,11 +69,15 @@ class Objective:
 
     def __post_init__(self) -> None:
         if isinstance(self.widths, (str, bytes)) or not hasattr(self.widths, "__iter__"):
-            raise InvalidType("widths", self.widths, "must be a sequence of ints (d_0, ..., d_N)", "pass e.g. (3, 3, 3)")
+            raise InvalidType(
+                "widths", self.widths, "must be a sequence of ints (d_0, ..., d_N)", "pass e.g. (3, 3, 3)"
+            )
         widths = tuple(check_int("widths", w, min_value=1) for w in self.widths)
-        if len(widths) < 2:  # noqa: PLR2004 - depth N = len(widths) - 1
+        if len(widths) < 2:
             raise InvalidArgument(
-                "widths", self.widths, f"gives depth {len(widths) - 1}; depth must be >= 1",
+                "widths",
+                self.widths,
+                f"gives depth {len(widths) - 1}; depth must be >= 1",
                 "pass at least two widths (d_0, d_1) for one layer",
             )
         object.__setattr__(self, "widths", widths)
@@ -161,7 +165,7 @@ class Objective:
         parts = [f"deep MF depth {self.depth} widths {self.widths} ({self.field})"]
         if self.uses_data:
             parts.append(f"data m={self.data_columns}")
-        if self.fit_coef != 0.5:  # noqa: PLR2004 - 1/2 is the default convention
+        if self.fit_coef != 0.5:
             parts.append(f"fit_coef={self.fit_coef:g}")
         if self.balancing:
             parts.append(f"balancing a={self.balancing:g}")
@@ -191,14 +195,16 @@ def deep_mf(
 
 
 def asymmetric_mf(m: int, n: int, rank: int) -> Objective:
-    """Ye & Du 2021: ``1/2 ||U V^T - Sigma||_F^2`` with ``U`` m x rank, ``V`` n x rank, as depth 2 with
-    ``W_1 = V^T`` and ``W_2 = U`` (see :func:`factors_to_params`)."""
+    """Ye & Du 2021: ``1/2 ||U V^T - Sigma||_F^2`` with ``U`` m x rank and ``V`` n x rank.
+
+    Encoded as depth 2 with ``W_1 = V^T`` and ``W_2 = U`` (see :func:`factors_to_params`).
+    """
     return deep_mf((n, rank, m))
 
 
 def factors_to_params(objective: Objective, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Flat parameters ``(..., n_params)`` for factors ``U (..., m, r)`` and ``V (..., n, r)`` (``W_1 = V^T``, ``W_2 = U``)."""
-    if objective.depth != 2:  # noqa: PLR2004 - the two-factor model is depth 2
+    """Flat parameters ``(..., n_params)`` for ``U (..., m, r)`` and ``V (..., n, r)``: ``W_1 = V^T``, ``W_2 = U``."""
+    if objective.depth != 2:
         raise InvalidArgument("objective", objective.describe(), "is not a two-factor model", "use asymmetric_mf()")
     return objective.join([np.swapaxes(np.asarray(v), -1, -2), np.asarray(u)])
 

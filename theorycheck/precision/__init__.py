@@ -67,9 +67,7 @@ class Precision:
                 "bits", bits, "float64 has exactly 53 bits", "use Precision('flint', bits) or Precision('mpmath', bits)"
             )
         if bits < _MIN_HP_BITS:
-            raise InvalidArgument(
-                "bits", bits, "is below float64's 53 bits", "pass bits >= 53 (113 is quad precision)"
-            )
+            raise InvalidArgument("bits", bits, "is below float64's 53 bits", "pass bits >= 53 (113 is quad precision)")
 
     @classmethod
     def parse(cls, text: str) -> Precision:
@@ -80,7 +78,9 @@ class Precision:
         try:
             nbits = int(bits)
         except ValueError:
-            raise InvalidArgument("precision", text, "bits after ':' is not an integer", "write e.g. 'flint:113'") from None
+            raise InvalidArgument(
+                "precision", text, "bits after ':' is not an integer", "write e.g. 'flint:113'"
+            ) from None
         return cls(name, nbits)
 
     @property

@@ -2,8 +2,9 @@
 
 Balls are *not* propagated: the dynamics drop the radius once per step (:meth:`FlintBackend.round`). An
 arb operation's midpoint is computed from its operands' midpoints, so within a step the radii cost a
-little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits (propagating balls through a GD trajectory blows the radius up
-within ~100 steps; rigorous checks are per iterate, see issue 5). python-flint's precision is the
+little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits
+(propagating balls through a GD trajectory blows the radius up within ~100 steps; rigorous
+checks are per iterate, see issue 5). python-flint's precision is the
 process-global ``flint.ctx.prec``: it is set only inside :meth:`FlintBackend.activate` and restored after.
 """
 
@@ -57,20 +58,20 @@ class FlintBackend:
         return float(value.mid())
 
     def mm(self, a: Any, b: Any) -> Any:
-        return (a * b)
+        return a * b
 
     def ah(self, a: Any) -> Any:
         t = a.transpose()
         return t.conjugate() if isinstance(t, flint.acb_mat) else t
 
     def add(self, a: Any, b: Any) -> Any:
-        return (a + b)
+        return a + b
 
     def sub(self, a: Any, b: Any) -> Any:
-        return (a - b)
+        return a - b
 
     def scale(self, s: Any, a: Any) -> Any:
-        return (a * s)
+        return a * s
 
     def sqnorm(self, a: Any) -> Any:
         # trace(A^H A) runs in C; a Python loop over entries costs ~4x more for small matrices, and

@@ -34,17 +34,17 @@ class Float64Backend:
         return float(value)  # type: ignore[arg-type]
 
     def mm(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(a, b)
+        return np.matmul(a, b)  # type: ignore[no-any-return]
 
     def ah(self, a: np.ndarray) -> np.ndarray:
         t = np.swapaxes(a, -1, -2)
         return t.conj() if np.iscomplexobj(t) else t
 
     def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+        return a + b  # type: ignore[no-any-return]
 
     def sub(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a - b
+        return a - b  # type: ignore[no-any-return]
 
     def scale(self, s: object, a: np.ndarray) -> np.ndarray:
         return s * a  # type: ignore[operator,no-any-return]
