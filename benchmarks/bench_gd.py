@@ -10,6 +10,7 @@ Prints, for (d, depth, batch) in {4, 16, 64} x {2, 4} x {1, 64, 1024}, trajector
 * ``flint``: theorycheck.run_gd at 113 bits (python-flint, radius dropped each step), one trajectory;
 * ``mpmath``: a straightforward mpmath matrix loop at 113 bits (d <= 16).
 Everything is measured side by side in this one process (timings on shared machines vary 25-40%).
+Kernel rates are marginal (the loop itself); the fixed cost of one call is printed per row.
 The problem: deep MF 1/2||W_N..W_1 - I||^2, d x d layers, init 0.3 N(0,1)/sqrt(d), eta = 1e-3.
 """
 
@@ -79,8 +80,23 @@ def bench_kernel(d: int, depth: int, batch: int, min_s: float) -> float:
     w = 0.3 / np.sqrt(d) * rng.standard_normal((batch, obj.n_params))
     y = np.eye(d)
     tc.run_gd(obj, y, w, step=1e-3, max_steps=2)  # compile / load the cache outside the timing
+    # Marginal rate: (time for 2n steps) - (time for n steps) removes the per-call costs (input checks,
+    # copies into the immutable RunResult: 134 MB per array at d=64, B=1024), which are printed apart.
     dt, reps = timed(lambda n: tc.run_gd(obj, y, w, step=1e-3, max_steps=n), min_s)
-    return reps * batch / dt
+    t = time.perf_counter()
+    tc.run_gd(obj, y, w, step=1e-3, max_steps=2 * reps)
+    dt2 = time.perf_counter() - t
+    return reps * batch / max(dt2 - dt, 1e-9)
+
+
+def call_overhead(d: int, depth: int, batch: int) -> float:
+    """Seconds of a zero-step run_gd call: validation, default cap, result record."""
+    rng = np.random.default_rng(0)
+    obj = tc.deep_mf((d,) * (depth + 1))
+    w = 0.3 / np.sqrt(d) * rng.standard_normal((batch, obj.n_params))
+    t = time.perf_counter()
+    tc.run_gd(obj, np.eye(d), w, step=1e-3, max_steps=0)
+    return time.perf_counter() - t
 
 
 def bench_plain(d: int, depth: int, min_s: float) -> float:
@@ -143,7 +159,7 @@ def main() -> None:
     print(f"numpy {np.__version__}, theorycheck {tc.__version__}\n")
     head = (
         f"{'d':>3} {'N':>2} {'B':>5} | {'kernel traj-steps/s':>19} {'GFLOP/s':>8} {'%1core':>6} | "
-        f"{'plain loop':>11} {'x plain':>8}"
+        f"{'plain loop':>11} {'x plain':>8} | {'call cost':>9}"
     )
     print(head)
     print("-" * len(head))
@@ -158,7 +174,7 @@ def main() -> None:
                 gflops = rate * flops_per_step(d, depth) / 1e9
                 print(
                     f"{d:>3} {depth:>2} {batch:>5} | {rate:>19,.0f} {gflops:>8.2f} {100 * gflops / peak1:>5.0f}% | "
-                    f"{plain:>11,.0f} {rate / plain:>7.1f}x",
+                    f"{plain:>11,.0f} {rate / plain:>7.1f}x | {call_overhead(d, depth, batch) * 1e3:>7.1f}ms",
                     flush=True,
                 )
             flint_rate = bench_flint(d, depth, args.seconds)
