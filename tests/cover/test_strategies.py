@@ -1,0 +1,301 @@
+"""Every strategy yields valid engine inputs, exactly as requested; bad arguments fail at construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import theorycheck as tc
+from theorycheck import errors
+from theorycheck import strategies as S
+from theorycheck.models import critical_points as cp
+
+FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _is_orthonormal(q):
+    return np.allclose(q.conj().T @ q, np.eye(q.shape[1]), atol=1e-12)
+
+
+@pytest.mark.parametrize("field", ["real", "complex"])
+@pytest.mark.parametrize("kind", ["general", "scaled_unitary", "diagonal"])
+def test_targets_have_exactly_the_requested_rank_spectrum_and_condition_number(field, kind):
+    @FAST
+    @given(S.target_matrices(max_dim=5, field=field, kind=kind, min_condition=2.0, max_condition=300.0))
+    def check(t):
+        m, n = t.shape
+        assert t.matrix.dtype == (np.complex128 if field == "complex" else np.float64)
+        assert np.all(np.isfinite(t.matrix))
+        assert _is_orthonormal(t.u)
+        assert _is_orthonormal(t.v)
+        assert np.all(np.diff(t.sigma) <= 0)
+        svd = np.linalg.svd(t.matrix, compute_uv=False)[: len(t.sigma)]
+        assert np.allclose(svd, t.sigma, rtol=1e-12, atol=1e-14)
+        assert np.linalg.matrix_rank(t.matrix, tol=1e-10 * t.sigma[0]) == t.rank
+        assert t.rank <= min(m, n)
+        if kind == "scaled_unitary":
+            assert np.all(t.sigma == t.sigma[0])
+        elif t.rank > 1:
+            assert 2.0 * (1 - 1e-12) <= t.condition <= 300.0 * (1 + 1e-12)
+
+    check()
+
+
+def test_fixed_shape_and_rank_targets_respect_them_and_include_places_thresholds_exactly():
+    threshold = cp.existence_threshold(1.0, 3)
+
+    @FAST
+    @given(S.target_matrices(shape=(3, 4), rank=2, include=(threshold,), max_condition=5.0))
+    def check(t):
+        assert t.shape == (3, 4)
+        assert t.rank == 2
+        assert threshold in t.sigma
+
+    check()
+
+
+def test_scaled_identity_targets_are_exact_multiples_of_the_identity():
+    @FAST
+    @given(S.target_matrices(kind="scaled_identity", max_dim=4))
+    def check(t):
+        assert np.array_equal(t.matrix, t.sigma[0] * np.eye(t.shape[0]))
+
+    check()
+
+
+def test_data_matrices_have_full_row_rank_and_bounded_condition():
+    @FAST
+    @given(S.data_matrices(rows=3, columns=5, max_condition=50.0))
+    def check(x):
+        s = np.linalg.svd(x, compute_uv=False)
+        assert x.shape == (3, 5)
+        assert s[-1] > 0
+        assert s[0] / s[-1] <= 50.0 * (1 + 1e-12)
+
+    check()
+
+
+MODELS = [
+    pytest.param(tc.deep_mf((3, 3, 3, 3)), id="square_real"),
+    pytest.param(tc.deep_mf((2, 4, 3)), id="rectangular_real"),
+    pytest.param(tc.deep_mf((3, 3, 3, 3, 3), field="complex") + tc.Balancing(1.0), id="square_complex"),
+    pytest.param(tc.deep_mf((3, 2, 4), field="complex"), id="rectangular_complex"),
+]
+
+
+@pytest.mark.parametrize("objective", MODELS)
+def test_every_initialization_kind_gives_finite_weights_of_the_model_shape(objective):
+    complex_ = objective.is_complex
+    targets = S.target_matrices(shape=objective.target_shape, field=objective.field)
+
+    @FAST
+    @given(st.data())
+    def check(data):
+        target = data.draw(targets)
+        init = data.draw(S.initializations(objective, target, kinds=S.INIT_KINDS[:-1]))
+        assert init.weights.shape == (objective.n_params,)
+        assert init.weights.dtype == (np.complex128 if complex_ else np.float64)
+        assert np.all(np.isfinite(init.weights))
+        run = tc.run_gd(objective, target.matrix, init.weights, step=1e-3, max_steps=2)
+        assert np.all(np.isfinite(run.final_params))
+
+    check()
+
+
+@pytest.mark.parametrize("objective", MODELS)
+def test_balanced_initializations_are_balanced_to_rounding(objective):
+    @FAST
+    @given(S.balanced_initializations(objective, min_scale=1e-3, max_scale=2.0))
+    def check(init):
+        scale = init.drawn["scale"]
+        for d in tc.invariants.imbalances(objective, init.weights):
+            assert np.max(np.abs(d)) <= 1e-13 * max(1.0, scale**2 * 25)
+
+    check()
+
+
+def test_nearly_balanced_initializations_have_an_imbalance_of_the_drawn_size():
+    obj = tc.deep_mf((3, 3, 3, 3))
+
+    @FAST
+    @given(S.nearly_balanced_initializations(obj, min_scale=0.5, max_scale=1.0, min_imbalance=1e-6, max_imbalance=1e-2))
+    def check(init):
+        worst = max(np.max(np.abs(d)) for d in tc.invariants.imbalances(obj, init.weights))
+        delta = init.drawn["imbalance"]
+        assert 1e-3 * delta <= worst <= 100 * delta
+
+    check()
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("kind", ["balanced", "gaussian"])
+def test_determinant_sign_is_the_requested_one(sign, kind):
+    obj = tc.deep_mf((3, 3, 3, 3, 3))
+    make = {"balanced": S.balanced_initializations, "gaussian": S.gaussian_initializations}[kind]
+
+    @FAST
+    @given(make(obj, det_sign=sign))
+    def check(init):
+        assert np.sign(np.linalg.det(tc.invariants.product(obj, init.weights))) == sign
+
+    check()
+
+
+def test_spectral_initializations_are_aligned_with_the_target():
+    obj = tc.deep_mf((3, 3, 3))
+
+    @FAST
+    @given(st.data())
+    def check(data):
+        t = data.draw(S.target_matrices(shape=(3, 3)))
+        init = data.draw(S.spectral_initializations(obj, t))
+        prod = tc.invariants.product(obj, init.weights)
+        expected = init.drawn["scale"] ** 2 * (t.u[:, : t.rank] @ t.v[:, : t.rank].T)
+        assert np.allclose(prod, expected, atol=1e-12)
+
+    check()
+
+
+def test_target_orthogonal_initializations_annihilate_a_target_direction():
+    obj = tc.deep_mf((3, 4, 2))
+
+    @FAST
+    @given(st.data())
+    def check(data):
+        t = data.draw(S.target_matrices(shape=(2, 3)))
+        init = data.draw(S.target_orthogonal_initializations(obj, t))
+        w1 = obj.split(init.weights)[0]
+        k = init.drawn["direction"]
+        assert np.linalg.norm(w1 @ t.v[:, k]) <= 1e-12 * max(1.0, np.linalg.norm(w1))
+
+    check()
+
+
+def test_rank_deficient_initializations_have_the_drawn_rank():
+    obj = tc.deep_mf((4, 4, 3))
+
+    @FAST
+    @given(S.rank_deficient_initializations(obj))
+    def check(init):
+        w1 = obj.split(init.weights)[0]
+        assert np.linalg.matrix_rank(w1, tol=1e-9 * max(1e-300, np.max(np.abs(w1)))) <= init.drawn["rank"]
+
+    check()
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4])
+def test_near_critical_initializations_at_zero_perturbation_are_critical_points(depth):
+    obj = tc.deep_mf((3,) * (depth + 1), fit_coef=1.0) + tc.WeightDecay((0.5,) * depth, coef=1.0)
+
+    @FAST
+    @given(st.data())
+    def check(data):
+        t = data.draw(S.target_matrices(shape=(3, 3), min_scale=0.5, max_scale=4.0))
+        init = data.draw(S.near_critical_initializations(obj, t, max_perturbation=0.0))
+        grad = tc.gradient(obj, t.matrix, init.weights)
+        assert np.linalg.norm(grad) <= 1e-9 * max(1.0, np.linalg.norm(init.weights)) ** (2 * depth)
+
+    check()
+
+
+def test_step_sizes_fall_in_their_regime_relative_to_the_bound():
+    @FAST
+    @given(st.sampled_from(S.REGIMES).flatmap(lambda r: st.tuples(st.just(r), S.step_sizes(bound=0.25, regimes=(r,)))))
+    def check(pair):
+        regime, eta = pair
+        assert {
+            "below": lambda: 0.25e-3 <= eta <= 0.25,
+            "at": lambda: eta == 0.25,
+            "above": lambda: 0.25 < eta <= 25.0,
+        }[regime]()
+
+    check()
+
+
+def test_instances_assemble_a_runnable_problem_with_its_drawn_parameters():
+    @FAST
+    @given(
+        S.instances(
+            objective=S.depths(max_depth=3).flatmap(lambda n: S.widths(depth=n, max_width=3)).map(tc.deep_mf),
+            target=lambda o: S.target_matrices(shape=o.target_shape),
+            init=lambda o, t: S.initializations(o, t),
+            step=lambda o, t: S.step_sizes(bound=0.1 / t.sigma[0]),
+            max_steps=S.horizons(max_steps=50),
+        )
+    )
+    def check(inst):
+        assert inst.init.shape == (inst.objective.n_params,)
+        assert 0 < inst.step <= 0.1 / inst.target.sigma[0]
+        assert "init" in inst.params
+        run = inst.run()
+        assert run.batch_size == 1
+        assert inst.describe()
+
+    check()
+
+
+BAD = [
+    ("rank_above_dimensions", lambda: S.target_matrices(shape=(2, 3), rank=3), "rank", "exceeds"),
+    ("rank_above_max_dim", lambda: S.target_matrices(max_dim=2, rank=3), "rank", "exceeds"),
+    (
+        "empty_condition_range",
+        lambda: S.target_matrices(min_condition=10.0, max_condition=2.0),
+        "min_condition",
+        "empty range",
+    ),
+    ("condition_below_one", lambda: S.singular_values(rank=2, min_condition=0.5), "min_condition", "below 1"),
+    ("negative_scale", lambda: S.gaussian_initializations(tc.deep_mf((2, 2)), min_scale=-1.0), "min_scale", "> 0"),
+    (
+        "empty_scale_range",
+        lambda: S.balanced_initializations(tc.deep_mf((2, 2)), min_scale=2.0, max_scale=1.0),
+        "min_scale",
+        "empty range",
+    ),
+    ("data_without_full_row_rank", lambda: S.data_matrices(rows=4, columns=3), "columns", "full row rank"),
+    ("unknown_field", lambda: S.target_matrices(field="quaternion"), "field", "not a known name"),
+    (
+        "unknown_init_kind",
+        lambda: S.initializations(tc.deep_mf((2, 2)), kinds=("gausian",)),
+        "kinds",
+        "did you mean 'gaussian'",
+    ),
+    (
+        "det_sign_on_rectangular",
+        lambda: S.balanced_initializations(tc.deep_mf((2, 3)), det_sign=-1),
+        "det_sign",
+        "square",
+    ),
+    (
+        "target_of_wrong_shape",
+        lambda: S.spectral_initializations(tc.deep_mf((2, 2)), S.target_matrices(shape=(3, 3)).example()),
+        "target",
+        "shape",
+    ),
+    (
+        "near_critical_without_decay",
+        lambda: S.near_critical_initializations(tc.deep_mf((2, 2, 2)), S.target_matrices(shape=(2, 2)).example()),
+        "objective",
+        "fit_coef == decay_coef",
+    ),
+    (
+        "rank_deficiency_impossible",
+        lambda: S.rank_deficient_initializations(tc.deep_mf((2, 2)), rank=2),
+        "rank",
+        "not below",
+    ),
+    ("empty_depth_range", lambda: S.depths(min_depth=4, max_depth=2), "min_depth", "empty range"),
+    ("step_bound_not_positive", lambda: S.step_sizes(bound=0.0), "bound", "> 0"),
+    ("unknown_regime", lambda: S.step_sizes(bound=1.0, regimes=("bellow",)), "regimes", "did you mean 'below'"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
+@pytest.mark.parametrize(("make", "argument", "says"), [pytest.param(*b[1:], id=b[0]) for b in BAD])
+def test_bad_strategy_arguments_fail_at_construction_with_a_clear_error(make, argument, says):
+    with pytest.raises((errors.InvalidArgument, errors.InvalidType)) as info:
+        make()
+    assert info.value.argument == argument
+    assert says in str(info.value)
+    assert "Fix: " in str(info.value)

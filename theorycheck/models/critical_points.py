@@ -1,0 +1,110 @@
+"""Closed-form critical points of regularised deep MF (Chen, Jiang, Wang 2025; theorems.md 4.2, [R-checked]).
+
+Objective ``F = c (||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2)`` (the paper has c = 1; any c with
+``fit_coef == decay_coef`` has the same critical points). With scaled layers ``Wt_l = sqrt(lambda_l) W_l``
+and ``lambda = prod_l lambda_l``, critical points are ``Wt_l = Q_l D_l(sigma) Q_{l-1}^T`` where each active
+sigma_i is a positive root of ``g_y(s) = s^{2L-2} - sqrt(lambda) y s^{L-2} + lambda`` for y = y_{pi(i)}.
+This module is reconstructed from the abstract and a secondary summary (theorems.md section 4) and
+checked numerically (tests: the gradient vanishes at every constructed point).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from theorycheck.errors import InvalidArgument
+from theorycheck.models._objective import Objective
+
+
+def positive_roots(y: float, lam: float, depth: int) -> tuple[float, ...]:
+    """Positive roots s of ``g_y(s) = 0``, ascending (0, 1 or 2 of them)."""
+    if depth == 2:
+        s2 = math.sqrt(lam) * (y - math.sqrt(lam))
+        return (math.sqrt(s2),) if s2 > 0 else ()
+    coeffs = np.zeros(2 * depth - 1)
+    coeffs[0] = 1.0
+    coeffs[depth] += -math.sqrt(lam) * y
+    coeffs[-1] += lam
+    roots = np.roots(coeffs)
+    real = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-9 and r.real > 1e-12)
+    # polish with Newton on g (np.roots is only ~1e-8 accurate near a double root)
+    out = []
+    for root in real:
+        s = root
+        for _ in range(50):
+            g = s ** (2 * depth - 2) - math.sqrt(lam) * y * s ** (depth - 2) + lam
+            dg = (2 * depth - 2) * s ** (2 * depth - 3) - (depth - 2) * math.sqrt(lam) * y * s ** (depth - 3)
+            if dg == 0:
+                break
+            step = g / dg
+            s -= step
+            if abs(step) <= 1e-16 * abs(s):
+                break
+        out.append(s)
+    return tuple(sorted(set(out)))
+
+
+def existence_threshold(lam: float, depth: int) -> float:
+    """y*_L(lambda): nonzero critical components exist iff y > y* (L >= 3), or y > sqrt(lambda) (L = 2)."""
+    if depth == 2:
+        return math.sqrt(lam)
+    el = depth
+    return float((2 * (el - 1) / el) * (el / (el - 2)) ** ((el - 2) / (2 * (el - 1))) * lam ** (1 / (2 * (el - 1))))
+
+
+def activation_threshold(lam: float, depth: int) -> float:
+    """ybar_L(lambda): a component is active at the global minimum iff y > ybar."""
+    if depth == 2:
+        return math.sqrt(lam)
+    el = depth
+    return float((el - 1) * (el - 2) ** (-(el - 2) / (2 * (el - 1))) * lam ** (1 / (2 * (el - 1))))
+
+
+def build_critical_point(
+    objective: Objective,
+    u_y: np.ndarray,
+    v_y: np.ndarray,
+    sigma: np.ndarray | list[float] | tuple[float, ...],
+    pi: tuple[int, ...],
+    hidden: tuple[np.ndarray, ...] | None = None,
+) -> np.ndarray:
+    """Flat weights of the critical point ``Wt_l = Q_l D_l(sigma) Q_{l-1}^T``, ``W_l = Wt_l / sqrt(lambda_l)``.
+
+    Args:
+        objective: real deep MF with weight decay on every layer and ``fit_coef == decay_coef``.
+        u_y: ``(d_L, d_L)`` orthogonal, left singular vectors of Y (Q_L).
+        v_y: ``(d_0, d_0)`` orthogonal, right singular vectors of Y (Q_0).
+        sigma: values of the active components (each a root for its y; not checked here).
+        pi: injective map from component i (hidden slot i) to the index of Y's singular value it uses.
+        hidden: orthogonal ``Q_1..Q_{L-1}`` (``(d_l, d_l)``), identity when None.
+
+    Raises:
+        InvalidArgument: a model without full weight decay, mismatched lengths, a slot beyond a width.
+    """
+    lams = objective.decay
+    if not lams or any(lam <= 0 for lam in lams) or objective.fit_coef != objective.decay_coef:
+        raise InvalidArgument(
+            "objective", objective.describe(), "is not regularised deep MF with fit_coef == decay_coef",
+            "use deep_mf(widths, fit_coef=1.0) + WeightDecay(lambdas, coef=1.0) with every lambda > 0",
+        )  # fmt: skip
+    sig = [float(s) for s in sigma]
+    if len(sig) != len(pi) or len(set(pi)) != len(pi):
+        raise InvalidArgument("pi", pi, "must be injective with one entry per sigma", "pass distinct indices")
+    w = objective.widths
+    depth = objective.depth
+    if len(sig) > min(w[1:-1] or (min(w),)) or any(p >= min(w[0], w[-1]) for p in pi):
+        raise InvalidArgument("sigma", sig, "has more components than a width allows", "use fewer components")
+    qs = [np.asarray(v_y)]
+    qs += [np.eye(w[k]) if hidden is None else np.asarray(hidden[k - 1]) for k in range(1, depth)]
+    qs.append(np.asarray(u_y))
+    layers = []
+    for layer in range(1, depth + 1):
+        d = np.zeros((w[layer], w[layer - 1]))
+        for i, (s, p) in enumerate(zip(sig, pi, strict=True)):
+            row = p if layer == depth else i
+            col = p if layer == 1 else i
+            d[row, col] = s
+        layers.append(qs[layer] @ d @ qs[layer - 1].T / math.sqrt(lams[layer - 1]))
+    return objective.join(layers)

@@ -1,0 +1,385 @@
+"""Initial weights for every model: random, balanced, spectral and structured adversarial starts.
+
+Each strategy yields an :class:`Initialization`: the flat weights, its kind, and the low-entropy
+parameters it was drawn from (they end up in :attr:`Instance.params` and in reports).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import numpy as np
+from hypothesis import strategies as st
+
+from theorycheck._validation import check_choice, check_int, readonly
+from theorycheck.dynamics.instance import Target
+from theorycheck.errors import InvalidArgument, InvalidType
+from theorycheck.models import Objective
+from theorycheck.models import critical_points as cp
+from theorycheck.strategies._common import (
+    check_range,
+    complete_basis,
+    finite_floats,
+    gaussian,
+    log_uniform,
+    rotations,
+    seeds,
+)
+
+INIT_KINDS = (
+    "gaussian",
+    "orthogonal",
+    "balanced",
+    "nearly_balanced",
+    "spectral",
+    "zero",
+    "rank_deficient",
+    "target_orthogonal",
+    "near_critical",
+)
+
+
+def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class Initialization:
+    """Flat initial weights ``(n_params,)`` with their provenance."""
+
+    weights: np.ndarray = attrs.field(converter=readonly, eq=attrs.cmp_using(eq=np.array_equal))
+    kind: str
+    drawn: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_map, eq=False)
+
+
+def _check_objective(objective: object) -> Objective:
+    if not isinstance(objective, Objective):
+        raise InvalidType("objective", objective, "is not an Objective", "build one with deep_mf(...)")
+    return objective
+
+
+def _square_layers(objective: Objective) -> bool:
+    return len(set(objective.widths)) == 1
+
+
+def _fix_det_sign(layers: list[np.ndarray], det_sign: int | None) -> list[np.ndarray]:
+    """Flip the first column of W_1 when the product's determinant has the wrong sign (real, square)."""
+    if det_sign is None:
+        return layers
+    prod = layers[0]
+    for w in layers[1:]:
+        prod = w @ prod
+    if np.sign(np.linalg.det(prod)) != det_sign:
+        layers[0] = layers[0].copy()
+        layers[0][:, 0] = -layers[0][:, 0]
+    return layers
+
+
+def _check_det_sign(objective: Objective, det_sign: int | None) -> None:
+    if det_sign is None:
+        return
+    if det_sign not in (1, -1):
+        raise InvalidArgument("det_sign", det_sign, "must be 1, -1 or None", "pass det_sign=1 or det_sign=-1")
+    if objective.is_complex or not _square_layers(objective):
+        raise InvalidArgument(
+            "det_sign", det_sign, "needs a real model with square layers", "drop det_sign or use equal widths"
+        )
+
+
+def gaussian_initializations(
+    objective: Objective, *, min_scale: float = 1e-4, max_scale: float = 10.0, det_sign: int | None = None
+) -> st.SearchStrategy[Initialization]:
+    """Entries iid ``scale * N(0, 1)`` (complex: N_C(0, 1)), scale log-uniform in [min_scale, max_scale].
+
+    ``det_sign`` (real square layers) fixes the sign of ``det(W_N .. W_1)`` (Luo et al. 2025, Theorem 6).
+    """
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    _check_det_sign(objective, det_sign)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        scale = draw(log_uniform(lo, hi))
+        seed = draw(seeds())
+        layers = [
+            scale * gaussian(seed + j, s, complex_=objective.is_complex) for j, s in enumerate(objective.layer_shapes)
+        ]
+        layers = _fix_det_sign(layers, det_sign)
+        return Initialization(objective.join(layers), "gaussian", {"scale": scale, "init_seed": seed})
+
+    return build()
+
+
+def orthogonal_initializations(
+    objective: Objective, *, min_scale: float = 1e-3, max_scale: float = 3.0
+) -> st.SearchStrategy[Initialization]:
+    """Each layer ``scale`` times a semi-orthogonal matrix (the leading block of a drawn rotation)."""
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        scale = draw(log_uniform(lo, hi))
+        layers = []
+        for rows, cols in objective.layer_shapes:
+            q = draw(rotations(max(rows, cols), complex_=objective.is_complex))
+            layers.append(scale * q[:rows, :cols])
+        return Initialization(objective.join(layers), "orthogonal", {"scale": scale})
+
+    return build()
+
+
+def _balanced_layers(
+    draw: Any, objective: Objective, scale: float, det_sign: int | None
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Balanced layers ``W_j = scale * Q_j D Q_{j-1}^H`` with one shared diagonal D (theorems.md 1.2).
+
+    Balanced exactly in exact arithmetic: ``W_{j+1}^H W_{j+1} = scale^2 Q_j D^H D Q_j^H = W_j W_j^H``.
+    """
+    w = objective.widths
+    r = min(w)
+    complex_ = objective.is_complex
+    seed = draw(seeds())
+    sig = np.linalg.svd(gaussian(seed, (r, r), complex_=complex_), compute_uv=False)
+    qs = [draw(rotations(d, complex_=complex_)) for d in w]
+    layers = []
+    for j in range(1, len(w)):
+        d = np.zeros((w[j], w[j - 1]))
+        d[np.arange(r), np.arange(r)] = sig
+        layers.append(scale * (qs[j] @ d @ qs[j - 1].conj().T))
+    # flipping a column of Q_0 changes only W_1's right factor: the balance equations do not involve it
+    layers = _fix_det_sign(layers, det_sign)
+    return layers, {"scale": scale, "init_seed": seed}
+
+
+def balanced_initializations(
+    objective: Objective, *, min_scale: float = 1e-3, max_scale: float = 1.0, det_sign: int | None = None
+) -> st.SearchStrategy[Initialization]:
+    """Exactly balanced starts ``W_{j+1}^H W_{j+1} = W_j W_j^H`` (to rounding), Gaussian singular values.
+
+    Luo, Xu, Gao, Fazel, Du 2025, balanced Gaussian initialisation (theorems.md 1.2, reconstructed):
+    ``W_j = eps Q_j Sigma_G Q_{j-1}^H``. With real square layers the product's determinant sign is
+    ``det Q_N det Q_0``, drawn (both signs occur) unless ``det_sign`` fixes it.
+    """
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    _check_det_sign(objective, det_sign)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        layers, drawn = _balanced_layers(draw, objective, draw(log_uniform(lo, hi)), det_sign)
+        return Initialization(objective.join(layers), "balanced", drawn)
+
+    return build()
+
+
+def nearly_balanced_initializations(
+    objective: Objective,
+    *,
+    min_scale: float = 1e-3,
+    max_scale: float = 1.0,
+    min_imbalance: float = 1e-8,
+    max_imbalance: float = 1e-1,
+) -> st.SearchStrategy[Initialization]:
+    """A balanced start plus a relative Gaussian perturbation of drawn size delta (log-uniform)."""
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    dlo, dhi = check_range("imbalance", min_imbalance, max_imbalance, positive=True)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        scale = draw(log_uniform(lo, hi))
+        layers, drawn = _balanced_layers(draw, objective, scale, None)
+        delta = draw(log_uniform(dlo, dhi))
+        seed = draw(seeds())
+        noise = gaussian(seed, (objective.n_params,), complex_=objective.is_complex)
+        weights = objective.join(layers) + delta * scale * noise
+        return Initialization(weights, "nearly_balanced", {**drawn, "imbalance": delta, "noise_seed": seed})
+
+    return build()
+
+
+def spectral_initializations(
+    objective: Objective, target: Target, *, min_scale: float = 1e-3, max_scale: float = 1.0
+) -> st.SearchStrategy[Initialization]:
+    """Starts aligned with the target's singular vectors.
+
+    ``W_1 = s Q_1 D V^H``, ``W_N = s U D Q_{N-1}^H`` with drawn hidden rotations and D the identity on the
+    target's rank, so ``W_N..W_1 = s^N U_r V_r^H``.
+    """
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    _check_target(objective, target)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        scale = draw(log_uniform(lo, hi))
+        w = objective.widths
+        r = min(target.rank, *w)
+        qs = [complete_basis(np.asarray(target.v))]
+        qs += [draw(rotations(d, complex_=objective.is_complex)) for d in w[1:-1]]
+        qs.append(complete_basis(np.asarray(target.u)))
+        layers = []
+        for j in range(1, len(w)):
+            d = np.zeros((w[j], w[j - 1]))
+            d[np.arange(r), np.arange(r)] = 1.0
+            layers.append(scale * (qs[j] @ d @ qs[j - 1].conj().T))
+        return Initialization(objective.join(layers), "spectral", {"scale": scale})
+
+    return build()
+
+
+def zero_initializations(objective: Objective) -> st.SearchStrategy[Initialization]:
+    """W = 0: a critical point of every objective here (a strict saddle or, for L >= 3 with decay, a minimum)."""
+    objective = _check_objective(objective)
+    return st.just(Initialization(np.zeros(objective.n_params, dtype=objective.dtype), "zero", {}))
+
+
+def rank_deficient_initializations(
+    objective: Objective, *, rank: int | None = None, min_scale: float = 1e-3, max_scale: float = 3.0
+) -> st.SearchStrategy[Initialization]:
+    """Gaussian layers except W_1, of rank k < min(d_1, d_0) (drawn, or ``rank``): the product is rank <= k."""
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    full = min(objective.layer_shapes[0])
+    if rank is not None and check_int("rank", rank, min_value=0) >= full:
+        raise InvalidArgument("rank", rank, f"is not below min(d_1, d_0)={full}", f"pass rank < {full}")
+    if full < 1:  # pragma: no cover - widths are >= 1 by construction
+        raise InvalidArgument("objective", objective.describe(), "has no room for a rank deficiency", "widen W_1")
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        k = rank if rank is not None else draw(st.integers(0, full - 1))
+        scale = draw(log_uniform(lo, hi))
+        seed = draw(seeds())
+        c = objective.is_complex
+        layers = [scale * gaussian(seed + j, s, complex_=c) for j, s in enumerate(objective.layer_shapes)]
+        d1, d0 = objective.layer_shapes[0]
+        layers[0] = scale * gaussian(seed + 101, (d1, k), complex_=c) @ gaussian(seed + 102, (k, d0), complex_=c)
+        return Initialization(objective.join(layers), "rank_deficient", {"scale": scale, "rank": k, "init_seed": seed})
+
+    return build()
+
+
+def target_orthogonal_initializations(
+    objective: Objective, target: Target, *, min_scale: float = 1e-3, max_scale: float = 3.0
+) -> st.SearchStrategy[Initialization]:
+    """Gaussian start whose W_1 annihilates one right singular vector v_k of the target (k drawn).
+
+    In the target's singular basis ``W_1 V`` has a zero column: the product has no component along
+    ``u_k v_k^H``, the measure-zero event behind saddle-trapped GD (Ye & Du 2021's ``sigma_min(A_0) > 0``).
+    """
+    objective = _check_objective(objective)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    _check_target(objective, target)
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        scale = draw(log_uniform(lo, hi))
+        seed = draw(seeds())
+        k = draw(st.integers(0, target.v.shape[1] - 1))
+        c = objective.is_complex
+        layers = [scale * gaussian(seed + j, s, complex_=c) for j, s in enumerate(objective.layer_shapes)]
+        basis = complete_basis(np.asarray(target.v))
+        coords = layers[0] @ basis  # W_1 in the target's right singular basis
+        coords[:, k] = 0.0
+        layers[0] = coords @ basis.conj().T
+        return Initialization(
+            objective.join(layers), "target_orthogonal", {"scale": scale, "direction": k, "init_seed": seed}
+        )
+
+    return build()
+
+
+def near_critical_initializations(
+    objective: Objective, target: Target, *, min_perturbation: float = 0.0, max_perturbation: float = 1e-3
+) -> st.SearchStrategy[Initialization]:
+    """Starts at or near a closed-form critical point of regularised deep MF.
+
+    Chen, Jiang, Wang 2025 (theorems.md 4.2, reconstructed and checked); a relative perturbation in
+    [min, max] is added (0 included: the critical point itself).
+
+    The active set, the map pi into Y's singular values and the root (smaller or larger) per component
+    are drawn; components whose y has no positive root are left inactive.
+    """
+    objective = _check_objective(objective)
+    plo, phi = check_range("perturbation", min_perturbation, max_perturbation)
+    _check_target(objective, target)
+    cp.build_critical_point(objective, np.eye(objective.widths[-1]), np.eye(objective.widths[0]), [], ())  # validates
+    lam = math.prod(objective.decay)
+    depth = objective.depth
+    slots = min(objective.widths)
+    ys = list(target.sigma) + [0.0] * (min(objective.widths[0], objective.widths[-1]) - len(target.sigma))
+
+    @st.composite
+    def build(draw: Any) -> Initialization:
+        k = draw(st.integers(0, slots))
+        pi = tuple(draw(st.permutations(range(len(ys))))[:k])
+        sig, used, roots = [], [], []
+        for p in pi:
+            rts = cp.positive_roots(float(ys[p]), lam, depth)
+            if rts:
+                which = draw(st.integers(0, len(rts) - 1))
+                sig.append(rts[which])
+                used.append(p)
+                roots.append("+" if which == len(rts) - 1 else "-")
+        hidden = tuple(draw(rotations(d)) for d in objective.widths[1:-1])
+        u_full = complete_basis(np.asarray(target.u).real)
+        v_full = complete_basis(np.asarray(target.v).real)
+        point = cp.build_critical_point(objective, u_full, v_full, sig, tuple(used), hidden)
+        delta = draw(finite_floats(plo, phi)) if phi > 0 else 0.0
+        seed = draw(seeds())
+        weights = point + delta * max(1.0, float(np.max(np.abs(point)))) * gaussian(seed, point.shape, complex_=False)
+        drawn = {"active": tuple(used), "roots": "".join(roots), "perturbation": delta, "noise_seed": seed}
+        return Initialization(weights, "near_critical", drawn)
+
+    return build()
+
+
+def _check_target(objective: Objective, target: object) -> None:
+    if not isinstance(target, Target):
+        raise InvalidType("target", target, "is not a Target", "draw it from target_matrices(...)")
+    if target.shape != objective.target_shape:
+        raise InvalidArgument(
+            "target", target.matrix, f"has shape {target.shape}, the model needs {objective.target_shape}",
+            "draw targets with shape=objective.target_shape",
+        )  # fmt: skip
+
+
+def initializations(
+    objective: Objective,
+    target: Target | None = None,
+    *,
+    kinds: Sequence[str] = INIT_KINDS[:-1],
+    min_scale: float = 1e-4,
+    max_scale: float = 3.0,
+) -> st.SearchStrategy[Initialization]:
+    """One of several kinds (shrinking prefers the earlier ones in ``kinds``).
+
+    Kinds needing a target (spectral, target_orthogonal, near_critical) are dropped when ``target`` is None;
+    ``near_critical`` must be asked for explicitly (it needs a weight-decay model).
+    """
+    objective = _check_objective(objective)
+    for kind in kinds:
+        check_choice("kinds", kind, INIT_KINDS)
+    lo, hi = check_range("scale", min_scale, max_scale, positive=True)
+    makers = {
+        "gaussian": lambda: gaussian_initializations(objective, min_scale=lo, max_scale=hi),
+        "orthogonal": lambda: orthogonal_initializations(objective, min_scale=lo, max_scale=hi),
+        "balanced": lambda: balanced_initializations(objective, min_scale=lo, max_scale=hi),
+        "nearly_balanced": lambda: nearly_balanced_initializations(objective, min_scale=lo, max_scale=hi),
+        "spectral": lambda: spectral_initializations(objective, target, min_scale=lo, max_scale=hi),  # type: ignore[arg-type]
+        "zero": lambda: zero_initializations(objective),
+        "rank_deficient": lambda: rank_deficient_initializations(objective, min_scale=lo, max_scale=hi),
+        "target_orthogonal": lambda: target_orthogonal_initializations(objective, target, min_scale=lo, max_scale=hi),  # type: ignore[arg-type]
+        "near_critical": lambda: near_critical_initializations(objective, target),  # type: ignore[arg-type]
+    }
+    needs_target = {"spectral", "target_orthogonal", "near_critical"}
+    chosen = [k for k in kinds if target is not None or k not in needs_target]
+    if not chosen:
+        raise InvalidArgument("kinds", kinds, "leaves no kind usable without a target", "pass a target or other kinds")
+    return st.one_of(*(makers[k]() for k in chosen))
