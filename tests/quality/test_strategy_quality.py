@@ -73,7 +73,8 @@ def test_step_sizes_hit_below_at_and_above_the_bound(seed):
     assert any(e > 0.5 for e in etas)
 
 
-SHRINK = settings(max_examples=1000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# the default budget (max_examples=100); only the deadline and database are switched off
+SHRINK = settings(deadline=None, database=None)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
