@@ -62,6 +62,11 @@ def _check_objective(objective: object) -> Objective:
     return objective
 
 
+def _gaussian_layers(objective: Objective, seed: int, scale: float) -> list[np.ndarray]:
+    """``scale`` times standard (complex) Gaussian layers, layer j from seed + j."""
+    return [scale * gaussian(seed + j, s, complex_=objective.is_complex) for j, s in enumerate(objective.layer_shapes)]
+
+
 def _square_layers(objective: Objective) -> bool:
     return len(set(objective.widths)) == 1
 
@@ -105,9 +110,7 @@ def gaussian_initializations(
     def build(draw: Any) -> Initialization:
         scale = draw(log_uniform(lo, hi))
         seed = draw(seeds())
-        layers = [
-            scale * gaussian(seed + j, s, complex_=objective.is_complex) for j, s in enumerate(objective.layer_shapes)
-        ]
+        layers = _gaussian_layers(objective, seed, scale)
         layers = _fix_det_sign(layers, det_sign)
         return Initialization(objective.join(layers), "gaussian", {"scale": scale, "init_seed": seed})
 
@@ -257,7 +260,7 @@ def rank_deficient_initializations(
         scale = draw(log_uniform(lo, hi))
         seed = draw(seeds())
         c = objective.is_complex
-        layers = [scale * gaussian(seed + j, s, complex_=c) for j, s in enumerate(objective.layer_shapes)]
+        layers = _gaussian_layers(objective, seed, scale)
         d1, d0 = objective.layer_shapes[0]
         layers[0] = scale * gaussian(seed + 101, (d1, k), complex_=c) @ gaussian(seed + 102, (k, d0), complex_=c)
         return Initialization(objective.join(layers), "rank_deficient", {"scale": scale, "rank": k, "init_seed": seed})
@@ -283,7 +286,7 @@ def target_orthogonal_initializations(
         seed = draw(seeds())
         k = draw(st.integers(0, target.v.shape[1] - 1))
         c = objective.is_complex
-        layers = [scale * gaussian(seed + j, s, complex_=c) for j, s in enumerate(objective.layer_shapes)]
+        layers = _gaussian_layers(objective, seed, scale)
         basis = complete_basis(np.asarray(target.v))
         coords = layers[0] @ basis  # W_1 in the target's right singular basis
         coords[:, k] = 0.0
