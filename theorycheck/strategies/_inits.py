@@ -285,7 +285,6 @@ def target_orthogonal_initializations(
         scale = draw(log_uniform(lo, hi))
         seed = draw(seeds())
         k = draw(st.integers(0, target.v.shape[1] - 1))
-        c = objective.is_complex
         layers = _gaussian_layers(objective, seed, scale)
         basis = complete_basis(np.asarray(target.v))
         coords = layers[0] @ basis  # W_1 in the target's right singular basis
