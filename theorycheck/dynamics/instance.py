@@ -102,9 +102,16 @@ class Instance:
     def run(self, *, precision: Precision | str = FLOAT64, record: Recording | None = None) -> RunResult:
         """GD on this instance alone (B = 1)."""
         return run_gd(
-            self.objective, self.target.matrix, self.init, step=self.step, max_steps=self.max_steps,
-            data=self.data, tol=self.tol, record=record, precision=precision,
-        )  # fmt: skip
+            self.objective,
+            self.target.matrix,
+            self.init,
+            step=self.step,
+            max_steps=self.max_steps,
+            data=self.data,
+            tol=self.tol,
+            record=record,
+            precision=precision,
+        )
 
     def describe(self) -> str:
         """One line for reports: model, shape, spectrum summary and drawn parameters."""
@@ -129,15 +136,23 @@ def run_instances(
     for k, inst in enumerate(instances):
         if inst.objective != first.objective or inst.max_steps != first.max_steps or inst.tol != first.tol:
             raise InvalidArgument(
-                f"instances[{k}]", inst.describe(), "differs from instances[0] in model, horizon or tolerance",
+                f"instances[{k}]",
+                inst.describe(),
+                "differs from instances[0] in model, horizon or tolerance",
                 "batch only instances of one model and horizon (group them first)",
-            )  # fmt: skip
+            )
     data = None if first.data is None else np.stack([np.asarray(i.data) for i in instances])
     return run_gd(
-        first.objective, np.stack([i.target.matrix for i in instances]), np.stack([i.init for i in instances]),
-        step=np.array([i.step for i in instances]), max_steps=first.max_steps, data=data, tol=first.tol,
-        record=record, precision=precision,
-    )  # fmt: skip
+        first.objective,
+        np.stack([i.target.matrix for i in instances]),
+        np.stack([i.init for i in instances]),
+        step=np.array([i.step for i in instances]),
+        max_steps=first.max_steps,
+        data=data,
+        tol=first.tol,
+        record=record,
+        precision=precision,
+    )
 
 
 def _fmt(value: Any) -> str:

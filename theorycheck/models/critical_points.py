@@ -86,9 +86,11 @@ def build_critical_point(
     lams = objective.decay
     if not lams or any(lam <= 0 for lam in lams) or objective.fit_coef != objective.decay_coef:
         raise InvalidArgument(
-            "objective", objective.describe(), "is not regularised deep MF with fit_coef == decay_coef",
+            "objective",
+            objective.describe(),
+            "is not regularised deep MF with fit_coef == decay_coef",
             "use deep_mf(widths, fit_coef=1.0) + WeightDecay(lambdas, coef=1.0) with every lambda > 0",
-        )  # fmt: skip
+        )
     sig = [float(s) for s in sigma]
     if len(sig) != len(pi) or len(set(pi)) != len(pi):
         raise InvalidArgument("pi", pi, "must be injective with one entry per sigma", "pass distinct indices")

@@ -73,8 +73,14 @@ def instances(
         eta = float(_resolve(draw, step, obj, tgt))
         horizon = int(_resolve(draw, max_steps, obj, tgt))
         return Instance(
-            objective=obj, target=tgt, init=np.asarray(ini), step=eta, max_steps=horizon,
-            data=None if x is None else np.asarray(x), tol=tol, params=drawn,
-        )  # fmt: skip
+            objective=obj,
+            target=tgt,
+            init=np.asarray(ini),
+            step=eta,
+            max_steps=horizon,
+            data=None if x is None else np.asarray(x),
+            tol=tol,
+            params=drawn,
+        )
 
     return build()

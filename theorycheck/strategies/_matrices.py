@@ -118,8 +118,14 @@ def target_matrices(
         raise InvalidArgument("rank", rank, f"exceeds max_dim={max_dim}", f"pass rank <= {max_dim}")
     equal = kind in ("scaled_unitary", "scaled_identity")
     # validate the spectrum arguments now, not at the first draw
-    singular_values(rank=1, min_condition=min_condition, max_condition=max_condition, min_scale=min_scale,
-                    max_scale=max_scale, include=include[:1])  # fmt: skip
+    singular_values(
+        rank=1,
+        min_condition=min_condition,
+        max_condition=max_condition,
+        min_scale=min_scale,
+        max_scale=max_scale,
+        include=include[:1],
+    )
     complex_ = field == "complex"
 
     @st.composite
@@ -135,9 +141,14 @@ def target_matrices(
             sig = np.full(r, draw(finite_floats(min_scale, max_scale)))
         else:
             spectrum = singular_values(
-                rank=r, min_condition=min_condition, max_condition=max_condition,
-                min_scale=min_scale, max_scale=max_scale, ties=ties, include=include,
-            )  # fmt: skip
+                rank=r,
+                min_condition=min_condition,
+                max_condition=max_condition,
+                min_scale=min_scale,
+                max_scale=max_scale,
+                ties=ties,
+                include=include,
+            )
             sig = draw(spectrum)
         if kind in ("diagonal", "scaled_identity"):
             dt = np.complex128 if complex_ else np.float64

@@ -1,0 +1,54 @@
+"""Quantities shared by several catalogue claims (pure numpy on recorded weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theorycheck.dynamics import RunResult
+from theorycheck.dynamics.instance import Instance
+from theorycheck.models import Objective, gradient, invariants
+
+
+def ah(a: np.ndarray) -> np.ndarray:
+    """Conjugate transpose over the last two axes."""
+    return np.swapaxes(a, -1, -2).conj()
+
+
+def weights_series(run: RunResult) -> np.ndarray:
+    """Recorded weights of trajectory 0, ``(records, n_params)``."""
+    return np.asarray(run.observable("weights", 0))
+
+
+def recursion_residuals(instance: Instance, run: RunResult, fit: Objective, contraction: float) -> np.ndarray:
+    """Relative residual per step of ``D_j(t+1) = c^2 D_j(t) + eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H)``.
+
+    G is the gradient of ``fit`` (the objective without weight decay), c the weight-decay contraction.
+    """
+    w = weights_series(run)
+    eta = instance.step
+    out = []
+    for t in range(min(len(w) - 1, int(run.steps[0]))):
+        g = fit.split(gradient(fit, instance.target.matrix, w[t], instance.data))
+        layers = fit.split(w[t])
+        before = invariants.imbalances(fit, w[t])
+        after = invariants.imbalances(fit, w[t + 1])
+        worst = 0.0
+        for j in range(fit.depth - 1):
+            gap = ah(g[j + 1]) @ g[j + 1] - g[j] @ ah(g[j])
+            pred = contraction**2 * before[j] + eta**2 * gap
+            # relative to the terms that cancel (W^H W, W W^H, eta^2 G^H G), not to D itself, which can be 0
+            scale = max(
+                float(np.max(np.abs(ah(layers[j + 1]) @ layers[j + 1]))),
+                float(np.max(np.abs(layers[j] @ ah(layers[j])))),
+                eta**2 * float(np.max(np.abs(ah(g[j + 1]) @ g[j + 1]))),
+                eta**2 * float(np.max(np.abs(g[j] @ ah(g[j])))),
+                1e-300,
+            )
+            worst = max(worst, float(np.max(np.abs(after[j] - pred)) / scale))
+        out.append(worst)
+    return np.array(out)
+
+
+def fit_part(objective: Objective) -> Objective:
+    """The objective without regularisers (same widths, field, data and fit coefficient)."""
+    return Objective(objective.widths, objective.field, objective.fit_coef, data_columns=objective.data_columns)

@@ -1,0 +1,40 @@
+"""The catalogue: claim id -> (claim, instance strategy, budget). Filled by the paper modules at import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from theorycheck.claims import Claim
+from theorycheck.errors import InvalidArgument
+
+
+@attrs.frozen
+class Entry:
+    """A catalogue claim with the strategy that draws its instances.
+
+    Attributes:
+        claim: the claim.
+        instances: a zero-argument factory of the instance strategy (built lazily, at test time).
+        refute_budget: for a false variant, examples within which it must be refuted (None: the profile's).
+        slow: long runs; marked slow in pytest.
+    """
+
+    claim: Claim
+    instances: Callable[[], st.SearchStrategy[Any]]
+    refute_budget: int | None = None
+    slow: bool = False
+
+
+CATALOGUE: dict[str, Entry] = {}
+
+
+def register(claim: Claim, instances: Callable[[], st.SearchStrategy[Any]], **kwargs: Any) -> Claim:
+    """Add a claim to the catalogue (ids are unique) and return it."""
+    if claim.id in CATALOGUE:
+        raise InvalidArgument("claim.id", claim.id, "is already in the catalogue", "give the claim a unique id")
+    CATALOGUE[claim.id] = Entry(claim, instances, **kwargs)
+    return claim

@@ -1,0 +1,272 @@
+"""Claim records: Source, Case, Outcome, Verdict, Procedure, Assumption, Claim. Pure data, no Hypothesis."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import numpy as np
+
+from theorycheck._validation import check_choice, readonly
+from theorycheck.dynamics import Recording, RunResult, run_gd, run_gf
+from theorycheck.dynamics.instance import Instance
+from theorycheck.precision import FLOAT64, Precision
+
+PROVENANCES = ("paper", "reconstructed")
+EXPECTATIONS = ("holds", "refuted")
+STATUSES = ("holds", "violated", "not_applicable")
+
+
+@attrs.frozen
+class Source:
+    """Where a claim comes from.
+
+    Attributes:
+        authors: "Luo, Xu, Gao, Fazel, Du".
+        year: publication year.
+        locator: "Theorem 4", "Lemma 3.2", "Section 0.2".
+        provenance: "paper" (stated there) or "reconstructed" (our derivation, or the paper's constants unknown).
+        arxiv: arXiv id, if any.
+        note: what was reconstructed and how it was checked.
+    """
+
+    authors: str
+    year: int
+    locator: str
+    provenance: str = attrs.field(validator=lambda _i, _a, v: check_choice("provenance", v, PROVENANCES))
+    arxiv: str | None = None
+    note: str = ""
+
+    @property
+    def paper(self) -> str:
+        """Authors and year."""
+        return f"{self.authors} {self.year}"
+
+    def cite(self) -> str:
+        """One line: authors year, locator, arXiv, provenance."""
+        arx = f", arXiv {self.arxiv}" if self.arxiv else ""
+        return f"{self.paper}, {self.locator}{arx} [{self.provenance}]"
+
+
+def _frozen_values(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType({k: readonly(v) if isinstance(v, np.ndarray) else v for k, v in values.items()})
+
+
+@attrs.frozen
+class Case:
+    """A named bundle of arrays and scalars: the instance of a claim that is not one GD problem.
+
+    Used for pure matrix inequalities and for batches of seeds (rate claims).
+    """
+
+    values: Mapping[str, Any] = attrs.field(converter=_frozen_values, eq=False)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def describe(self) -> str:
+        """Scalars in full, arrays by shape."""
+        parts = []
+        for k, v in self.values.items():
+            if isinstance(v, np.ndarray):
+                parts.append(f"{k}: array{v.shape}")
+            elif isinstance(v, float):
+                parts.append(f"{k}={v:.4g}")
+            elif not isinstance(v, (Instance, Case)):
+                parts.append(f"{k}={v}")
+        return ", ".join(parts)
+
+
+def describe(instance: Any) -> str:
+    """One line for an Instance, a Case, or anything else."""
+    return instance.describe() if hasattr(instance, "describe") else repr(instance)
+
+
+@attrs.frozen
+class Outcome:
+    """A conclusion's evaluation: ``margin >= 0`` holds; the more negative, the worse the violation.
+
+    Attributes:
+        margin: signed slack in the claim's own units (stated in the claim's docs).
+        quantity: what was measured ("loss", "sigma_min", "imbalance drift").
+        step: where the margin is smallest (GD step), if meaningful.
+        detail: numbers behind the margin, for a human.
+    """
+
+    margin: float
+    quantity: str
+    step: int | None = None
+    detail: str = ""
+
+
+@attrs.frozen
+class Verdict:
+    """The result of checking one claim on one instance."""
+
+    claim_id: str
+    status: str
+    margin: float
+    quantity: str
+    step: int | None
+    detail: str
+    instance: Any = attrs.field(eq=False)
+    elapsed: float = attrs.field(default=0.0, eq=False)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def violated(self) -> bool:
+        """True when the conclusion failed on an instance meeting the assumptions."""
+        return self.status == "violated"
+
+    def summary(self) -> str:
+        """The finding in one line."""
+        where = f" at step {self.step:,}" if self.step is not None else ""
+        return (
+            f"{self.claim_id}: {self.status}; {self.quantity} margin {self.margin:.3g}{where}"
+            f" ({self.detail}) on {describe(self.instance)}"
+        )
+
+
+@attrs.frozen
+class Assumption:
+    """A named predicate on an instance; a claim says nothing about instances failing it."""
+
+    name: str
+    predicate: Callable[[Any], bool]
+
+
+@attrs.frozen
+class Procedure:
+    """How a claim runs the dynamics on an :class:`Instance`.
+
+    Attributes:
+        method: "gd" or "gf".
+        record: what to record (GD); for GF ``observables`` at ``gf_records`` evenly spaced times.
+        precision: the arithmetic (the confirmation ladder of issue 5 overrides it).
+        t_max: GF horizon as a function of the instance (GF only).
+        gf_records: number of GF record times.
+    """
+
+    method: str = attrs.field(default="gd", validator=lambda _i, _a, v: check_choice("method", v, ("gd", "gf")))
+    record: Recording | None = None
+    precision: Precision = FLOAT64
+    t_max: Callable[[Instance], float] | None = None
+    gf_records: int = 50
+
+    def run(self, instance: Instance, precision: Precision | None = None) -> RunResult:
+        """Run the instance (B = 1)."""
+        if self.method == "gf":
+            if self.t_max is None:
+                msg = "a GF procedure needs t_max"
+                raise ValueError(msg)
+            horizon = float(self.t_max(instance))
+            names = self.record.observables if self.record is not None else ("loss",)
+            return run_gf(
+                instance.objective,
+                instance.target.matrix,
+                instance.init,
+                data=instance.data,
+                t_max=horizon,
+                record_times=np.linspace(0.0, horizon, self.gf_records),
+                observables=names,
+                tol=instance.tol,
+            )
+        return run_gd(
+            instance.objective,
+            instance.target.matrix,
+            instance.init,
+            step=instance.step,
+            max_steps=instance.max_steps,
+            data=instance.data,
+            tol=instance.tol,
+            record=self.record,
+            precision=precision or self.precision,
+        )
+
+
+Conclusion = Callable[[Any, RunResult | None], Outcome]
+
+
+@attrs.frozen
+class Claim:
+    """A property with provenance.
+
+    Attributes:
+        id: ``<firstauthor><year>.<locator>.<short_name>``, stable (test ids and reports use it).
+        statement: the claim in one or two sentences.
+        source: :class:`Source`.
+        conclusion: ``(instance, run) -> Outcome``; ``run`` is None without a procedure.
+        procedure: how to run the dynamics, or None for a claim about the instance itself.
+        assumptions: predicates the instance must meet (strategies meet them by construction where they can).
+        expect: "holds" (a theorem) or "refuted" (a false variant the search must refute).
+        tightness: what is known about how sharp the statement is.
+        tags: instance -> regime tags (kappa bucket, init kind), reported as Hypothesis events.
+        setting: the model, target and initialisation family the claim is about.
+        algorithm: GD or GF, and the step-size rule.
+    """
+
+    id: str
+    statement: str
+    source: Source
+    conclusion: Conclusion
+    procedure: Procedure | None = None
+    assumptions: tuple[Assumption, ...] = ()
+    expect: str = attrs.field(default="holds", validator=lambda _i, _a, v: check_choice("expect", v, EXPECTATIONS))
+    tightness: str = ""
+    tags: Callable[[Any], tuple[str, ...]] | None = None
+    setting: str = ""
+    algorithm: str = ""
+
+    def doc(self) -> str:
+        """The PEPit-style description: setting, algorithm, statement, reference, tightness."""
+        return "\n".join(
+            f"{name}: {text}"
+            for name, text in (
+                ("Setting", self.setting),
+                ("Algorithm", self.algorithm),
+                ("Statement", self.statement),
+                ("Reference", self.source.cite() + (f". {self.source.note}" if self.source.note else "")),
+                ("Tightness", self.tightness),
+            )
+        )
+
+
+def check(claim: Claim, instance: Any, *, precision: Precision | None = None) -> Verdict:
+    """Check ``claim`` on one instance: assumptions, then the procedure, then the conclusion.
+
+    A NaN margin counts as a violation (the conclusion could not be evaluated: a finding, not a pass).
+    """
+    started = time.perf_counter()
+    tags = claim.tags(instance) if claim.tags is not None else ()
+    for assumption in claim.assumptions:
+        if not assumption.predicate(instance):
+            return Verdict(
+                claim.id,
+                "not_applicable",
+                math.inf,
+                assumption.name,
+                None,
+                "assumption fails",
+                instance,
+                time.perf_counter() - started,
+                tags,
+            )
+    run = claim.procedure.run(instance, precision) if claim.procedure is not None else None
+    outcome = claim.conclusion(instance, run)
+    margin = float(outcome.margin)
+    status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
+    return Verdict(
+        claim.id,
+        status,
+        margin,
+        outcome.quantity,
+        outcome.step,
+        outcome.detail,
+        instance,
+        time.perf_counter() - started,
+        tags,
+    )

@@ -1,0 +1,57 @@
+"""Run profiles: plain, frozen data (no Hypothesis import). ``search.hypothesis`` derives Hypothesis settings.
+
+Chosen by ``THEORYCHECK_PROFILE`` (``ci``, ``default``, ``deep``) or the pytest option
+``--theorycheck-profile`` (which sets the variable for the session and its xdist workers).
+"""
+
+from __future__ import annotations
+
+import os
+
+import attrs
+
+from theorycheck._validation import check_choice
+
+ENV_PROFILE = "THEORYCHECK_PROFILE"
+ENV_DATABASE = "THEORYCHECK_DATABASE"
+DEFAULT_DATABASE = ".theorycheck/examples"
+
+
+@attrs.frozen
+class Profile:
+    """How hard to search.
+
+    Attributes:
+        name: "ci", "default" or "deep".
+        max_examples: examples per claim that should hold.
+        refute_examples: budget within which a false variant must be refuted (a weaker search fails CI).
+        seed: a fixed Hypothesis seed (reproducible CI) or None for fresh randomness. (Hypothesis's own
+            ``derandomize`` would switch the example database off; a fixed seed keeps it.)
+        database: where Hypothesis keeps failing examples (replayed first next time); None disables it.
+    """
+
+    name: str
+    max_examples: int
+    refute_examples: int
+    seed: int | None
+    database: str | None = DEFAULT_DATABASE
+
+
+PROFILES = {
+    "ci": Profile("ci", max_examples=12, refute_examples=60, seed=0),
+    "default": Profile("default", max_examples=100, refute_examples=300, seed=None),
+    "deep": Profile("deep", max_examples=2000, refute_examples=2000, seed=None),
+}
+
+
+def active_profile(name: str | None = None) -> Profile:
+    """The named profile, else ``$THEORYCHECK_PROFILE``, else "default".
+
+    The database path honours ``$THEORYCHECK_DATABASE`` (an empty string switches the database off).
+    """
+    chosen = name or os.environ.get(ENV_PROFILE) or "default"
+    profile = PROFILES[check_choice(ENV_PROFILE if name is None else "profile", chosen, PROFILES)]
+    db = os.environ.get(ENV_DATABASE)
+    if db is not None:
+        profile = attrs.evolve(profile, database=db or None)
+    return profile

@@ -1,0 +1,1 @@
+"""How counterexamples are hunted. ``search.hypothesis`` is the only module that pairs claims with Hypothesis."""
