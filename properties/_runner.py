@@ -21,6 +21,6 @@ def run(claim_id: str) -> None:
     """A theorem must survive the search; a false variant must be refuted within its budget."""
     entry = CATALOGUE[claim_id]
     if entry.claim.expect == "holds":
-        property_test(entry.claim, entry.instances())()
+        property_test(entry.claim, entry.instances(), cost=entry.cost)()
     else:
-        assert_refuted(entry.claim, entry.instances(), budget=entry.refute_budget)
+        assert_refuted(entry.claim, entry.instances(), budget=entry.refute_budget, cost=entry.cost)

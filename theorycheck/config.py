@@ -28,6 +28,8 @@ class Profile:
         seed: a fixed Hypothesis seed (reproducible CI) or None for fresh randomness. (Hypothesis's own
             ``derandomize`` would switch the example database off; a fixed seed keeps it.)
         database: where Hypothesis keeps failing examples (replayed first next time); None disables it.
+        shrink_cost_limit: claims whose examples cost more than this are not shrunk (each shrink step re-runs
+            the whole instance); the failing example is still reported.
     """
 
     name: str
@@ -35,10 +37,11 @@ class Profile:
     refute_examples: int
     seed: int | None
     database: str | None = DEFAULT_DATABASE
+    shrink_cost_limit: float = float("inf")
 
 
 PROFILES = {
-    "ci": Profile("ci", max_examples=12, refute_examples=60, seed=0),
+    "ci": Profile("ci", max_examples=12, refute_examples=60, seed=0, shrink_cost_limit=1),
     "default": Profile("default", max_examples=100, refute_examples=300, seed=None),
     "deep": Profile("deep", max_examples=2000, refute_examples=2000, seed=None),
 }

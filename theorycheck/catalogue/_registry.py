@@ -21,12 +21,15 @@ class Entry:
         instances: a zero-argument factory of the instance strategy (built lazily, at test time).
         refute_budget: for a false variant, examples within which it must be refuted (None: the profile's).
         slow: long runs; marked slow in pytest.
+        cost: examples are this many times dearer than usual: the profile's budgets are divided by it
+            (at least 2 examples), e.g. a claim whose instance is a batch of 16 seeds of 2e5 steps.
     """
 
     claim: Claim
     instances: Callable[[], st.SearchStrategy[Any]]
     refute_budget: int | None = None
     slow: bool = False
+    cost: int = 1
 
 
 CATALOGUE: dict[str, Entry] = {}

@@ -41,7 +41,7 @@ class NotRefuted(TheorycheckError, AssertionError):
     """A false variant survived its whole budget: the search is too weak (or the variant is true)."""
 
 
-def hypothesis_settings(profile: Profile, *, max_examples: int | None = None) -> hypothesis.settings:
+def hypothesis_settings(profile: Profile, *, max_examples: int | None = None, cost: int = 1) -> hypothesis.settings:
     """Hypothesis settings for a profile.
 
     ``deadline=None``: numerical examples take very different times, and a deadline is the most-cited
@@ -53,7 +53,11 @@ def hypothesis_settings(profile: Profile, *, max_examples: int | None = None) ->
         database=DirectoryBasedExampleDatabase(profile.database) if profile.database else None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         print_blob=True,
+        phases=tuple(hypothesis.Phase) if cost <= profile.shrink_cost_limit else _NO_SHRINK,
     )
+
+
+_NO_SHRINK = tuple(p for p in hypothesis.Phase if p not in (hypothesis.Phase.shrink, hypothesis.Phase.explain))
 
 
 def _seeded(profile: Profile, test: Callable[..., None]) -> Callable[..., None]:
@@ -76,7 +80,7 @@ def _checker(claim: Claim) -> Callable[[Any], Verdict]:
 
 
 def property_test(
-    claim: Claim, instances: st.SearchStrategy[Any], *, profile: Profile | None = None
+    claim: Claim, instances: st.SearchStrategy[Any], *, profile: Profile | None = None, cost: int = 1
 ) -> Callable[[], None]:
     """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
 
@@ -87,7 +91,7 @@ def property_test(
     def test() -> None:
         prof = profile or active_profile()
 
-        @hypothesis_settings(prof)
+        @hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
         @given(instances)
         def search(instance: Any) -> None:
             verdict = run_one(instance)
@@ -102,14 +106,19 @@ def property_test(
 
 
 def find_counterexample(
-    claim: Claim, instances: st.SearchStrategy[Any], *, max_examples: int, profile: Profile | None = None
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    *,
+    max_examples: int,
+    profile: Profile | None = None,
+    cost: int = 1,
 ) -> Verdict | None:
     """Search up to ``max_examples``; return the shrunk violating verdict, or None if none was found."""
     prof = profile or active_profile()
     run_one = _checker(claim)
     found: list[Verdict] = []
 
-    @hypothesis_settings(prof, max_examples=max_examples)
+    @hypothesis_settings(prof, max_examples=max_examples, cost=cost)
     @given(instances)
     def search(instance: Any) -> None:
         verdict = run_one(instance)
@@ -130,12 +139,17 @@ def find_counterexample(
 
 
 def assert_refuted(
-    claim: Claim, instances: st.SearchStrategy[Any], *, budget: int | None = None, profile: Profile | None = None
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    *,
+    budget: int | None = None,
+    profile: Profile | None = None,
+    cost: int = 1,
 ) -> Verdict:
     """Fail unless a counterexample to the false variant ``claim`` is found within the budget."""
     prof = profile or active_profile()
     limit = budget or prof.refute_examples
-    verdict = find_counterexample(claim, instances, max_examples=limit, profile=prof)
+    verdict = find_counterexample(claim, instances, max_examples=limit, profile=prof, cost=cost)
     if verdict is None:
         msg = f"{claim.id} (expected false) was not refuted within {limit} examples: the search is too weak"
         raise NotRefuted(msg)

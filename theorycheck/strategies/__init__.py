@@ -7,7 +7,7 @@ rank and condition number, and shrink toward small dimensions, equal singular va
 rotations.
 """
 
-from theorycheck.strategies._common import rotations
+from theorycheck.strategies._common import finite_floats, log_uniform, rotations, seeds
 from theorycheck.strategies._hyper import REGIMES, depths, horizons, regularization_weights, step_sizes, widths
 from theorycheck.strategies._inits import (
     INIT_KINDS,
@@ -33,16 +33,19 @@ __all__ = [
     "balanced_initializations",
     "data_matrices",
     "depths",
+    "finite_floats",
     "gaussian_initializations",
     "horizons",
     "initializations",
     "instances",
+    "log_uniform",
     "near_critical_initializations",
     "nearly_balanced_initializations",
     "orthogonal_initializations",
     "rank_deficient_initializations",
     "regularization_weights",
     "rotations",
+    "seeds",
     "singular_values",
     "spectral_initializations",
     "step_sizes",

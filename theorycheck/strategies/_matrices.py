@@ -136,7 +136,9 @@ def target_matrices(
             n_ = m_ if kind == "scaled_identity" else draw(st.integers(lo, max(lo, max_dim)))
         else:
             m_, n_ = shape
-        r = rank if rank is not None else draw(st.integers(1, min(m_, n_)))
+        # sigma_1 times a unitary (or the identity) has full rank by definition
+        full = min(m_, n_)
+        r = rank if rank is not None else (full if equal else draw(st.integers(1, full)))
         if equal:
             sig = np.full(r, draw(finite_floats(min_scale, max_scale)))
         else:
