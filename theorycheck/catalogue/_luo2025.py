@@ -32,7 +32,7 @@ def _source(locator: str, provenance: str, note: str = "") -> Source:
 def _svd_parts(obj: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """U, Sigma_w (diag of sigma(W)^{1/N}) and V of the end-to-end W (balanced coordinates)."""
     u, s, vh = np.linalg.svd(invariants.product(obj, w))
-    return u, np.diag(s ** (1.0 / obj.depth)), vh.conj().T
+    return np.asarray(u), np.diag(s ** (1.0 / obj.depth)), np.asarray(vh.conj().T)
 
 
 # ---- P1.2: the determinant barrier (Theorem 2, real case) -----------------------------------------
@@ -139,11 +139,13 @@ def _rate_margin(case: Case) -> tuple[float, str]:
     return rate - 0.75, detail
 
 
-_RATE_DOC = dict(
-    setting=SETTING + "; Sigma = sigma_1 * unitary (identical singular values), d in {2, 3}, eps in [0.05, 0.15], "
-    "sigma_1 in [0.5, 2], a in [1, 5], 16 Gaussian seeds per instance",
-    algorithm="GD, eta = 0.01 / max(1, a, sigma_1^{3/2}), T = 2000 / (eta sigma_1^{3/2}) steps (Theorem 1's "
-    "time unit), stop at L < 1e-8 sigma_1^2",
+RATE_SETTING = (
+    SETTING + "; Sigma = sigma_1 * unitary (identical singular values), d in {2, 3}, eps in [0.05, 0.15], "
+    "sigma_1 in [0.5, 2], a in [1, 5], 16 Gaussian seeds per instance"
+)
+RATE_ALGORITHM = (
+    "GD, eta = 0.01 / max(1, a, sigma_1^{3/2}), T = 2000 / (eta sigma_1^{3/2}) steps (Theorem 1's "
+    "time unit), stop at L < 1e-8 sigma_1^2"
 )
 
 COMPLEX_CONVERGES = register(
@@ -159,7 +161,8 @@ COMPLEX_CONVERGES = register(
         conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
         tightness="Measured 13/16 at 3e4 steps and 10/10 at 1.5e5 (theorems.md 1.6); slow seeds have small "
         "sigma_min(W0 + (W0 W0^H)^{1/2}).",
-        **_RATE_DOC,
+        setting=RATE_SETTING,
+        algorithm=RATE_ALGORITHM,
     ),
     lambda: _seed_batches(field="complex"),
     cost=6,
@@ -173,7 +176,8 @@ REAL_CONVERGES = register(
         conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
         expect="refuted",
         tightness="About half of real seeds have det W(0) < 0 and sit at L = sigma_1^2/2.",
-        **_RATE_DOC,
+        setting=RATE_SETTING,
+        algorithm=RATE_ALGORITHM,
     ),
     lambda: _seed_batches(field="real"),
     refute_budget=8,
@@ -358,7 +362,7 @@ def _rate_slack(instance: Instance, run: RunResult) -> np.ndarray:
     k = np.arange(loss.size - t0)
     bound = loss[t0] * np.exp(-instance.step * sigma1**1.5 * k) * (1 + 1e-6)
     valid = loss[t0:] >= 1e-20 * sigma1**2  # below this, rounding (not the rate) sets the loss
-    return ((bound - loss[t0:]) / loss[t0])[valid]
+    return np.asarray(((bound - loss[t0:]) / loss[t0])[valid])
 
 
 LOCAL_RATE = register(
