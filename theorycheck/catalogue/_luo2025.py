@@ -56,7 +56,7 @@ def _barrier_slack(instance: Instance, run: RunResult) -> np.ndarray:
     for j in range(1, instance.objective.depth + 1):
         det = np.asarray(run.observable(f"det_layer{j}", 0))
         signs.append(np.sign(det[0]) * det / abs(det[0]))
-    return np.minimum(barrier, np.min(np.stack(signs), axis=0))
+    return np.asarray(np.minimum(barrier, np.min(np.stack(signs), axis=0)))
 
 
 BARRIER = register(
