@@ -1,0 +1,543 @@
+"""Ye & Du 2021: GD for asymmetric low-rank MF, f(U, V) = 1/2 ||U V^T - Sigma||_F^2 (NeurIPS 2021, arXiv 2106.14289).
+
+theorems.md section 2 (from the NeurIPS submission text; constants may differ slightly in the camera-ready).
+Block notation in Sigma's singular basis: U = [U_top; J], V = [V_top; K], A = (U_top + V_top)/2,
+B = (U_top - V_top)/2, P = Sigma_d - A A^T + B B^T.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import theorycheck.strategies as tcs
+from theorycheck.catalogue._registry import register
+from theorycheck.catalogue._shared import RECORD_WEIGHTS, _recursion_conclusion
+from theorycheck.claims import (
+    Assumption,
+    Case,
+    Claim,
+    Procedure,
+    Source,
+    converges_within,
+    every_step,
+    monotone,
+    pure,
+)
+from theorycheck.dynamics import Recording, RunResult
+from theorycheck.dynamics.instance import Instance, Target
+from theorycheck.models import asymmetric_mf, deep_mf, factors_to_params, params_to_factors
+from theorycheck.strategies._common import complete_basis
+
+PAPER = ("Ye, Du", 2021)
+ARXIV = "2106.14289"
+SETTING = "asymmetric MF f(U, V) = 1/2||U V^T - Sigma||_F^2, Sigma m x n of rank d, U m x d, V n x d"
+
+
+def _source(locator: str, provenance: str = "paper", note: str = "") -> Source:
+    return Source(PAPER[0], PAPER[1], locator, provenance, ARXIV, note)
+
+
+def _blocks(target: Target, obj: Any, w: np.ndarray) -> dict[str, np.ndarray]:
+    """U_top, J, V_top, K, A, B, P of one iterate in Sigma's singular basis (theorems.md 2.1)."""
+    u, v = params_to_factors(obj, w)
+    d = target.sigma.size
+    phi = complete_basis(np.asarray(target.u))
+    psi = complete_basis(np.asarray(target.v))
+    ur, vr = phi.T @ u, psi.T @ v
+    a = (ur[:d] + vr[:d]) / 2
+    b = (ur[:d] - vr[:d]) / 2
+    return {
+        "U_top": ur[:d],
+        "J": ur[d:],
+        "V_top": vr[:d],
+        "K": vr[d:],
+        "A": a,
+        "B": b,
+        "P": np.diag(target.sigma) - a @ a.T + b @ b.T,
+    }
+
+
+@st.composite
+def _targets(draw: Any, *, max_dim: int = 4, max_condition: float = 4.0) -> Target:
+    m = draw(st.integers(1, max_dim))
+    n = draw(st.integers(1, max_dim))
+    d = draw(st.integers(1, min(m, n)))
+    target: Target = draw(tcs.target_matrices(shape=(m, n), rank=d, max_condition=max_condition))
+    return target
+
+
+def _model(target: Target) -> Any:
+    m, n = target.shape
+    return asymmetric_mf(m, n, target.sigma.size)
+
+
+# ---- P2.1: exact GD imbalance identity ------------------------------------------------------------
+
+
+@st.composite
+def _identity_instances(draw: Any) -> Instance:
+    target = draw(_targets(max_dim=5, max_condition=100.0))
+    obj = _model(target)
+    init = draw(tcs.initializations(obj, target, kinds=("gaussian", "balanced", "orthogonal", "rank_deficient")))
+    eta = draw(tcs.step_sizes(bound=0.3 / float(target.sigma[0]), regimes=("below", "at")))
+    return Instance(obj, target, init.weights, eta, 3, params={"init": init.kind, **init.drawn})
+
+
+IDENTITY = register(
+    Claim(
+        id="yedu2021.s3.gd_imbalance_identity",
+        statement="GD gives exactly D_{t+1} = D_t + eta^2 (G_U^T G_U - G_V^T G_V) for D = U^T U - V^T V.",
+        source=_source(
+            "Section 3 (invariant of Du, Hu, Lee 2018; exact discrete form)",
+            "reconstructed",
+            "Measured error 9e-16 (theorems.md P2.1).",
+        ),
+        setting=SETTING + "; m, n in 1..5, any init (Gaussian, balanced, orthogonal, rank-deficient)",
+        algorithm="GD with eta up to 0.3 / sigma_1, 3 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        tightness="Exact identity.",
+    ),
+    _identity_instances,
+)
+
+
+# ---- P2.2: Lemmas 3.2 and 3.3 as matrix inequalities ---------------------------------------------
+
+
+@st.composite
+def _lemma_cases(draw: Any) -> Case:
+    d = draw(st.integers(1, 5))
+    sigma_d = draw(tcs.finite_floats(0.1, 1.0))
+    kappa = draw(st.one_of(st.just(1.0), tcs.finite_floats(1.0, 10.0)))
+    sigma_1 = sigma_d * kappa
+    q = draw(tcs.rotations(d))
+    spec = np.array([draw(st.sampled_from((sigma_d, sigma_1)) | tcs.finite_floats(sigma_d, sigma_1)) for _ in range(d)])
+    sigma = q @ np.diag(spec) @ q.T
+    r = draw(tcs.rotations(d))
+    s_spec = np.array([draw(tcs.finite_floats(1e-6, 2.0)) * sigma_1 for _ in range(d)])
+    p_spec = np.array([draw(tcs.finite_floats(-2.0, 2.0)) * sigma_1 for _ in range(d)])
+    beta = draw(tcs.finite_floats(0.01, 0.99))
+    eta = draw(tcs.finite_floats(1e-4, 1.0)) * beta / (8 * sigma_1)
+    return Case(
+        {
+            "d": d,
+            "sigma": sigma,
+            "sigma_d": sigma_d,
+            "sigma_1": sigma_1,
+            "S": r @ np.diag(s_spec) @ r.T,
+            "P": r @ np.diag(p_spec) @ r.T,
+            "beta": beta,
+            "eta": eta,
+        }
+    )
+
+
+def _lemma_margin(case: Case) -> tuple[float, str]:
+    sig, s_mat, p_mat = case["sigma"], case["S"], case["P"]
+    eta, beta, sd, s1 = case["eta"], case["beta"], case["sigma_d"], case["sigma_1"]
+    eye = np.eye(case["d"])
+    c = (8 + 6 * beta) / (1 - beta) * s1**3 * eta**2
+    s = float(np.linalg.eigvalsh(s_mat)[0])
+    g = eye + eta * (sig - s_mat)
+    s_new = float(np.linalg.eigvalsh(g @ s_mat @ g)[0])
+    slack_32 = s_new - ((1 + eta * (sd - s)) ** 2 * s - c)
+    p = float(np.linalg.eigvalsh(p_mat)[0])
+    h = eye - eta * (sig - p_mat)
+    p_new = float(np.linalg.eigvalsh(h @ p_mat @ h)[0])
+    slack_33 = p_new - ((1 - eta * sd) ** 2 * p - c) if p < 0 else p_new
+    tol = 1e-12 * max(1.0, s1) ** 3
+    return min(slack_32, slack_33) + tol, f"Lemma 3.2 slack {slack_32:.3g}, Lemma 3.3 slack {slack_33:.3g}"
+
+
+LEMMAS = register(
+    Claim(
+        id="yedu2021.lemma3_2_3_3.least_eigenvalue_bounds",
+        statement="Lemma 3.2: lambda_min(S') >= (1 + eta(sigma_d - s))^2 s - ((8 + 6b)/(1 - b)) sigma_1^3 eta^2 for "
+        "S' = (I + eta(Sigma - S)) S (I + eta(Sigma - S)); Lemma 3.3: the analogue for P (and lambda_min(P') >= 0 if "
+        "P >= 0).",
+        source=_source("Lemmas 3.2 and 3.3"),
+        setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit); S PD with spectrum in "
+        "(0, 2 sigma_1]; P symmetric with ||P|| <= 2 sigma_1; beta in (0, 1); eta in (0, beta/(8 sigma_1)]",
+        algorithm="none (one step of the A/P recursion as a matrix inequality)",
+        conclusion=pure("smallest slack of the two lemmas (+ 1e-12 sigma_1^3)", _lemma_margin),
+        tightness="2e5 random trials and a Nelder-Mead search found no violation, even without the eta^2 term.",
+    ),
+    _lemma_cases,
+)
+
+
+# ---- P2.3: theorem-faithful convergence within T_total --------------------------------------------
+
+C0, C_T, DELTA = 0.5, 8.0, 1e-6
+
+
+def _t_total(instance: Instance) -> float:
+    s = instance.target.sigma
+    d = s.size
+    eps = instance.params["eps"]
+    return float(C_T / (instance.step * s[-1]) * (math.log(d * s[-1] / eps) + math.log(s[-1] / DELTA)))
+
+
+@st.composite
+def _theorem_instances(draw: Any) -> Instance:
+    m = draw(st.integers(2, 4))
+    n = draw(st.integers(2, 4))
+    d = draw(st.integers(1, min(m, n)))
+    target = draw(tcs.target_matrices(shape=(m, n), rank=d, max_condition=2.0))
+    s1, sd = float(target.sigma[0]), float(target.sigma[-1])
+    eps = C0 * sd / (math.sqrt(d * s1) * (m + n))
+    eta = 0.5 * sd * eps**2 / (d * s1**3)
+    obj = _model(target)
+    seed = draw(tcs.seeds())
+    rng = np.random.default_rng(seed)
+    w = factors_to_params(obj, eps * rng.standard_normal((m, d)), eps * rng.standard_normal((n, d)))
+    inst = Instance(
+        obj, target, w, eta, 1, tol=DELTA, params={"init": "gaussian N(0, eps^2)", "eps": eps, "init_seed": seed}
+    )
+    return Instance(obj, target, w, eta, math.ceil(_t_total(inst)), tol=DELTA, params=inst.params)
+
+
+def _good_init(instance: Instance) -> bool:
+    a = _blocks(instance.target, instance.objective, instance.init)["A"]
+    d = instance.target.sigma.size
+    return bool(np.linalg.svd(a, compute_uv=False)[-1] >= instance.params["eps"] / (10 * math.sqrt(d)))
+
+
+CONVERGENCE = register(
+    Claim(
+        id="yedu2021.thm1_1.converges_within_t_total",
+        statement="With eps = 0.5 sigma_d/(sqrt(d sigma_1)(m + n)), eta = 0.5 sigma_d eps^2/(d sigma_1^3) and Gaussian "
+        "N(0, eps^2) init, f(U_T, V_T) <= delta = 1e-6 within T_total = 8/(eta sigma_d) (ln(d sigma_d/eps) + "
+        "ln(sigma_d/delta)).",
+        source=_source(
+            "Theorem 1.1",
+            "reconstructed",
+            "O-constants chosen as in theorems.md P2.3 (c0 = 0.5, C = 8); the 'w.h.p.' event is the "
+            "assumption sigma_min(A_0) >= eps/(10 sqrt d).",
+        ),
+        setting=SETTING + "; m, n in 2..4, d in 1..min(m, n), kappa in [1, 2] (runtime), Gaussian init at the "
+        "theorem's eps",
+        algorithm="GD at the theorem's eta for T_total steps (stop at f <= delta)",
+        procedure=Procedure(),
+        assumptions=(Assumption("sigma_min(A_0) >= eps / (10 sqrt d) (the high-probability event)", _good_init),),
+        conclusion=converges_within(DELTA, _t_total),
+        tightness="The authors call the eta requirement loose; GD needs far fewer steps than T_total in practice.",
+    ),
+    _theorem_instances,
+    cost=3,
+)
+
+
+# ---- P2.4: ||J_t|| non-increasing whenever eta lambda_max(V^T V) <= 2 (exact certificate) ---------
+
+
+@st.composite
+def _j_instances(draw: Any) -> Instance:
+    m = draw(st.integers(2, 5))
+    n = draw(st.integers(1, 5))
+    d = draw(st.integers(1, min(m - 1, n)))
+    target = draw(tcs.target_matrices(shape=(m, n), rank=d, max_condition=10.0))
+    obj = _model(target)
+    init = draw(tcs.initializations(obj, target, kinds=("gaussian", "orthogonal", "nearly_balanced"), max_scale=2.0))
+    eta = draw(
+        tcs.step_sizes(bound=1.0 / (3 * float(target.sigma[0])), regimes=("below", "at", "above"), max_factor=10)
+    )
+    return Instance(obj, target, init.weights, eta, 50, params={"init": init.kind, **init.drawn})
+
+
+def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
+    obj = instance.objective
+    w = np.asarray(run.observable("weights", 0))[: int(run.steps[0]) + 1]
+    out = []
+    for t in range(len(w) - 1):
+        _, v = params_to_factors(obj, w[t])
+        if instance.step * np.linalg.eigvalsh(v.T @ v)[-1] > 2:
+            continue  # the certificate says nothing at this step
+        j0 = np.linalg.norm(_blocks(instance.target, obj, w[t])["J"], 2) if w.size else 0.0
+        j1 = np.linalg.norm(_blocks(instance.target, obj, w[t + 1])["J"], 2)
+        out.append((j0 - j1) + 1e-12 * max(1.0, j0))
+    return np.array(out)
+
+
+J_MONOTONE = register(
+    Claim(
+        id="yedu2021.s3.j_nonincreasing_certificate",
+        statement="||J_{t+1}|| <= ||J_t|| at every GD step with eta lambda_max(V_t^T V_t) <= 2 (J_{t+1} = J_t (I - eta "
+        "V_t^T V_t)), from any initialisation.",
+        source=_source(
+            "Section 3.1 (monotone complement blocks)",
+            "reconstructed",
+            "Exact linear-algebra certificate derived in theorems.md 2.3 [R-checked].",
+        ),
+        setting=SETTING + "; m > d, any init (Gaussian, orthogonal, nearly balanced) up to scale 2",
+        algorithm="GD with eta below, at or above 1/(3 sigma_1), 50 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=every_step("||J_t|| - ||J_{t+1}|| where certified", _j_slack),
+        tightness="Exact: J_{t+1} = J_t (I - eta M) with 0 <= M <= (2/eta) I.",
+    ),
+    _j_instances,
+)
+
+
+# ---- P2.5: local linear rate -------------------------------------------------------------------
+
+
+@st.composite
+def _practical_instances(draw: Any) -> Instance:
+    target = draw(_targets(max_dim=5, max_condition=4.0))
+    obj = _model(target)
+    init = draw(tcs.gaussian_initializations(obj, min_scale=1e-3, max_scale=1e-3))
+    return Instance(
+        obj,
+        target,
+        init.weights,
+        0.05 / float(target.sigma[0]),
+        6000,
+        tol=1e-26 * float(target.sigma[0]) ** 2,
+        params={"init": "gaussian", **init.drawn},
+    )
+
+
+def _rate_slack(instance: Instance, run: RunResult) -> np.ndarray:
+    obj, target = instance.objective, instance.target
+    s = target.sigma
+    w = np.asarray(run.observable("weights", 0))[: int(run.steps[0]) + 1]
+    err = []
+    t0 = None
+    for t, wt in enumerate(w):
+        u, v = params_to_factors(obj, wt)
+        err.append(np.linalg.norm(target.matrix - u @ v.T, 2))
+        if t0 is None:
+            blk = _blocks(target, obj, wt)
+            if (
+                np.linalg.svd(blk["A"], compute_uv=False)[-1] >= math.sqrt(s[-1] / 2)
+                and np.linalg.norm(blk["P"], 2) <= s[-1] / 4
+            ):
+                t0 = t
+    if t0 is None:
+        return np.array([-1.0])  # never entered the local phase: look at it
+    e = np.array(err[t0:])
+    k = np.arange(e.size)
+    bound = 1.5 * (1 - instance.step * s[-1] / 2) ** k * e[0]
+    valid = e >= 1e-12 * s[0]  # rounding floor of ||Sigma - U V^T||
+    return np.asarray(((bound - e) / e[0])[valid])
+
+
+LOCAL_RATE = register(
+    Claim(
+        id="yedu2021.stage2.local_linear_rate",
+        statement="After the first t0 with sigma_d(A) >= sqrt(sigma_d/2) and ||P|| <= sigma_d/4: ||Sigma - U_t V_t^T|| "
+        "<= 1.5 (1 - eta sigma_d/2)^{t - t0} ||Sigma - U_t0 V_t0^T||.",
+        source=_source("Section 3.2 (stage two)", "reconstructed", "C = 1.5 as in theorems.md P2.5."),
+        setting=SETTING + "; m, n in 1..4, kappa in [1, 4], Gaussian init scale 1e-3",
+        algorithm="GD, eta = 0.05 / sigma_1 (the practical variant), up to 6000 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=every_step("(bound - error) / error(t0)", _rate_slack),
+        tightness="Observed rate is faster than (1 - eta sigma_d/2) once local.",
+    ),
+    _practical_instances,
+)
+
+
+# ---- P2.6: gradient-flow time for the scalar ODE, exact, and the sketch's bound (false) ----------
+
+
+@st.composite
+def _scalar_gf_instances(draw: Any) -> Instance:
+    sigma = draw(tcs.finite_floats(0.25, 4.0))
+    a0 = draw(tcs.log_uniform(1e-3, 0.5)) * math.sqrt(sigma)
+    delta = draw(tcs.log_uniform(1e-6, 0.3)) * sigma
+    obj = deep_mf((1, 1, 1))
+    target = Target(np.array([[sigma]]), np.eye(1), np.array([sigma]), np.eye(1))
+    c = sigma / a0**2 - 1
+    t_exact = math.log(c * (sigma / delta - 1)) / (2 * sigma)
+    return Instance(
+        obj, target, np.array([a0, a0]), 1.0, 0, tol=delta**2 / 2, params={"a0": a0, "delta": delta, "t_exact": t_exact}
+    )
+
+
+def _gf_time_margin(bound: Any) -> Any:
+    def margin(instance: Instance, run: RunResult | None) -> Any:
+        assert run is not None
+        t_star = float(run.final_time[0]) if run.final_time is not None else math.nan
+        b = bound(instance)
+        from theorycheck.claims import Outcome
+
+        return Outcome(
+            (t_star - b) / b + 1e-6,
+            "GF time to |sigma - a^2| <= delta, relative to the bound",
+            None,
+            f"t* = {t_star:.10g}, bound {b:.10g}",
+        )
+
+    return margin
+
+
+def _exact_time(instance: Instance) -> float:
+    return float(instance.params["t_exact"])
+
+
+def _sketch_bound(instance: Instance) -> float:
+    sigma = float(instance.target.sigma[0])
+    a0, delta = instance.params["a0"], instance.params["delta"]
+    return math.log(sigma * (sigma / a0**2 - 1) / delta) / (2 * sigma)
+
+
+GF_PROCEDURE = Procedure(
+    method="gf", record=Recording(observables=("loss",)), t_max=lambda i: 2.0 * i.params["t_exact"] + 1.0, gf_records=3
+)
+GF_SETTING = (
+    "1 x 1 symmetric case U = V = a: da/dt = (sigma - a^2) a; sigma in [0.25, 4], a0 in [1e-3, 0.5] sqrt(sigma)"
+)
+
+GF_TIME = register(
+    Claim(
+        id="yedu2021.cor1_2.gf_time_exact",
+        statement="GF needs t* >= ln(c (sigma/delta - 1)) / (2 sigma), c = sigma/a0^2 - 1, to reach |sigma - a^2| <= "
+        "delta (equality: the closed form s_t = sigma e^{2 sigma t}/(e^{2 sigma t} + c)).",
+        source=_source(
+            "Corollary 1.2 (tightness of the GF bound)",
+            "reconstructed",
+            "Closed form from theorems.md 2.2, solved for t exactly.",
+        ),
+        setting=GF_SETTING + ", delta in [1e-6, 0.3] sigma",
+        algorithm="GF (solve_ivp DOP853, rtol 1e-10) with a terminal event at loss = delta^2 / 2",
+        procedure=GF_PROCEDURE,
+        conclusion=_gf_time_margin(_exact_time),
+        tightness="Equality up to the solver's tolerance: the (1/sigma_d) ln(sigma_d/delta) term of Corollary 1.2 is tight.",
+    ),
+    _scalar_gf_instances,
+)
+
+GF_TIME_SKETCH = register(
+    Claim(
+        id="yedu2021.P2_6.gf_time_bound_as_sketched",
+        statement="FALSE AS WRITTEN: t* >= ln(sigma (sigma/a0^2 - 1) / delta) / (2 sigma) (theorems.md P2.6). The exact "
+        "time is smaller by -ln(1 - delta/sigma)/(2 sigma) ~ delta/(2 sigma^2), visible once delta/sigma >~ 1e-5.",
+        source=_source(
+            "theorems.md P2.6 (property sketch of Corollary 1.2)",
+            "reconstructed",
+            "Found by this catalogue: the sketch drops the factor (1 - delta/sigma).",
+        ),
+        setting=GF_SETTING + ", delta in [1e-6, 0.3] sigma",
+        algorithm="GF (solve_ivp DOP853, rtol 1e-10) with a terminal event at loss = delta^2 / 2",
+        procedure=GF_PROCEDURE,
+        conclusion=_gf_time_margin(_sketch_bound),
+        expect="refuted",
+        tightness="Off by exactly ln(1 - delta/sigma) / (2 sigma).",
+    ),
+    _scalar_gf_instances,
+    refute_budget=30,
+)
+
+
+# ---- false variants F2.1, F2.3, F2.5 ----------------------------------------------------------------
+
+
+@st.composite
+def _unbalanced_instances(draw: Any) -> Instance:
+    m = draw(st.integers(2, 3))
+    target = draw(tcs.target_matrices(shape=(m, m), rank=m, max_condition=10.0))
+    obj = _model(target)
+    seed = draw(tcs.seeds())
+    rng = np.random.default_rng(seed)
+    su = draw(tcs.finite_floats(0.5, 2.0))
+    sv = draw(tcs.log_uniform(1e-3, 5e-2))
+    w = factors_to_params(obj, su * rng.standard_normal((m, m)), sv * rng.standard_normal((m, m)))
+    return Instance(
+        obj, target, w, 0.02 / float(target.sigma[0]), 200, params={"U scale": su, "V scale": sv, "init_seed": seed}
+    )
+
+
+def _sigma_d_u(instance: Instance, run: RunResult) -> np.ndarray:
+    return np.array(
+        [
+            np.linalg.svd(params_to_factors(instance.objective, w)[0], compute_uv=False)[-1]
+            for w in np.asarray(run.observable("weights", 0))
+        ]
+    )
+
+
+SIGMA_D_U = register(
+    Claim(
+        id="yedu2021.F2_1.sigma_d_u_nondecreasing",
+        statement="FALSE VARIANT: sigma_d(U_t) is non-decreasing along GD.",
+        source=_source("F2.1 of theorems.md (the paper says it is not monotone)", "paper"),
+        setting=SETTING + "; unbalanced init U0 ~ [0.5, 2] N(0,1), V0 ~ [1e-3, 5e-2] N(0,1), square m in 2..3",
+        algorithm="GD, eta = 0.02 / sigma_1, 200 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=monotone("sigma_d(U)", _sigma_d_u, increasing=True),
+        expect="refuted",
+        tightness="53/200 seeds decreased (theorems.md 2.5).",
+    ),
+    _unbalanced_instances,
+    refute_budget=30,
+)
+
+
+@st.composite
+def _large_init_instances(draw: Any) -> Instance:
+    target = draw(_targets(max_dim=3, max_condition=4.0))
+    obj = _model(target)
+    init = draw(tcs.gaussian_initializations(obj, min_scale=0.5, max_scale=2.0))
+    return Instance(
+        obj, target, init.weights, 1 / (16 * float(target.sigma[0])), 200, params={"init": "gaussian", **init.drawn}
+    )
+
+
+def _sigma_d_a(instance: Instance, run: RunResult) -> np.ndarray:
+    return np.array(
+        [
+            np.linalg.svd(_blocks(instance.target, instance.objective, w)["A"], compute_uv=False)[-1]
+            for w in np.asarray(run.observable("weights", 0))
+        ]
+    )
+
+
+SIGMA_D_A = register(
+    Claim(
+        id="yedu2021.F2_3.sigma_d_a_nondecreasing_any_init",
+        statement="FALSE VARIANT: with eta <= 1/(16 sigma_1), sigma_d(A_t) is non-decreasing from any initialisation.",
+        source=_source("F2.3 of theorems.md (the theorem needs the small init)", "reconstructed"),
+        setting=SETTING + "; large asymmetric Gaussian init, scale in [0.5, 2]",
+        algorithm="GD, eta = 1/(16 sigma_1), 200 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=monotone("sigma_d(A)", _sigma_d_a, increasing=True),
+        expect="refuted",
+        tightness="119/400 runs had sigma_d(A) drops up to 1.3 (theorems.md 2.5).",
+    ),
+    _large_init_instances,
+    refute_budget=30,
+)
+
+
+@st.composite
+def _kappa_instances(draw: Any) -> Instance:
+    kappa = draw(tcs.finite_floats(1.0, 100.0))
+    target = Target(np.diag([1.0, 1.0 / kappa]), np.eye(2), np.array([1.0, 1.0 / kappa]), np.eye(2))
+    obj = asymmetric_mf(2, 2, 2)
+    init = draw(tcs.gaussian_initializations(obj, min_scale=1e-3, max_scale=1e-3))
+    return Instance(obj, target, init.weights, 0.5, 100, tol=1e-10, params={"kappa": kappa, **init.drawn})
+
+
+KAPPA_FREE = register(
+    Claim(
+        id="yedu2021.F2_5.steps_independent_of_kappa",
+        statement="FALSE VARIANT: the iteration count does not depend on kappa: GD at eta = 0.5/sigma_1 from init "
+        "1e-3 N(0, 1) reaches f <= 1e-10 within 100 steps for every kappa.",
+        source=_source("F2.5 of theorems.md", "reconstructed"),
+        setting="Sigma = diag(1, 1/kappa), kappa in [1, 100], m = n = d = 2, Gaussian init scale 1e-3",
+        algorithm="GD, eta = 0.5, 100 steps",
+        procedure=Procedure(),
+        conclusion=converges_within(1e-10, lambda _i: 100),
+        expect="refuted",
+        tightness="About 26, 94, 350, 1200 steps at kappa = 1, 4, 16, 64: linear in kappa.",
+    ),
+    _kappa_instances,
+    refute_budget=30,
+)
