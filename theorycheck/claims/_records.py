@@ -95,12 +95,15 @@ class Outcome:
         quantity: what was measured ("loss", "sigma_min", "imbalance drift").
         step: where the margin is smallest (GD step), if meaningful.
         detail: numbers behind the margin, for a human.
+        applicable: False when the run shows the claim says nothing here (e.g. "if GD converges" and it did
+            not within the horizon); the verdict is then "not_applicable", never a silent pass.
     """
 
     margin: float
     quantity: str
     step: int | None = None
     detail: str = ""
+    applicable: bool = True
 
 
 @attrs.frozen
@@ -149,6 +152,7 @@ class Procedure:
         precision: the arithmetic (the confirmation ladder of issue 5 overrides it).
         t_max: GF horizon as a function of the instance (GF only).
         gf_records: number of GF record times.
+        gtol: stop GD once ||grad|| <= gtol (status STATIONARY), for claims about limits.
     """
 
     method: str = attrs.field(default="gd", validator=lambda _i, _a, v: check_choice("method", v, ("gd", "gf")))
@@ -156,6 +160,7 @@ class Procedure:
     precision: Precision = FLOAT64
     t_max: Callable[[Instance], float] | None = None
     gf_records: int = 50
+    gtol: float = 0.0
 
     def run(self, instance: Instance, precision: Precision | None = None) -> RunResult:
         """Run the instance (B = 1)."""
@@ -183,6 +188,7 @@ class Procedure:
             max_steps=instance.max_steps,
             data=instance.data,
             tol=instance.tol,
+            gtol=self.gtol,
             record=self.record,
             precision=precision or self.precision,
         )
@@ -259,6 +265,8 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
     outcome = claim.conclusion(instance, run)
     margin = float(outcome.margin)
     status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
+    if not outcome.applicable:
+        status = "not_applicable"
     return Verdict(
         claim.id,
         status,

@@ -43,7 +43,11 @@ def positive_roots(y: float, lam: float, depth: int) -> tuple[float, ...]:
             if abs(step) <= 1e-16 * abs(s):
                 break
         out.append(s)
-    return tuple(sorted(set(out)))
+    out.sort()
+    # two roots that meet are the double root t* of y = y* (np.roots splits it by ~1e-8)
+    if len(out) == 2 and abs(out[1] - out[0]) <= 1e-6 * out[1]:
+        return (0.5 * (out[0] + out[1]),)
+    return tuple(out)
 
 
 def existence_threshold(lam: float, depth: int) -> float:
@@ -110,3 +114,45 @@ def build_critical_point(
             d[row, col] = s
         layers.append(qs[layer] @ d @ qs[layer - 1].T / math.sqrt(lams[layer - 1]))
     return objective.join(layers)
+
+
+def component_value(y: float, s: float, lam: float, depth: int) -> float:
+    """``f_y(s) = (s^L / sqrt(lambda) - y)^2 + L s^2``: F restricted to one balanced component (theorems.md 4.2)."""
+    return float((s**depth / math.sqrt(lam) - y) ** 2 + depth * s**2)
+
+
+def global_minimum(ys: list[float] | np.ndarray, lam: float, depth: int, d_min: int) -> float:
+    """F* = sum over the top-d_min values y_i > ybar of f_y(s_+(y_i)) plus sum of the other y_i^2 (theorems.md 4.3)."""
+    ybar = activation_threshold(lam, depth)
+    ordered = sorted((float(y) for y in ys), reverse=True)
+    total = 0.0
+    for i, y in enumerate(ordered):
+        roots = positive_roots(y, lam, depth) if i < d_min and y > ybar else ()
+        total += component_value(y, roots[-1], lam, depth) if roots else y**2
+    return total
+
+
+def classify(
+    ys: list[float] | np.ndarray, used: tuple[int, ...], sigma: list[float], lam: float, depth: int, d_min: int
+) -> str:
+    """The type of the critical point built from (used, sigma): "strict_saddle", "nonstrict_saddle" or "local_min".
+
+    Rules (S1)-(S3) of theorems.md 4.3 (reconstructed, checked there against 275 numerical Hessians):
+    (S1) L >= 3 and an active sigma_i is the smaller root; (S2) an unused y_j exceeds some active y_pi(i);
+    (S3) L = 2, fewer than d_min active and an unused y_j > sqrt(lambda). Otherwise the Hessian is PSD, and
+    the point is a non-strict saddle iff L >= 3 and some active y_pi(i) sits on the existence threshold y*.
+    """
+    ys = [float(y) for y in ys]
+    unused = [j for j in range(len(ys)) if j not in used]
+    active_y = [ys[p] for p in used]
+    for y, s in zip(active_y, sigma, strict=True):
+        roots = positive_roots(y, lam, depth)
+        if depth >= 3 and len(roots) == 2 and math.isclose(s, roots[0], rel_tol=1e-9):
+            return "strict_saddle"
+    if any(ys[j] > y for j in unused for y in active_y):
+        return "strict_saddle"
+    if depth == 2 and len(used) < d_min and any(ys[j] > math.sqrt(lam) for j in unused):
+        return "strict_saddle"
+    if depth >= 3 and any(len(positive_roots(y, lam, depth)) == 1 for y in active_y):
+        return "nonstrict_saddle"
+    return "local_min"
