@@ -31,8 +31,10 @@ def _source(locator: str) -> Source:
 
 
 def _radius(obj: Any, w: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
-    """B: twice the largest of the initial layer norms, the balanced scale of the least-squares solution,
-    and the initial imbalance (a reconstruction of the paper's boundedness lemma).
+    """The radius B of the ball the certificate assumes (a reconstruction of the boundedness lemma).
+
+    Twice the largest of: the initial layer norms, the balanced scale of the least-squares solution, and the
+    square root of the initial imbalance.
     """
     layers = obj.split(w)
     largest = max(np.linalg.norm(layer, 2) for layer in layers)
@@ -92,7 +94,7 @@ def _descent_and_bound_slack(instance: Instance, run: RunResult) -> np.ndarray:
     scale = max(float(loss_t[0]), 1e-300)
     descent = (loss_t[:-1] - loss_t[1:] - 0.5 * instance.step * grad[:-1] ** 2) / scale + 1e-12
     bounded = np.array([radius - max(np.linalg.norm(layer, 2) for layer in obj.split(wt)) for wt in w]) / radius
-    return np.minimum(np.append(descent, np.inf), bounded)
+    return np.asarray(np.minimum(np.append(descent, np.inf), bounded))
 
 
 DESCENT = register(
@@ -115,7 +117,7 @@ DESCENT = register(
 
 def _best_rank_k(instance: Instance, k: int) -> float:
     """Min over rank(W) <= k of 1/2 ||Y - W X||^2 = 1/2 ||Y||^2 - 1/2 sum_{i <= k} q_i^2, q = sv(Y X^T (X X^T)^{-1/2})."""
-    x, y = instance.data, instance.target.matrix
+    x, y = np.asarray(instance.data), instance.target.matrix
     evals, evecs = np.linalg.eigh(x @ x.T)
     inv_sqrt = evecs @ np.diag(evals**-0.5) @ evecs.T
     q = np.linalg.svd(y @ x.T @ inv_sqrt, compute_uv=False)
