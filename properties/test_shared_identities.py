@@ -5,6 +5,6 @@ import pytest
 from properties._runner import params, run
 
 
-@pytest.mark.parametrize("claim_id", params("shared.") + params("luo2025.I1."))
+@pytest.mark.parametrize("claim_id", params("shared."))
 def test_shared_identity(claim_id: str) -> None:
     run(claim_id)

@@ -18,36 +18,52 @@ from theorycheck.errors import InvalidArgument
 from theorycheck.models._objective import Objective
 
 
-def positive_roots(y: float, lam: float, depth: int) -> tuple[float, ...]:
-    """Positive roots s of ``g_y(s) = 0``, ascending (0, 1 or 2 of them)."""
+def positive_roots(y: float, lam: float, depth: int) -> tuple[float, ...]:  # noqa: C901 - roots, polish, merge
+    """Positive roots s of ``g_y(s) = s^{2L-2} - sqrt(lambda) y s^{L-2} + lambda``, ascending (0, 1 or 2).
+
+    At y = y* the two roots meet in a double root t*: ``np.roots`` then returns a complex pair whose imaginary
+    parts are ~sqrt(machine epsilon), so near-real candidates are accepted, polished by Newton's method, and
+    kept only if g vanishes there to rounding; roots that meet are reported once.
+    """
     if depth == 2:
         s2 = math.sqrt(lam) * (y - math.sqrt(lam))
         return (math.sqrt(s2),) if s2 > 0 else ()
+    c = math.sqrt(lam) * y
+
+    def g(s: float) -> float:
+        return s ** (2 * depth - 2) - c * s ** (depth - 2) + lam
+
+    def dg(s: float) -> float:
+        return (2 * depth - 2) * s ** (2 * depth - 3) - (depth - 2) * c * s ** (depth - 3)
+
     coeffs = np.zeros(2 * depth - 1)
     coeffs[0] = 1.0
-    coeffs[depth] += -math.sqrt(lam) * y
+    coeffs[depth] += -c
     coeffs[-1] += lam
-    roots = np.roots(coeffs)
-    real = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-9 and r.real > 1e-12)
-    # polish with Newton on g (np.roots is only ~1e-8 accurate near a double root)
-    out = []
-    for root in real:
-        s = root
-        for _ in range(50):
-            g = s ** (2 * depth - 2) - math.sqrt(lam) * y * s ** (depth - 2) + lam
-            dg = (2 * depth - 2) * s ** (2 * depth - 3) - (depth - 2) * math.sqrt(lam) * y * s ** (depth - 3)
-            if dg == 0:
+    found = []
+    for r in np.roots(coeffs):
+        if r.real <= 1e-12 or abs(r.imag) > 1e-6 * max(1.0, abs(r)):
+            continue
+        s = float(r.real)
+        for _ in range(200):  # Newton: quadratic at simple roots, linear at the double root
+            slope = dg(s)
+            if slope == 0:
                 break
-            step = g / dg
+            step = g(s) / slope
             s -= step
-            if abs(step) <= 1e-16 * abs(s):
+            if s <= 0 or abs(step) <= 1e-16 * abs(s):
                 break
-        out.append(s)
-    out.sort()
-    # two roots that meet are the double root t* of y = y* (np.roots splits it by ~1e-8)
-    if len(out) == 2 and abs(out[1] - out[0]) <= 1e-6 * out[1]:
-        return (0.5 * (out[0] + out[1]),)
-    return tuple(out)
+        scale = s ** (2 * depth - 2) + c * s ** (depth - 2) + lam
+        if s > 0 and abs(g(s)) <= 1e-12 * scale:
+            found.append(s)
+    found.sort()
+    merged: list[float] = []
+    for s in found:
+        if merged and abs(s - merged[-1]) <= 1e-6 * s:
+            merged[-1] = 0.5 * (merged[-1] + s)
+        else:
+            merged.append(s)
+    return tuple(merged)
 
 
 def existence_threshold(lam: float, depth: int) -> float:

@@ -337,7 +337,13 @@ def near_critical_initializations(
         delta = draw(finite_floats(plo, phi)) if phi > 0 else 0.0
         seed = draw(seeds())
         weights = point + delta * max(1.0, float(np.max(np.abs(point)))) * gaussian(seed, point.shape, complex_=False)
-        drawn = {"active": tuple(used), "roots": "".join(roots), "perturbation": delta, "noise_seed": seed}
+        drawn = {
+            "active": tuple(used),
+            "sigma": tuple(sig),
+            "roots": "".join(roots),
+            "perturbation": delta,
+            "noise_seed": seed,
+        }
         return Initialization(weights, "near_critical", drawn)
 
     return build()

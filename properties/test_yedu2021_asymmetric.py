@@ -1,0 +1,15 @@
+"""Ye and Du 2021 (asymmetric low-rank MF), arXiv 2106.14289.
+
+One test per catalogue claim (theorycheck/catalogue); a theorem must survive the search, a false variant
+(id with F...) must be refuted within its budget. Each claim's setting, algorithm, statement, reference and
+tightness: ``theorycheck.catalogue.CATALOGUE[id].claim.doc()``.
+"""
+
+import pytest
+
+from properties._runner import params, run
+
+
+@pytest.mark.parametrize("claim_id", params("yedu2021."))
+def test_claim(claim_id: str) -> None:
+    run(claim_id)

@@ -1,0 +1,380 @@
+"""Chen, Jiang, Wang 2025: the loss landscape of regularised deep MF (arXiv 2506.20344).
+
+F(W) = ||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2 (no 1/2 factors). The closed-form critical set and the
+classification are reconstructed in theorems.md 4.2-4.3 (derived there and checked against 275 numerical
+Hessians); ``theorycheck.models.critical_points`` implements them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import theorycheck.strategies as tcs
+from theorycheck.catalogue._registry import register
+from theorycheck.catalogue._shared import RECORD_WEIGHTS, _recursion_conclusion
+from theorycheck.claims import Assumption, Case, Claim, Outcome, Procedure, Source, every_step, pure
+from theorycheck.dynamics import RunResult, RunStatus
+from theorycheck.dynamics.instance import Instance
+from theorycheck.models import WeightDecay, deep_mf, gradient, hessian, loss
+from theorycheck.models import critical_points as cp
+
+NOTE = (
+    "Closed forms derived in theorems.md 4.2-4.3 from the abstract and a secondary summary; checked numerically there."
+)
+SETTING = "regularised deep MF F = ||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2, lambda_l in [0.1, 3]"
+
+
+def _source(locator: str, provenance: str = "reconstructed") -> Source:
+    return Source("Chen, Jiang, Wang", 2025, locator, provenance, "2506.20344", NOTE)
+
+
+def _model(widths: tuple[int, ...], lams: tuple[float, ...]) -> Any:
+    return deep_mf(widths, fit_coef=1.0) + WeightDecay(lams, coef=1.0)
+
+
+def _lam(obj: Any) -> float:
+    return float(math.prod(obj.decay))
+
+
+def _ys(instance: Instance) -> list[float]:
+    obj = instance.objective
+    d_y = min(obj.widths[0], obj.widths[-1])
+    return [float(v) for v in instance.target.sigma] + [0.0] * (d_y - instance.target.sigma.size)
+
+
+@st.composite
+def _models(draw: Any, *, depths: tuple[int, int] = (2, 4), max_width: int = 3, equal_lambda: bool = False) -> Any:
+    depth = draw(st.integers(*depths))
+    widths = draw(tcs.widths(depth=depth, min_width=1, max_width=max_width))
+    if equal_lambda:
+        lams = (draw(tcs.finite_floats(0.1, 3.0)),) * depth
+    else:
+        lams = tuple(draw(tcs.finite_floats(0.1, 3.0)) for _ in range(depth))
+    return _model(widths, lams)
+
+
+@st.composite
+def _critical_instances(draw: Any, *, depths: tuple[int, int] = (2, 4), equal_lambda: bool = False) -> Instance:
+    obj = draw(_models(depths=depths, equal_lambda=equal_lambda))
+    lam, depth = _lam(obj), obj.depth
+    unit = lam ** (1 / (2 * (depth - 1)))  # y* and ybar scale like this
+    target = draw(
+        tcs.target_matrices(shape=obj.target_shape, min_scale=0.5 * unit, max_scale=4.0 * unit, max_condition=8.0)
+    )
+    init = draw(tcs.near_critical_initializations(obj, target, max_perturbation=0.0))
+    return Instance(obj, target, init.weights, 1e-3, 0, params={"init": "critical point", **init.drawn})
+
+
+# ---- P4.1 --------------------------------------------------------------------------------------------
+
+
+def _critical_margin(instance: Instance) -> tuple[float, str]:
+    obj, y, w = instance.objective, instance.target.matrix, instance.init
+    layers = obj.split(w)
+    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in layers))
+    scale = max(1.0, float(np.linalg.norm(y))) * size ** (2 * obj.depth - 1)
+    g = float(np.linalg.norm(gradient(obj, y, w)))
+    lams = obj.decay
+    n1 = max(
+        (
+            float(np.max(np.abs(lams[j + 1] * layers[j + 1].T @ layers[j + 1] - lams[j] * layers[j] @ layers[j].T)))
+            for j in range(obj.depth - 1)
+        ),
+        default=0.0,
+    )
+    used, sig = instance.params["active"], instance.params["sigma"]
+    ys = _ys(instance)
+    predicted = sum(cp.component_value(ys[p], s, _lam(obj), obj.depth) for p, s in zip(used, sig, strict=True))
+    predicted += sum(ys[j] ** 2 for j in range(len(ys)) if j not in used)
+    value = float(loss(obj, y, w))
+    gap = abs(value - predicted)
+    margin = min(1e-8 * scale - g, 1e-9 * size**2 - n1, 1e-9 * max(1.0, value) - gap)
+    return margin, f"||grad F|| = {g:.2g}, scaled imbalance {n1:.2g}, |F - closed form| = {gap:.2g}"
+
+
+CRITICAL = register(
+    Claim(
+        id="chen2025.thm_4A.constructed_points_are_critical",
+        statement="Every W built as Wt_l = Q_l D_l(sigma) Q_{l-1}^T (sigma_i positive roots of g_y) is a critical point, "
+        "scaled-balanced (lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T) with F = sum_i f_{y_pi(i)}(sigma_i) + "
+        "sum_unused y_j^2.",
+        source=_source("Theorem 4.A (closed-form critical points; paper: characterisation of all critical points)"),
+        setting=SETTING + "; L in 2..4, widths 1..3, Y with singular values around the thresholds y*, ybar",
+        algorithm="none (closed form)",
+        conclusion=pure("min of gradient, balance and value slacks", _critical_margin),
+        tightness="Exact; rounding only.",
+    ),
+    _critical_instances,
+)
+
+
+# ---- P4.2 --------------------------------------------------------------------------------------------
+
+
+def _separated(instance: Instance) -> bool:
+    """Distinct singular values and thresholds at least 1% apart: curvature signs are then decidable in float64."""
+    obj = instance.objective
+    lam, depth = _lam(obj), obj.depth
+    ys = [y for y in _ys(instance) if y > 0]
+    marks = [cp.existence_threshold(lam, depth), math.sqrt(lam)]
+    close = [abs(a - b) <= 1e-2 * max(a, b) for i, a in enumerate(ys) for b in ys[i + 1 :]]
+    near = [abs(y - m) <= 1e-2 * m for y in ys for m in marks]
+    return not any(close) and not any(near)
+
+
+def _classification_margin(instance: Instance) -> tuple[float, str]:
+    obj = instance.objective
+    kind = cp.classify(
+        _ys(instance), instance.params["active"], list(instance.params["sigma"]), _lam(obj), obj.depth, min(obj.widths)
+    )
+    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
+    margin = -1e-5 - lam_min if kind == "strict_saddle" else lam_min + 1e-6
+    return margin, f"predicted {kind}, lambda_min(Hessian) = {lam_min:.3g}"
+
+
+CLASSIFICATION = register(
+    Claim(
+        id="chen2025.thm_4B.hessian_classification",
+        statement="At every constructed critical point, lambda_min(Hessian) < -1e-5 iff one of (S1) smaller root, (S2) an "
+        "unused larger y, (S3) L = 2 with a free slot and an unused y > sqrt(lambda) holds; otherwise lambda_min > -1e-6.",
+        source=_source("Theorem on local minimisers / strict / non-strict saddles (classification)"),
+        setting=SETTING + "; L in 2..4, widths 1..3; singular values and thresholds separated by 1%",
+        algorithm="none (exact Hessian by dual numbers at the closed-form point)",
+        assumptions=(Assumption("distinct singular values, 1% away from y* and sqrt(lambda)", _separated),),
+        conclusion=pure("curvature margin of the predicted type", _classification_margin),
+        tightness="Matches 275 numerically classified points (theorems.md 4.3).",
+    ),
+    _critical_instances,
+)
+
+
+# ---- P4.3 and P4.4: GD limits --------------------------------------------------------------------
+
+
+@st.composite
+def _gd_instances(
+    draw: Any,
+    *,
+    depths: tuple[int, int] = (2, 4),
+    min_scale: float = 0.01,
+    max_scale: float = 1.0,
+    steps: int = 300_000,
+) -> Instance:
+    obj = draw(_models(depths=depths, max_width=3))
+    unit = _lam(obj) ** (1 / (2 * (obj.depth - 1)))
+    target = draw(
+        tcs.target_matrices(shape=obj.target_shape, min_scale=0.5 * unit, max_scale=4.0 * unit, max_condition=8.0)
+    )
+    init = draw(tcs.gaussian_initializations(obj, min_scale=min_scale, max_scale=max_scale))
+    size = max(1.0, float(target.sigma[0]) / unit)
+    eta = 2e-3 / (size ** (2 - 2 / obj.depth) * unit ** (2 * obj.depth - 2) / unit ** (2 * obj.depth - 4) + 1.0)
+    return Instance(obj, target, init.weights, eta, steps, params={"init": "gaussian", **init.drawn})
+
+
+def _f_star(instance: Instance) -> float:
+    obj = instance.objective
+    return cp.global_minimum(_ys(instance), _lam(obj), obj.depth, min(obj.widths))
+
+
+def _limit_not_strict(instance: Instance, run: RunResult | None) -> Outcome:
+    assert run is not None
+    if run.status[0] != RunStatus.STATIONARY:
+        return Outcome(
+            math.inf,
+            "lambda_min at the limit",
+            int(run.steps[0]),
+            "GD did not reach ||grad|| <= 1e-9",
+            applicable=False,
+        )
+    lam_min = float(np.linalg.eigvalsh(hessian(instance.objective, instance.target.matrix, run.final_params[0]))[0])
+    f = float(run.final_loss[0])
+    f_star = _f_star(instance)
+    below = f_star - f  # positive would mean GD went below the claimed global minimum
+    scale = max(1.0, f_star)
+    margin = min(lam_min + 1e-6, 1e-9 * scale - below)
+    detail = f"lambda_min {lam_min:.3g}; F(limit) = {f:.10g}, F* = {f_star:.10g}"
+    if instance.objective.depth == 2:
+        margin = min(margin, 1e-8 * scale - abs(f - f_star))
+    return Outcome(margin, "limit curvature and value vs F*", int(run.steps[0]), detail)
+
+
+GD_LIMITS = register(
+    Claim(
+        id="chen2025.cor.gd_limits_are_minimisers_and_respect_f_star",
+        statement="If GD converges, its limit is not a strict saddle (lambda_min(H) >= -1e-6) and F(limit) >= F* (the "
+        "closed-form global value); for L = 2 it equals F*.",
+        source=_source("GD corollary of the strict-saddle property; global value F* (theorems.md 4.3)"),
+        setting=SETTING + "; L in 2..4, widths 1..3, Gaussian init scale in [0.01, 1]",
+        algorithm="GD, eta ~ 2e-3 / (curvature scale + 1), until ||grad|| <= 1e-9 (at most 3e5 steps)",
+        procedure=Procedure(gtol=1e-9),
+        conclusion=_limit_not_strict,
+        tightness="For L >= 3 the limit may be spurious (the origin): that is F4.2.",
+    ),
+    _gd_instances,
+    cost=2,
+)
+
+
+# ---- P4.5: thresholds ---------------------------------------------------------------------------
+
+
+@st.composite
+def _threshold_cases(draw: Any) -> Case:
+    depth = draw(st.integers(2, 6))
+    lam = draw(tcs.log_uniform(0.01, 10.0))
+    ystar, ybar = cp.existence_threshold(lam, depth), cp.activation_threshold(lam, depth)
+    y = draw(st.one_of(st.sampled_from((ystar, ybar)), tcs.finite_floats(0.0, 3.0).map(lambda u: u * ybar)))
+    return Case({"depth": depth, "lambda": lam, "y": y})
+
+
+def _threshold_margin(case: Case) -> tuple[float, str]:
+    depth, lam, y = case["depth"], case["lambda"], case["y"]
+    ystar, ybar = cp.existence_threshold(lam, depth), cp.activation_threshold(lam, depth)
+    roots = cp.positive_roots(y, lam, depth)
+    if depth == 2:
+        ok_roots = (len(roots) == 1) == (y > ystar)
+    elif math.isclose(y, ystar, rel_tol=1e-12):
+        t_star = ((depth - 2) * lam / depth) ** (1 / (2 * depth - 2))
+        ok_roots = len(roots) == 1 and math.isclose(roots[0], t_star, rel_tol=1e-6)
+    else:
+        ok_roots = (len(roots) == 2) == (y > ystar)
+    ok_value = True
+    if roots and not math.isclose(y, ybar, rel_tol=1e-9):
+        ok_value = (cp.component_value(y, roots[-1], lam, depth) < y**2) == (y > ybar)
+    margin = 1.0 if ok_roots and ok_value else -1.0
+    return margin, f"y = {y:.6g}, y* = {ystar:.6g}, ybar = {ybar:.6g}, roots {tuple(round(r, 6) for r in roots)}"
+
+
+THRESHOLDS = register(
+    Claim(
+        id="chen2025.s4_2.thresholds",
+        statement="g_y has two positive roots iff y > y*_L(lambda) (one double root t* at y = y*; L = 2: one root iff "
+        "y > sqrt(lambda)), and activating a component lowers F (f_y(s_+) < y^2) iff y > ybar_L(lambda).",
+        source=_source("Existence and activation thresholds (theorems.md 4.2)"),
+        setting="scalar reduction, L in 2..6, lambda in [0.01, 10], y in [0, 3 ybar] including y* and ybar exactly",
+        algorithm="none",
+        conclusion=pure("+1 if both threshold statements agree with the roots, -1 otherwise", _threshold_margin),
+        tightness="Values at lambda = 1: y*_3 = 1.7548, ybar_3 = 2, y*_4 = 1.8899, ybar_4 = 2.3811.",
+    ),
+    _threshold_cases,
+)
+
+
+# ---- P4.6: imbalance decay with equal lambda --------------------------------------------------------
+
+
+@st.composite
+def _equal_lambda_instances(draw: Any) -> Instance:
+    obj = draw(_models(depths=(2, 4), equal_lambda=True))
+    target = draw(tcs.target_matrices(shape=obj.target_shape))
+    init = draw(tcs.initializations(obj, target, kinds=("gaussian", "balanced", "nearly_balanced")))
+    eta = draw(tcs.step_sizes(bound=0.05))
+    return Instance(obj, target, init.weights, eta, 3, params={"init": init.kind, **init.drawn})
+
+
+DECAY_RECURSION = register(
+    Claim(
+        id="chen2025.s4_4.imbalance_recursion_equal_lambda",
+        statement="With lambda_l = mu for all l, GD gives exactly D(t+1) = (1 - 2 eta mu)^2 D(t) + 4 eta^2 (Ghat_{l+1}^T "
+        "Ghat_{l+1} - Ghat_l Ghat_l^T), Ghat the data-fit gradient without the factor 2.",
+        source=_source("Section 4.4 invariants (theorems.md)"),
+        setting=SETTING + " with equal lambda_l; L in 2..4, widths 1..3",
+        algorithm="GD with eta up to 0.05, 3 steps",
+        procedure=Procedure(record=RECORD_WEIGHTS),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        tightness="Exact; with unequal lambda_l the recursion does not close.",
+    ),
+    _equal_lambda_instances,
+)
+
+
+# ---- false variants ------------------------------------------------------------------------------
+
+
+def _psd_then_global(instance: Instance) -> tuple[float, str]:
+    obj = instance.objective
+    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
+    f = float(loss(obj, instance.target.matrix, instance.init))
+    f_star = _f_star(instance)
+    if lam_min < -1e-6:
+        return math.inf, f"strict saddle (lambda_min {lam_min:.3g}): the claim says nothing"
+    return 1e-8 * max(1.0, f_star) - (
+        f - f_star
+    ), f"PSD Hessian (lambda_min {lam_min:.3g}) but F = {f:.6g} > F* = {f_star:.6g}"
+
+
+BENIGN = register(
+    Claim(
+        id="chen2025.F4_1.all_local_minima_global",
+        statement="FALSE VARIANT: every critical point with a PSD Hessian is a global minimiser (benign landscape), for "
+        "any depth.",
+        source=_source("F4.1 of theorems.md (true for L = 2, false for L >= 3)"),
+        setting=SETTING + "; L in 3..4, closed-form critical points",
+        algorithm="none",
+        conclusion=pure("F* - F at PSD critical points", _psd_then_global),
+        expect="refuted",
+        tightness="W = 0 is a strict local minimiser for L >= 3 (Hessian 2 lambda_l I), with F(0) = ||Y||^2 > F*.",
+    ),
+    lambda: _critical_instances(depths=(3, 4)),
+    refute_budget=30,
+)
+
+
+def _reaches_f_star(instance: Instance, run: RunResult | None) -> Outcome:
+    assert run is not None
+    f, f_star = float(run.final_loss[0]), _f_star(instance)
+    return Outcome(
+        1e-6 * max(1.0, f_star) - (f - f_star), "F(T) - F*", int(run.steps[0]), f"F(T) = {f:.8g}, F* = {f_star:.8g}"
+    )
+
+
+SMALL_INIT = register(
+    Claim(
+        id="chen2025.F4_2.small_init_reaches_global_min",
+        statement="FALSE VARIANT: GD from small random initialisation converges to a global minimiser (L >= 3).",
+        source=_source("F4.2 of theorems.md"),
+        setting=SETTING + "; L = 3, widths 1..3, Gaussian init scale 0.01",
+        algorithm="GD, eta ~ 2e-3 / (curvature scale + 1), 2e4 steps",
+        procedure=Procedure(),
+        conclusion=_reaches_f_star,
+        expect="refuted",
+        tightness="Init scale 0.01 converged to the origin in 6/6 runs for L = 3, 4 (theorems.md 4.3).",
+    ),
+    lambda: _gd_instances(depths=(3, 3), min_scale=0.01, max_scale=0.01, steps=20_000),
+    refute_budget=20,
+)
+
+
+def _unscaled_balance(instance: Instance) -> tuple[float, str]:
+    obj = instance.objective
+    layers = obj.split(instance.init)
+    worst = max(
+        (
+            float(np.max(np.abs(layers[j + 1].T @ layers[j + 1] - layers[j] @ layers[j].T)))
+            for j in range(obj.depth - 1)
+        ),
+        default=0.0,
+    )
+    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in layers)) ** 2
+    return 1e-9 * size - worst, f"max |W_{{l+1}}^T W_{{l+1}} - W_l W_l^T| = {worst:.3g}"
+
+
+UNSCALED = register(
+    Claim(
+        id="chen2025.F4_5.critical_points_balanced",
+        statement="FALSE VARIANT: critical points are balanced, W_{l+1}^T W_{l+1} = W_l W_l^T (true only after scaling by "
+        "lambda_l).",
+        source=_source("F4.5 of theorems.md"),
+        setting=SETTING + "; closed-form critical points, unequal lambda_l",
+        algorithm="none",
+        conclusion=pure("balance slack", _unscaled_balance),
+        expect="refuted",
+        tightness="The correct statement is lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T (N1).",
+    ),
+    _critical_instances,
+    refute_budget=30,
+)
