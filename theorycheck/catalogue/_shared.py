@@ -56,6 +56,8 @@ def _recursion_conclusion(instance: Instance, run: RunResult) -> np.ndarray:
 IMBALANCE_RECURSION = register(
     Claim(
         id="shared.s0_2.gd_imbalance_recursion",
+        setting="deep MF / deep linear network, depth 2..4, widths 1..4, real or complex, with or without data X; Gaussian, orthogonal, balanced or nearly balanced init",
+        algorithm="GD with eta up to 0.2, 3 steps, weights recorded every step",
         statement="GD on l(W_N..W_1) changes each D_j = W_{j+1}^H W_{j+1} - W_j W_j^H by exactly "
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), with or without data, real or complex.",
         source=STANDARD,
@@ -69,6 +71,8 @@ IMBALANCE_RECURSION = register(
 WEIGHT_DECAY_RECURSION = register(
     Claim(
         id="shared.s0_2.gd_imbalance_recursion_weight_decay",
+        setting="deep MF depth 2..4, widths 1..4, real or complex, uniform weight decay mu in [1e-3, 1] (coef 1/2)",
+        algorithm="GD with eta up to 0.2, 3 steps, weights recorded every step",
         statement="With uniform weight decay (mu/2) sum ||W_j||^2, GD gives D_j(t+1) = (1 - eta mu)^2 D_j(t) + "
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), G the gradient without decay.",
         source=STANDARD,
@@ -116,6 +120,8 @@ def _orthogonality_margin(case: Case) -> tuple[float, str]:
 ORTHOGONALITY = register(
     Claim(
         id="luo2025.I1.regularizer_orthogonality",
+        setting="N in 2..6 square d x d layers (d in 1..5), real or complex, arbitrary target (kappa <= 50), any init kind at scale 0.05..3, a in [0.01, 100]",
+        algorithm="none (a pointwise identity of the two gradients)",
         statement="For every W and every loss of the end-to-end product, Re<grad L_reg(W), grad L_ori(W)> = 0 "
         "(balancing regulariser (a/4) sum ||W_j W_j^H - W_{j+1}^H W_{j+1}||^2), real or complex.",
         source=Source(
@@ -161,6 +167,8 @@ def _gf_bound(instance: Instance, run: RunResult) -> float:
 GF_CONSERVATION = register(
     Claim(
         id="shared.s0_2.gf_conserves_imbalance",
+        setting="deep MF depth 2..3, widths 1..4, real or complex, Gaussian, orthogonal or nearly balanced init up to scale 1",
+        algorithm="gradient flow (solve_ivp DOP853, rtol 1e-10, atol 1e-12) to t = 2, 9 records",
         statement="Gradient flow on l(W_N..W_1) conserves every D_j = W_{j+1}^H W_{j+1} - W_j W_j^H.",
         source=Source("Du, Hu, Lee", 2018, "Theorem 2.2 (linear case, matrix form)", "paper", "1806.00900"),
         procedure=Procedure(
@@ -224,6 +232,8 @@ def _symmetry_margin(case: Case) -> tuple[float, str]:
 SYMMETRY = register(
     Claim(
         id="shared.s5.orthogonal_symmetry",
+        setting="deep MF depth 2..4, widths 1..4, real or complex, with or without the balancing regulariser; R a drawn rotation between layers j and j+1",
+        algorithm="loss at the point and its rotation; GD for 20 steps (eta <= 0.05) from both, rotated back",
         statement="W_j -> R W_j, W_{j+1} -> W_{j+1} R^H (R orthogonal/unitary) leaves the loss unchanged (also "
         "with the balancing regulariser) and GD trajectories equivariant.",
         source=Source("theorems.md", 2026, "Section 5 (sanity properties)", "reconstructed"),
@@ -257,6 +267,8 @@ def _conservation_instances(draw: Any) -> Instance:
 FALSE_CONSERVATION = register(
     Claim(
         id="shared.F1_3.gd_conserves_imbalance",
+        setting="deep MF depth 2..4, widths 1..4, real or complex, Gaussian, balanced or orthogonal init at scale >= 0.05",
+        algorithm="GD with eta up to 0.1, 5 steps",
         statement="FALSE VARIANT: GD (without regulariser) conserves D_j exactly, like gradient flow.",
         source=Source(
             "Luo, Xu, Gao, Fazel, Du / Ye, Du / Nguegnang et al.",
