@@ -12,7 +12,7 @@ import attrs
 import numpy as np
 
 from theorycheck._validation import check_choice, readonly
-from theorycheck.dynamics import Recording, RunResult, run_gd, run_gf
+from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
 from theorycheck.precision import FLOAT64, Precision
 
@@ -180,18 +180,7 @@ class Procedure:
                 observables=names,
                 tol=instance.tol,
             )
-        return run_gd(
-            instance.objective,
-            instance.target.matrix,
-            instance.init,
-            step=instance.step,
-            max_steps=instance.max_steps,
-            data=instance.data,
-            tol=instance.tol,
-            gtol=self.gtol,
-            record=self.record,
-            precision=precision or self.precision,
-        )
+        return instance.run(precision=precision or self.precision, record=self.record, gtol=self.gtol)
 
 
 Conclusion = Callable[[Any, RunResult | None], Outcome]

@@ -99,8 +99,10 @@ class Instance:
         """Initial ``W_1..W_N``."""
         return self.objective.split(self.init)
 
-    def run(self, *, precision: Precision | str = FLOAT64, record: Recording | None = None) -> RunResult:
-        """GD on this instance alone (B = 1)."""
+    def run(
+        self, *, precision: Precision | str = FLOAT64, record: Recording | None = None, gtol: float = 0.0
+    ) -> RunResult:
+        """GD on this instance alone (B = 1); ``gtol`` stops it at a stationary point."""
         return run_gd(
             self.objective,
             self.target.matrix,
@@ -109,6 +111,7 @@ class Instance:
             max_steps=self.max_steps,
             data=self.data,
             tol=self.tol,
+            gtol=gtol,
             record=record,
             precision=precision,
         )
