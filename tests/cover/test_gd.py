@@ -252,3 +252,21 @@ def test_gradient_flow_stops_at_the_loss_tolerance_with_status_converged():
     assert flow.statuses() == (tc.RunStatus.CONVERGED,)
     assert abs(flow.final_loss[0] - 1e-6) <= 1e-8
     assert 0 < flow.final_time[0] < 200.0
+
+
+def test_run_instances_batches_instances_and_matches_each_instance_run():
+    from theorycheck.dynamics.instance import Instance, Target, run_instances
+
+    obj = tc.deep_mf((2, 3, 2))
+    rng = np.random.default_rng(23)
+    insts = []
+    for k in range(3):
+        y = rng.standard_normal((2, 2))
+        u, s, vh = np.linalg.svd(y)
+        insts.append(Instance(obj, Target(y, u, s, vh.T), 0.5 * rng.standard_normal(obj.n_params), 0.01 * (k + 1), 40))
+    batch = run_instances(insts)
+    for k, inst in enumerate(insts):
+        assert np.array_equal(batch.final_params[k], inst.run().final_params[0])
+    other = Instance(obj, insts[0].target, insts[0].init, 0.01, 41)
+    with pytest.raises(tc.InvalidArgument, match="horizon"):
+        run_instances([insts[0], other])

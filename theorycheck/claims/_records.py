@@ -111,7 +111,7 @@ class Verdict:
     """The result of checking one claim on one instance."""
 
     claim_id: str
-    status: str
+    status: str = attrs.field(validator=lambda _i, _a, v: check_choice("status", v, STATUSES))
     margin: float
     quantity: str
     step: int | None

@@ -18,7 +18,6 @@ Backends are imported lazily, so ``import theorycheck`` does not import mpmath o
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -150,10 +149,6 @@ class Backend(Protocol):
         """Squared Frobenius norm, a real scalar."""
         ...
 
-    def inner_re(self, a: Any, b: Any) -> Any:
-        """``Re <a, b>_F``, a real scalar."""
-        ...
-
     def round(self, a: Any) -> Any:
         """Round to the working precision (drop a ball radius); identity where ops already round."""
         ...
@@ -177,7 +172,3 @@ def get_backend(precision: Precision | str) -> Backend:
         ) from exc
     backend: Backend = getattr(module, class_name)(prec.bits)
     return backend
-
-
-def _iter_names() -> Iterator[str]:  # pragma: no cover - convenience for the CLI (issue 5)
-    yield from BACKENDS

@@ -84,10 +84,5 @@ class FlintBackend:
             return sum((abs(x) ** 2 for x in a.entries()), flint.arb(0))
         return sum((x * x for x in a.entries()), flint.arb(0))
 
-    def inner_re(self, a: Any, b: Any) -> Any:
-        if isinstance(a, flint.acb_mat):
-            return sum(((x.conjugate() * y).real for x, y in zip(a.entries(), b.entries(), strict=True)), flint.arb(0))
-        return sum((x * y for x, y in zip(a.entries(), b.entries(), strict=True)), flint.arb(0))
-
     def round(self, a: Any) -> Any:
         return a.mid()

@@ -54,8 +54,5 @@ class Float64Backend:
             return np.sum(a.real**2 + a.imag**2, axis=(-2, -1))  # type: ignore[no-any-return]
         return np.sum(a * a, axis=(-2, -1))  # type: ignore[no-any-return]
 
-    def inner_re(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.sum((np.conj(a) * b).real, axis=(-2, -1))  # type: ignore[no-any-return]
-
     def round(self, a: np.ndarray) -> np.ndarray:
         return a

@@ -62,9 +62,5 @@ class MpmathBackend:
         ctx = self.ctx
         return ctx.fsum(ctx.re(x) ** 2 + ctx.im(x) ** 2 for x in a)
 
-    def inner_re(self, a: Any, b: Any) -> Any:
-        ctx = self.ctx
-        return ctx.fsum(ctx.re(ctx.conj(x) * y) for x, y in zip(a, b, strict=True))
-
     def round(self, a: Any) -> Any:
         return a
