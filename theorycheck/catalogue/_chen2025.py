@@ -14,8 +14,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
+from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_slack
 from theorycheck.catalogue._registry import register
-from theorycheck.catalogue._shared import RECORD_WEIGHTS, _recursion_conclusion
 from theorycheck.claims import Assumption, Case, Claim, Outcome, Procedure, Source, every_step, pure
 from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.dynamics.instance import Instance
@@ -285,7 +285,7 @@ DECAY_RECURSION = register(
         setting=SETTING + " with equal lambda_l; L in 2..4, widths 1..3",
         algorithm="GD with eta up to 0.05, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
         tightness="Exact; with unequal lambda_l the recursion does not close.",
     ),
     _equal_lambda_instances,

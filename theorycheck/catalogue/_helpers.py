@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from theorycheck.dynamics import RunResult
+import numpy as np
+from hypothesis import strategies as st
+
+import theorycheck.strategies as tcs
+from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Objective, gradient, invariants
+from theorycheck.models import Objective, WeightDecay, deep_mf, gradient, invariants
 
 
 def ah(a: np.ndarray) -> np.ndarray:
@@ -52,3 +56,32 @@ def recursion_residuals(instance: Instance, run: RunResult, fit: Objective, cont
 def fit_part(objective: Objective) -> Objective:
     """The objective without regularisers (same widths, field, data and fit coefficient)."""
     return Objective(objective.widths, objective.field, objective.fit_coef, data_columns=objective.data_columns)
+
+
+RECORD_WEIGHTS = Recording(every=1, observables=("weights", "loss"))
+
+
+def deep_objectives(draw: Any, *, data: bool = False, max_depth: int = 4) -> Any:
+    depth = draw(tcs.depths(min_depth=2, max_depth=max_depth))
+    widths = draw(tcs.widths(depth=depth, max_width=4))
+    field = draw(st.sampled_from(("real", "complex")))
+    return deep_mf(widths, field=field, data_columns=draw(st.integers(widths[0], 6)) if data else None)
+
+
+@st.composite
+def recursion_instances(draw: Any, *, decay: bool = False, data: bool = False) -> Instance:
+    obj = deep_objectives(draw, data=data)
+    if decay:
+        obj = obj + WeightDecay((draw(tcs.regularization_weights(min_value=1e-3, max_value=1.0)),) * obj.depth)
+    target = draw(tcs.target_matrices(shape=obj.target_shape, field=obj.field))
+    x = draw(tcs.data_matrices(rows=obj.widths[0], columns=obj.target_shape[1], field=obj.field)) if data else None
+    init = draw(tcs.initializations(obj, target, kinds=("gaussian", "orthogonal", "balanced", "nearly_balanced")))
+    step = draw(tcs.step_sizes(bound=0.2, regimes=("below", "at")))
+    return Instance(obj, target, init.weights, step, 3, data=x, params={"init": init.kind, **init.drawn})
+
+
+def recursion_slack(instance: Instance, run: RunResult) -> np.ndarray:
+    obj = instance.objective
+    mu = obj.decay[0] if obj.decay else 0.0
+    contraction = 1.0 - 2.0 * instance.step * obj.decay_coef * mu
+    return 1e-12 - recursion_residuals(instance, run, fit_part(obj), contraction)

@@ -14,12 +14,12 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
+from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_instances, recursion_slack
 from theorycheck.catalogue._registry import register
-from theorycheck.catalogue._shared import RECORD_WEIGHTS, _recursion_conclusion, _recursion_instances
 from theorycheck.claims import Claim, Outcome, Procedure, Source, converges_within, every_step
 from theorycheck.dynamics import Recording, RunResult, RunStatus
 from theorycheck.dynamics.instance import Instance, Target
-from theorycheck.models import deep_mf, invariants, loss
+from theorycheck.models import deep_mf, hessian, invariants, loss
 
 NOTE = (
     "Structure from the abstract and the GF predecessor (Bah, Rauhut, Terstiege, Westdickenberg); constants are ours."
@@ -200,10 +200,10 @@ RECURSION = register(
         setting="deep linear network with data, N in 2..4, widths 1..4, real or complex, weight decay mu in [1e-3, 1]",
         algorithm="GD with eta up to 0.2, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
         tightness="Exact identity (rounding only).",
     ),
-    lambda: _recursion_instances(decay=True, data=True),
+    lambda: recursion_instances(decay=True, data=True),
 )
 
 
@@ -218,8 +218,6 @@ def _scalar_instances(draw: Any) -> Instance:
     obj = deep_mf((1, 1, 1))
     target = Target(np.array([[y]]), np.eye(1), np.array([y]), np.eye(1))
     w = np.array([b0, a0])  # W_1 = b, W_2 = a: f = 1/2 (a b - y)^2
-    from theorycheck.models import hessian
-
     smooth = float(np.linalg.eigvalsh(hessian(obj, target.matrix, w))[-1])
     eta = 1.9 / smooth
     return Instance(obj, target, w, eta, 5000, tol=1e-20, params={"a0": a0, "b0": b0, "L_smooth(W0)": smooth})

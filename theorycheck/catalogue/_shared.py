@@ -8,12 +8,19 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
-from theorycheck.catalogue._helpers import ah, fit_part, recursion_residuals, weights_series
+from theorycheck.catalogue._helpers import (
+    RECORD_WEIGHTS,
+    ah,
+    deep_objectives,
+    recursion_instances,
+    recursion_slack,
+    weights_series,
+)
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import Case, Claim, Procedure, Source, conserved, every_step, pure
-from theorycheck.dynamics import Recording, RunResult
+from theorycheck.dynamics import Recording, RunResult, run_gd
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Balancing, WeightDecay, deep_mf, gradient, invariants, loss
+from theorycheck.models import Balancing, deep_mf, gradient, invariants, loss
 
 STANDARD = Source(
     "Du, Hu, Lee; Arora, Cohen, Hazan",
@@ -24,33 +31,6 @@ STANDARD = Source(
     note="GF conservation is the papers'; the exact discrete recursion is derived from W_{j+1}^H G_{j+1} = G_j W_j^H "
     "and checked numerically (theorems.md section 7).",
 )
-RECORD_WEIGHTS = Recording(every=1, observables=("weights", "loss"))
-
-
-def _deep_objectives(draw: Any, *, data: bool = False, max_depth: int = 4) -> Any:
-    depth = draw(tcs.depths(min_depth=2, max_depth=max_depth))
-    widths = draw(tcs.widths(depth=depth, max_width=4))
-    field = draw(st.sampled_from(("real", "complex")))
-    return deep_mf(widths, field=field, data_columns=draw(st.integers(widths[0], 6)) if data else None)
-
-
-@st.composite
-def _recursion_instances(draw: Any, *, decay: bool = False, data: bool = False) -> Instance:
-    obj = _deep_objectives(draw, data=data)
-    if decay:
-        obj = obj + WeightDecay((draw(tcs.regularization_weights(min_value=1e-3, max_value=1.0)),) * obj.depth)
-    target = draw(tcs.target_matrices(shape=obj.target_shape, field=obj.field))
-    x = draw(tcs.data_matrices(rows=obj.widths[0], columns=obj.target_shape[1], field=obj.field)) if data else None
-    init = draw(tcs.initializations(obj, target, kinds=("gaussian", "orthogonal", "balanced", "nearly_balanced")))
-    step = draw(tcs.step_sizes(bound=0.2, regimes=("below", "at")))
-    return Instance(obj, target, init.weights, step, 3, data=x, params={"init": init.kind, **init.drawn})
-
-
-def _recursion_conclusion(instance: Instance, run: RunResult) -> np.ndarray:
-    obj = instance.objective
-    mu = obj.decay[0] if obj.decay else 0.0
-    contraction = 1.0 - 2.0 * instance.step * obj.decay_coef * mu
-    return 1e-12 - recursion_residuals(instance, run, fit_part(obj), contraction)
 
 
 IMBALANCE_RECURSION = register(
@@ -62,10 +42,10 @@ IMBALANCE_RECURSION = register(
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), with or without data, real or complex.",
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
         tightness="Exact identity: residuals are rounding, ~1e-15 relative.",
     ),
-    lambda: st.one_of(_recursion_instances(), _recursion_instances(data=True)),
+    lambda: st.one_of(recursion_instances(), recursion_instances(data=True)),
 )
 
 WEIGHT_DECAY_RECURSION = register(
@@ -77,10 +57,10 @@ WEIGHT_DECAY_RECURSION = register(
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), G the gradient without decay.",
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
         tightness="Exact identity; with layer-dependent mu_l the recursion does not close (theorems.md 0.2).",
     ),
-    lambda: _recursion_instances(decay=True),
+    lambda: recursion_instances(decay=True),
 )
 
 
@@ -141,7 +121,7 @@ ORTHOGONALITY = register(
 
 @st.composite
 def _gf_instances(draw: Any) -> Instance:
-    obj = _deep_objectives(draw, max_depth=3)
+    obj = deep_objectives(draw, max_depth=3)
     target = draw(tcs.target_matrices(shape=obj.target_shape, field=obj.field, max_scale=1.5))
     init = draw(tcs.initializations(obj, target, kinds=("gaussian", "orthogonal", "nearly_balanced"), max_scale=1.0))
     return Instance(obj, target, init.weights, 1.0, 0, params={"init": init.kind, **init.drawn})
@@ -209,8 +189,6 @@ def _symmetry_cases(draw: Any) -> Case:
 
 
 def _symmetry_margin(case: Case) -> tuple[float, str]:
-    from theorycheck.dynamics import run_gd
-
     obj, j, q = case["objective"], case["layer"], case["rotation"]
     layers = list(obj.split(case["weights"]))
     rotated = list(layers)
@@ -257,7 +235,7 @@ def _drift(instance: Instance, run: RunResult) -> np.ndarray:
 
 @st.composite
 def _conservation_instances(draw: Any) -> Instance:
-    obj = _deep_objectives(draw)
+    obj = deep_objectives(draw)
     target = draw(tcs.target_matrices(shape=obj.target_shape, field=obj.field))
     init = draw(tcs.initializations(obj, target, kinds=("gaussian", "balanced", "orthogonal"), min_scale=0.05))
     step = draw(tcs.step_sizes(bound=0.1))

@@ -14,12 +14,13 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
+from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_slack
 from theorycheck.catalogue._registry import register
-from theorycheck.catalogue._shared import RECORD_WEIGHTS, _recursion_conclusion
 from theorycheck.claims import (
     Assumption,
     Case,
     Claim,
+    Outcome,
     Procedure,
     Source,
     converges_within,
@@ -99,7 +100,7 @@ IDENTITY = register(
         setting=SETTING + "; m, n in 1..5, any init (Gaussian, balanced, orthogonal, rank-deficient)",
         algorithm="GD with eta up to 0.3 / sigma_1, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", _recursion_conclusion),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
         tightness="Exact identity.",
     ),
     _identity_instances,
@@ -366,8 +367,6 @@ def _gf_time_margin(bound: Any) -> Any:
         assert run is not None
         t_star = float(run.final_time[0]) if run.final_time is not None else math.nan
         b = bound(instance)
-        from theorycheck.claims import Outcome
-
         return Outcome(
             (t_star - b) / b + 1e-6,
             "GF time to |sigma - a^2| <= delta, relative to the bound",

@@ -8,6 +8,7 @@ outcome (status DIVERGED), never an exception, and does not stop the others.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -88,14 +89,11 @@ def run_gd(
     else:
         cap = np.full(n, check_real("loss_cap", loss_cap, positive=True))
     record_at = recording.steps(max_steps)
+    plan = _Plan(objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables)
     if prec.is_float64:
-        final, status, steps, fl, gn, series, hp = _run_float64(
-            objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables
-        )
+        final, status, steps, fl, gn, series, hp = _run_float64(plan)
     else:
-        final, status, steps, fl, gn, series, hp = _run_high_precision(
-            prec, objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables
-        )
+        final, status, steps, fl, gn, series, hp = _run_high_precision(prec, plan)
     return RunResult(
         objective=objective,
         method="gd",
@@ -118,25 +116,41 @@ def run_gd(
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Validated inputs of one run, shared by the float64 and high-precision runners."""
+
+    objective: Objective
+    y: np.ndarray
+    w0: np.ndarray
+    x: np.ndarray | None
+    eta: np.ndarray
+    mult: np.ndarray
+    max_steps: int
+    tol: float
+    gtol: float
+    cap: np.ndarray
+    record_at: np.ndarray
+    names: tuple[str, ...]
+
+
 def default_cap(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None) -> np.ndarray:
     """The divergence cap when none is given: ``1e8 * max(1, F(W_0))`` per trajectory."""
     return np.asarray(DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x)))
 
 
 def _run_float64(
-    objective: Objective,
-    y: np.ndarray,
-    w0: np.ndarray,
-    x: np.ndarray | None,
-    eta: np.ndarray,
-    mult: np.ndarray,
-    max_steps: int,
-    tol: float,
-    gtol: float,
-    cap: np.ndarray,
-    record_at: np.ndarray,
-    names: tuple[str, ...],
+    plan: _Plan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
+    objective, y, w0, x, eta, mult = plan.objective, plan.y, plan.w0, plan.x, plan.eta, plan.mult
+    max_steps, tol, gtol, cap, record_at, names = (
+        plan.max_steps,
+        plan.tol,
+        plan.gtol,
+        plan.cap,
+        plan.record_at,
+        plan.names,
+    )
     from theorycheck.dynamics._kernel import gd_advance
 
     n = y.shape[0]
@@ -190,22 +204,20 @@ def _run_float64(
 
 def _run_high_precision(
     prec: Precision,
-    objective: Objective,
-    y: np.ndarray,
-    w0: np.ndarray,
-    x: np.ndarray | None,
-    eta: np.ndarray,
-    mult: np.ndarray,
-    max_steps: int,
-    tol: float,
-    gtol: float,
-    cap: np.ndarray,
-    record_at: np.ndarray,
-    names: tuple[str, ...],
+    plan: _Plan,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], tuple[tuple[Any, ...], ...]
 ]:
     """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
+    objective, y, w0, x, eta, mult = plan.objective, plan.y, plan.w0, plan.x, plan.eta, plan.mult
+    max_steps, tol, gtol, cap, record_at, names = (
+        plan.max_steps,
+        plan.tol,
+        plan.gtol,
+        plan.cap,
+        plan.record_at,
+        plan.names,
+    )
     xp = get_backend(prec)
     n = y.shape[0]
     final = w0.copy()

@@ -19,6 +19,7 @@ from theorycheck._validation import readonly
 from theorycheck.dynamics.gd import run_gd
 from theorycheck.dynamics.observables import Recording
 from theorycheck.dynamics.result import RunResult
+from theorycheck.errors import InvalidArgument
 from theorycheck.models import Objective
 from theorycheck.precision import FLOAT64, Precision
 
@@ -134,8 +135,6 @@ def run_instances(
 ) -> RunResult:
     """Run instances sharing one model and horizon as a single batch (each keeps its target, init and step)."""
     first = instances[0]
-    from theorycheck.errors import InvalidArgument
-
     for k, inst in enumerate(instances):
         if inst.objective != first.objective or inst.max_steps != first.max_steps or inst.tol != first.tol:
             raise InvalidArgument(

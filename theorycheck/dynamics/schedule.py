@@ -9,6 +9,7 @@ import numpy as np
 from attrs import frozen
 
 from theorycheck._validation import check_real
+from theorycheck.errors import InvalidArgument
 
 
 @frozen
@@ -39,8 +40,6 @@ class Schedule:
         """Multipliers for steps 0, 1, ...; the last one repeats beyond the table."""
         vals = tuple(check_real("values", v, positive=True) for v in values)
         if not vals:
-            from theorycheck.errors import InvalidArgument
-
             raise InvalidArgument("values", values, "is empty", "pass at least one multiplier")
         return cls("explicit", values=vals)
 

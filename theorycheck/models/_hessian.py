@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from theorycheck.errors import InvalidArgument
 from theorycheck.models._math import loss_and_grads
 from theorycheck.models._objective import Objective
 from theorycheck.precision._float64 import Float64Backend
@@ -102,8 +103,6 @@ def hessian(objective: Objective, target: np.ndarray, params: np.ndarray, data: 
     else:
         directions = np.eye(p)
     if directions.shape[0] > MAX_HESSIAN_PARAMS:
-        from theorycheck.errors import InvalidArgument
-
         raise InvalidArgument(
             "params",
             params,
