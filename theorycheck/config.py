@@ -10,10 +10,11 @@ import os
 
 import attrs
 
-from theorycheck._validation import check_choice
+from theorycheck._validation import check_choice, check_int
 
 ENV_PROFILE = "THEORYCHECK_PROFILE"
 ENV_DATABASE = "THEORYCHECK_DATABASE"
+ENV_SEED = "THEORYCHECK_SEED"
 DEFAULT_DATABASE = ".theorycheck/examples"
 
 
@@ -30,6 +31,9 @@ class Profile:
         database: where Hypothesis keeps failing examples (replayed first next time); None disables it.
         shrink_cost_limit: claims whose examples cost more than this are not shrunk (each shrink step re-runs
             the whole instance); the failing example is still reported.
+        search_rung: the cheap precision rung run inside the search on every float64 violation ("flint:113"),
+            so shrinking keeps real violations and float64 artifacts are set aside; None: float64 only (the
+            full ladder still runs once on the shrunk example).
     """
 
     name: str
@@ -38,23 +42,29 @@ class Profile:
     seed: int | None
     database: str | None = DEFAULT_DATABASE
     shrink_cost_limit: float = float("inf")
+    search_rung: str | None = None
 
 
 PROFILES = {
     "ci": Profile("ci", max_examples=12, refute_examples=60, seed=0, shrink_cost_limit=1),
-    "default": Profile("default", max_examples=100, refute_examples=300, seed=None),
-    "deep": Profile("deep", max_examples=2000, refute_examples=2000, seed=None),
+    "default": Profile("default", max_examples=100, refute_examples=300, seed=None, search_rung="flint:113"),
+    "deep": Profile("deep", max_examples=2000, refute_examples=2000, seed=None, search_rung="flint:113"),
 }
 
 
 def active_profile(name: str | None = None) -> Profile:
     """The named profile, else ``$THEORYCHECK_PROFILE``, else "default".
 
-    The database path honours ``$THEORYCHECK_DATABASE`` (an empty string switches the database off).
+    The database path honours ``$THEORYCHECK_DATABASE`` (an empty string switches the database off);
+    ``$THEORYCHECK_SEED`` overrides the seed (the pytest plugin sets it for the session and its workers).
     """
     chosen = name or os.environ.get(ENV_PROFILE) or "default"
     profile = PROFILES[check_choice(ENV_PROFILE if name is None else "profile", chosen, PROFILES)]
     db = os.environ.get(ENV_DATABASE)
     if db is not None:
         profile = attrs.evolve(profile, database=db or None)
+    seed = os.environ.get(ENV_SEED)
+    if seed:
+        value = int(seed) if seed.strip().lstrip("-").isdigit() else seed
+        profile = attrs.evolve(profile, seed=check_int(ENV_SEED, value, min_value=0))
     return profile

@@ -14,7 +14,18 @@ from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
 from theorycheck.catalogue._registry import register
-from theorycheck.claims import Assumption, Case, Claim, Procedure, Source, every_step, monotone, pure
+from theorycheck.claims import (
+    Assumption,
+    Case,
+    Claim,
+    Procedure,
+    Source,
+    balancing_value,
+    every_step,
+    monotone,
+    one_step_rise,
+    pure,
+)
 from theorycheck.dynamics import Recording, RunResult, RunStatus, run_gd
 from theorycheck.dynamics.instance import Instance
 from theorycheck.models import Balancing, deep_mf, invariants
@@ -417,6 +428,7 @@ REG_MONOTONE = register(
         algorithm="GD with eta * a in [0.5, 5], 20 steps",
         procedure=Procedure(record=Recording(every=1, observables=("imbalances",))),
         conclusion=monotone("L_reg", _reg_series, tol=0.0),
+        certificate=one_step_rise("L_reg", balancing_value),
         expect="refuted",
         tightness="True for GF (both terms non-increasing); finite steps overshoot.",
     ),

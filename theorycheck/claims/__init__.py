@@ -1,5 +1,6 @@
 """The claim vocabulary: records, ready-made conclusions and :func:`check`. Free of Hypothesis and pytest."""
 
+from theorycheck.claims._certificates import balancing_value, iterate_at, objective_value, one_step_rise
 from theorycheck.claims._conclusions import (
     conserved,
     converges_within,
@@ -15,6 +16,8 @@ from theorycheck.claims._records import (
     PROVENANCES,
     Assumption,
     Case,
+    Certificate,
+    Certification,
     Claim,
     Outcome,
     Procedure,
@@ -29,19 +32,25 @@ __all__ = [
     "PROVENANCES",
     "Assumption",
     "Case",
+    "Certificate",
+    "Certification",
     "Claim",
     "Outcome",
     "Procedure",
     "Source",
     "Verdict",
+    "balancing_value",
     "check",
     "conserved",
     "converges_within",
     "describe",
     "every_step",
+    "iterate_at",
     "limit_is_local_min",
     "limit_value",
     "loss_non_increasing",
     "monotone",
+    "objective_value",
+    "one_step_rise",
     "pure",
 ]

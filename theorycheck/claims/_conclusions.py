@@ -60,8 +60,12 @@ def every_step(quantity: str, slack: Series, detail: str = "") -> Conclusion:
             return Outcome(math.inf, quantity, None, "no recorded steps")
         k = int(np.nanargmin(values)) if not np.all(np.isnan(values)) else 0
         worst = float(values[k]) if not np.isnan(values).any() else math.nan
-        step = int(r.record_at[k]) if len(r.record_at) == len(values) else k
-        return Outcome(worst, quantity, step, detail or f"smallest slack {worst:.3g} at record {k}")
+        aligned = len(r.record_at) == len(values)
+        step = int(r.record_at[k]) if aligned else k
+        steps = np.asarray(r.record_at) if aligned else np.arange(values.size)
+        return Outcome(
+            worst, quantity, step, detail or f"smallest slack {worst:.3g} at record {k}", trace=(steps, values)
+        )
 
     return conclude
 
@@ -87,6 +91,7 @@ def monotone(quantity: str, series: Series, *, increasing: bool = False, tol: fl
             quantity,
             int(r.record_at[k + 1]),
             f"{quantity} {word} by {abs(float(rise[k])):.3g} from {s[k]:.6g} to {s[k + 1]:.6g}",
+            trace=(np.asarray(r.record_at[1 : slack.size + 1]), slack),
         )
 
     return conclude
@@ -108,7 +113,11 @@ def loss_non_increasing(*, rtol: float = 1e-12) -> Conclusion:
         bad = np.isnan(slack)
         k = int(np.argmax(bad)) if bad.any() else int(np.argmin(slack))
         return Outcome(
-            float(slack[k]), "loss increase / L0", int(r.record_at[k + 1]), f"loss {loss[k]:.6g} -> {loss[k + 1]:.6g}"
+            float(slack[k]),
+            "loss increase / L0",
+            int(r.record_at[k + 1]),
+            f"loss {loss[k]:.6g} -> {loss[k + 1]:.6g}",
+            trace=(np.asarray(r.record_at[1:]), slack),
         )
 
     return conclude
@@ -126,7 +135,13 @@ def conserved(quantity: str, series: Series, bound: float | Callable[[Any, RunRe
         drift = np.abs(q - q[0]).reshape(q.shape[0], -1).max(axis=1)
         k = int(np.argmax(drift))
         b = float(bound(instance, r)) if callable(bound) else float(bound)
-        return Outcome(b - float(drift[k]), quantity, int(r.record_at[k]), f"drift {drift[k]:.3g} vs bound {b:.3g}")
+        return Outcome(
+            b - float(drift[k]),
+            quantity,
+            int(r.record_at[k]),
+            f"drift {drift[k]:.3g} vs bound {b:.3g}",
+            trace=(np.asarray(r.record_at), b - drift),
+        )
 
     return conclude
 

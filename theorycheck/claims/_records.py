@@ -97,6 +97,8 @@ class Outcome:
         detail: numbers behind the margin, for a human.
         applicable: False when the run shows the claim says nothing here (e.g. "if GD converges" and it did
             not within the horizon); the verdict is then "not_applicable", never a silent pass.
+        trace: ``(steps, slack)``: the monitored slack over the recorded steps (>= 0 where the claim holds),
+            for the report's "quantity against its bound" plot; None when there is no series.
     """
 
     margin: float
@@ -104,6 +106,7 @@ class Outcome:
     step: int | None = None
     detail: str = ""
     applicable: bool = True
+    trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -119,6 +122,8 @@ class Verdict:
     instance: Any = attrs.field(eq=False)
     elapsed: float = attrs.field(default=0.0, eq=False)
     tags: tuple[str, ...] = ()
+    trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
+    precision: str = "float64"
 
     @property
     def violated(self) -> bool:
@@ -187,6 +192,30 @@ Conclusion = Callable[[Any, RunResult | None], Outcome]
 
 
 @attrs.frozen
+class Certification:
+    """A rigorous check of one violation at one computed iterate.
+
+    Attributes:
+        status: "certified" (the violation is proved at the computed iterate), "not_certified" (the balls
+            straddle the bound: no proof either way) or "unavailable" (the check could not run here).
+        detail: what was proved, with the enclosure.
+        lower, upper: an enclosure of the violation amount (> 0 means violated), when computed.
+        bits: working precision of the balls.
+    """
+
+    status: str = attrs.field(
+        validator=lambda _i, _a, v: check_choice("status", v, ("certified", "not_certified", "unavailable"))
+    )
+    detail: str
+    lower: float = math.nan
+    upper: float = math.nan
+    bits: int = 0
+
+
+Certificate = Callable[[Any, "Verdict", int], Certification]
+
+
+@attrs.frozen
 class Claim:
     """A property with provenance.
 
@@ -202,6 +231,8 @@ class Claim:
         tags: instance -> regime tags (kappa bucket, init kind), reported as Hypothesis events.
         setting: the model, target and initialisation family the claim is about.
         algorithm: GD or GF, and the step-size rule.
+        certificate: a rigorous per-iterate check of a violation in ball arithmetic (see
+            :mod:`theorycheck.claims._certificates`), or None where the quantity allows none.
     """
 
     id: str
@@ -215,6 +246,7 @@ class Claim:
     tags: Callable[[Any], tuple[str, ...]] | None = None
     setting: str = ""
     algorithm: str = ""
+    certificate: Certificate | None = None
 
     def doc(self) -> str:
         """The PEPit-style description: setting, algorithm, statement, reference, tightness."""
@@ -266,4 +298,6 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         instance,
         time.perf_counter() - started,
         tags,
+        outcome.trace,
+        str(precision or (claim.procedure.precision if claim.procedure is not None else FLOAT64)),
     )

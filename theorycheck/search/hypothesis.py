@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
 import hypothesis
 from hypothesis import HealthCheck, event, given, note, target
 from hypothesis import strategies as st
@@ -21,7 +24,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from theorycheck.claims import Claim, Verdict, check
 from theorycheck.config import Profile, active_profile
+from theorycheck.confirm import confirm_cheaply
 from theorycheck.errors import TheorycheckError
+from theorycheck.precision import Precision
 
 
 class ClaimViolated(TheorycheckError, AssertionError):
@@ -66,14 +71,59 @@ def _seeded(profile: Profile, test: Callable[..., None]) -> Callable[..., None]:
     return hypothesis.seed(profile.seed)(test) if profile.seed is not None else test
 
 
-def _checker(claim: Claim) -> Callable[[Any], Verdict]:
+@attrs.define
+class SearchStats:
+    """What a search saw: examples checked, applicable ones, the worst margin, float64 artifacts set aside."""
+
+    examples: int = 0
+    applicable: int = 0
+    violations: int = 0
+    worst_margin: float = math.inf
+    worst: Verdict | None = None
+    artifacts: list[Verdict] = attrs.field(factory=list)
+    started: float = attrs.field(factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time since the search started."""
+        return time.perf_counter() - self.started
+
+
+def _rung(profile: Profile) -> Precision | None:
+    return Precision.parse(profile.search_rung) if profile.search_rung else None
+
+
+def _checker(
+    claim: Claim,
+    *,
+    rung: Precision | None = None,
+    stats: SearchStats | None = None,
+    on_example: Callable[[SearchStats], None] | None = None,
+) -> Callable[[Any], Verdict]:
+    stats = stats if stats is not None else SearchStats()
+
     def run_one(instance: Any) -> Verdict:
         verdict = check(claim, instance)
+        stats.examples += 1
         for tag in verdict.tags:
             event(tag)
         if verdict.status == "not_applicable":
             event("assumption fails")
+            if on_example is not None:
+                on_example(stats)
             hypothesis.reject()
+        stats.applicable += 1
+        if verdict.violated and rung is not None and not confirm_cheaply(claim, verdict, rung):
+            # the cheap rung says float64 rounding made this violation: set it aside, keep searching
+            event(f"float64 artifact (holds at {rung})")
+            if len(stats.artifacts) < _MAX_ARTIFACTS:
+                stats.artifacts.append(verdict)
+            verdict = attrs.evolve(verdict, status="holds", detail=f"float64 artifact: {verdict.detail}")
+        stats.violations += verdict.violated
+        if verdict.margin < stats.worst_margin or (math.isnan(verdict.margin) and stats.worst is None):
+            stats.worst_margin, stats.worst = verdict.margin, verdict
+        if on_example is not None:
+            on_example(stats)
         target(-min(verdict.margin, 1e300), label=f"{claim.id} negative margin")
         note(verdict.summary())
         return verdict
@@ -81,17 +131,34 @@ def _checker(claim: Claim) -> Callable[[Any], Verdict]:
     return run_one
 
 
+_MAX_ARTIFACTS = 5
+
+
+def _with_examples(test: Callable[..., None], examples: Sequence[Any]) -> Callable[..., None]:
+    for ex in reversed(examples):
+        test = hypothesis.example(ex)(test)
+    return test
+
+
 def property_test(
-    claim: Claim, instances: st.SearchStrategy[Any], *, profile: Profile | None = None, cost: int = 1
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    *,
+    profile: Profile | None = None,
+    cost: int = 1,
+    examples: Sequence[Any] = (),
 ) -> Callable[[], None]:
     """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
 
-    The profile is read when the test runs (so a pytest option chosen after import applies).
+    The profile is read when the test runs (so a pytest option chosen after import applies). ``examples``
+    are instances checked first, every run (pinned counterexamples: a report's ``@example`` snippet). The
+    returned function carries ``claim``, ``instances`` and ``cost`` attributes, so ``theorycheck check FILE``
+    finds it.
     """
-    run_one = _checker(claim)
 
     def test() -> None:
         prof = profile or active_profile()
+        run_one = _checker(claim, rung=_rung(prof))
 
         @hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
         @given(instances)
@@ -100,11 +167,48 @@ def property_test(
             if verdict.violated:
                 raise ClaimViolated(claim, verdict)
 
-        _seeded(prof, search)()
+        _seeded(prof, _with_examples(search, examples))()
 
     test.__name__ = f"test_{claim.id.replace('.', '_')}"
     test.__doc__ = claim.statement
+    test.claim = claim  # type: ignore[attr-defined]
+    test.instances = instances  # type: ignore[attr-defined]
+    test.cost = cost  # type: ignore[attr-defined]
     return test
+
+
+def search(
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    *,
+    max_examples: int,
+    profile: Profile | None = None,
+    cost: int = 1,
+    examples: Sequence[Any] = (),
+    on_example: Callable[[SearchStats], None] | None = None,
+) -> tuple[Verdict | None, SearchStats]:
+    """Search up to ``max_examples``; return the shrunk violating verdict (or None) and the statistics."""
+    prof = profile or active_profile()
+    stats = SearchStats()
+    run_one = _checker(claim, rung=_rung(prof), stats=stats, on_example=on_example)
+
+    @hypothesis_settings(prof, max_examples=max_examples, cost=cost)
+    @given(instances)
+    def body(instance: Any) -> None:
+        verdict = run_one(instance)
+        if verdict.violated:
+            raise ClaimViolated(claim, verdict)
+
+    try:
+        _seeded(prof, _with_examples(body, examples))()
+    except ClaimViolated as exc:
+        return exc.verdict, stats
+    except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
+        for inner in group.exceptions:
+            if isinstance(inner, ClaimViolated):
+                return inner.verdict, stats
+        raise
+    return None, stats
 
 
 def find_counterexample(
@@ -116,28 +220,7 @@ def find_counterexample(
     cost: int = 1,
 ) -> Verdict | None:
     """Search up to ``max_examples``; return the shrunk violating verdict, or None if none was found."""
-    prof = profile or active_profile()
-    run_one = _checker(claim)
-    found: list[Verdict] = []
-
-    @hypothesis_settings(prof, max_examples=max_examples, cost=cost)
-    @given(instances)
-    def search(instance: Any) -> None:
-        verdict = run_one(instance)
-        if verdict.violated:
-            found.append(verdict)
-            raise ClaimViolated(claim, verdict)
-
-    try:
-        _seeded(prof, search)()
-    except ClaimViolated as exc:
-        return exc.verdict
-    except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
-        for inner in group.exceptions:
-            if isinstance(inner, ClaimViolated):
-                return inner.verdict
-        raise
-    return None
+    return search(claim, instances, max_examples=max_examples, profile=profile, cost=cost)[0]
 
 
 def assert_refuted(

@@ -1,0 +1,315 @@
+"""The ``theorycheck`` command: list, check, replay, report, demo.
+
+Exit statuses (``check``, ``replay``, ``demo``): 0 no violation found (demo: every fact as expected);
+1 a confirmed or certified counterexample; 2 a usage or input error (one line on stderr, never a
+traceback); 3 only unconfirmed or float64-artifact violations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import multiprocessing
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, NoReturn, TextIO
+
+import attrs
+
+from theorycheck.errors import TheorycheckError
+
+OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
+
+
+class UsageError(TheorycheckError):
+    """A command-line mistake: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        msg = f"{text} must be at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        msg = f"{text} must be >= 0"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+class Progress:
+    """A live status line on a terminal; plain lines every ``every`` seconds otherwise."""
+
+    def __init__(self, stream: TextIO, label: str, *, every: float = 10.0) -> None:
+        self.stream = stream
+        self.label = label
+        self.tty = stream.isatty()
+        self.every = every if not self.tty else 0.2
+        self.last = 0.0
+        self.started = time.perf_counter()
+
+    def __call__(self, stats: Any) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        line = self.line(stats)
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line[:200])
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def line(self, stats: Any) -> str:
+        """``label: N examples (r/s), worst margin m, v violations``."""
+        rate = stats.examples / max(stats.seconds, 1e-9)
+        worst = "n/a" if math.isinf(stats.worst_margin) else f"{stats.worst_margin:.3g}"
+        return (
+            f"{self.label}: {stats.examples} examples ({rate:.1f}/s), worst margin {worst}, "
+            f"{stats.violations} violations, {len(stats.artifacts)} float64 artifacts"
+        )
+
+    def done(self) -> None:
+        """End the live line."""
+        if self.tty and self.last:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="theorycheck", description="Executable theorems about gradient descent on matrix factorisation.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ls = sub.add_parser("list", help="the theorem catalogue")
+    ls.add_argument("--json", action="store_true", help="a JSON array (id, paper, locator, provenance, expect, ...)")
+    ck = sub.add_parser("check", help="search a claim for counterexamples, confirm them, write reports")
+    ck.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
+    _search_options(ck)
+    ck.add_argument("--workers", type=_positive, default=1, help="processes (claims run in parallel)")
+    rp = sub.add_parser("replay", help="re-run a report's stored instance exactly and print the verdict")
+    rp.add_argument("report", metavar="REPORT_DIR")
+    rp.add_argument("--no-ladder", action="store_true", help="float64 only")
+    rb = sub.add_parser("report", help="rebuild the index page of a report folder")
+    rb.add_argument("dir", metavar="DIR", nargs="?", default="reports")
+    dm = sub.add_parser("demo", help="check a handful of catalogue claims, true and false (< 2 minutes)")
+    dm.add_argument("--seed", type=_seed, default=0)
+    dm.add_argument("--report-dir", default="reports/demo")
+    return p
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    from theorycheck.config import PROFILES
+
+    p.add_argument("--examples", type=_positive, default=None, help="examples per claim (default: the profile's)")
+    p.add_argument("--seed", type=_seed, default=None, help="Hypothesis seed (default: the profile's)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default=None, help="ci | default | deep")
+    p.add_argument("--report-dir", default="reports", help="where reports go (default: reports)")
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the catalogue."""
+    from theorycheck.catalogue import CATALOGUE
+
+    rows = [
+        {
+            "id": cid,
+            "paper": e.claim.source.paper,
+            "locator": e.claim.source.locator,
+            "provenance": e.claim.source.provenance,
+            "expect": e.claim.expect,
+            "arxiv": e.claim.source.arxiv,
+            "statement": e.claim.statement,
+        }
+        for cid, e in sorted(CATALOGUE.items())
+    ]
+    if args.json:
+        out.write(json.dumps(rows, indent=1) + "\n")
+        return OK
+    for r in rows:
+        mark = "holds  " if r["expect"] == "holds" else "refuted"
+        out.write(f"{r['id']:<62} {mark} {r['provenance']:<13} {r['paper']}, {r['locator']}\n")
+    out.write(f"{len(rows)} claims\n")
+    return OK
+
+
+def _profile(args: argparse.Namespace) -> Any:
+    from theorycheck.config import active_profile
+
+    prof = active_profile(args.profile)
+    if args.seed is not None:
+        prof = attrs.evolve(prof, seed=args.seed)
+    return prof
+
+
+def _outcome_line(o: Any) -> str:
+    s = o.stats
+    head = f"{o.claim.id} ({o.claim.source.cite()}): {s.examples} examples in {s.seconds:.1f}s"
+    if o.violation is None:
+        worst = "n/a" if math.isinf(s.worst_margin) else f"{s.worst_margin:.3g}"
+        text = f"{head}; no violation, worst margin {worst}"
+    else:
+        c = o.confirmation
+        step = f" at step {o.violation.step:,}" if o.violation.step is not None else ""
+        text = (
+            f"{head}; {c.status.upper()}: {o.violation.quantity} margin {o.violation.margin:.3g}{step} "
+            f"({c.reason}) on {o.violation.summary().split(' on ', 1)[-1]}"
+        )
+    for a in o.artifacts:
+        text += f"; float64 artifact set aside ({a.status}: {a.reason})"
+    if o.reports:
+        text += "; report: " + ", ".join(str(p / "report.html") for p in o.reports)
+    return text
+
+
+def _summary(o: Any) -> dict[str, Any]:
+    return {
+        "claim": o.claim.id,
+        "expect": o.claim.expect,
+        "line": _outcome_line(o),
+        "examples": o.stats.examples,
+        "violation": o.violation is not None,
+        "counterexample": o.counterexample,
+        "unconfirmed": o.unconfirmed,
+        "artifacts": sum(a.status == "artifact" for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == "artifact"),
+        "undecided": sum(a.status == "undecided" for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == "undecided"),
+        "reports": [str(p) for p in o.reports],
+    }
+
+
+def _check_one(ref: dict[str, Any], profile: Any, examples: int | None, report_dir: str) -> dict[str, Any]:
+    """One claim in a worker process (re-resolved there: claims hold functions, which do not pickle)."""
+    from theorycheck.campaign import check_target, resolve
+
+    text = ref["id"] if ref["kind"] == "catalogue" else f"{ref['file']}::{ref['name']}"
+    (target,) = resolve(text)
+    return _summary(check_target(target, profile=profile, examples=examples, report_dir=report_dir))
+
+
+def _finish(report_dir: str, summaries: list[dict[str, Any]], command: str, started: float, out: TextIO) -> int:
+    from theorycheck.report import rebuild_index, write_run
+
+    run = {
+        "started": dt.datetime.fromtimestamp(time.time() - (time.perf_counter() - started), dt.UTC).isoformat(
+            timespec="seconds"
+        ),
+        "command": command,
+        "claims": len(summaries),
+        "examples": sum(s["examples"] for s in summaries),
+        "violations": sum(s["violation"] for s in summaries),
+        "confirmed": sum(s["counterexample"] for s in summaries),
+        "artifacts": sum(s["artifacts"] for s in summaries),
+        "undecided": sum(s["undecided"] for s in summaries),
+        "seconds": time.perf_counter() - started,
+    }
+    write_run(report_dir, run)
+    index = rebuild_index(report_dir)
+    out.write(
+        f"{run['claims']} claims, {run['examples']} examples, {run['violations']} violations "
+        f"({run['confirmed']} confirmed, {run['artifacts']} artifacts, {run['undecided']} undecided) "
+        f"in {run['seconds']:.1f}s; index: {index}\n"
+    )
+    if run["confirmed"]:
+        return FOUND
+    return UNCONFIRMED if any(s["unconfirmed"] for s in summaries) else OK
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Search each claim of TARGET, confirm, report."""
+    from theorycheck.campaign import check_target, resolve
+
+    started = time.perf_counter()
+    targets = resolve(args.target)
+    profile = _profile(args)
+    summaries: list[dict[str, Any]] = []
+    if args.workers > 1 and len(targets) > 1:
+        ctx = multiprocessing.get_context("spawn")  # numba's thread pool does not survive fork
+        with ProcessPoolExecutor(max_workers=args.workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_check_one, dict(t.ref), profile, args.examples, args.report_dir) for t in targets]
+            for f in futures:
+                summaries.append(f.result())
+                out.write(summaries[-1]["line"] + "\n")
+                out.flush()
+    else:
+        for t in targets:
+            progress = Progress(err, t.claim.id)
+            outcome = check_target(
+                t, profile=profile, examples=args.examples, report_dir=args.report_dir, on_example=progress
+            )
+            progress.done()
+            summaries.append(_summary(outcome))
+            out.write(summaries[-1]["line"] + "\n")
+            out.flush()
+    return _finish(args.report_dir, summaries, f"theorycheck check {args.target}", started, out)
+
+
+def cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
+    """Re-run a stored instance and print the verdict."""
+    from theorycheck.campaign import replay
+
+    r = replay(args.report, ladder=not args.no_ladder)
+    out.write(r.verdict.summary() + "\n")
+    same = "bit-identical to the stored margin" if r.identical else f"DIFFERS from the stored margin {r.stored_margin!r}"
+    out.write(f"float64 margin {r.verdict.margin!r}: {same}\n")
+    if r.confirmation is not None:
+        out.write(f"precision ladder: {r.confirmation.status}: {r.confirmation.reason}\n")
+        return FOUND if r.confirmation.is_counterexample else UNCONFIRMED
+    return UNCONFIRMED if r.verdict.violated else OK
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """Rebuild the index page."""
+    from theorycheck.report import rebuild_index
+
+    out.write(f"{rebuild_index(args.dir)}\n")
+    return OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point; returns the exit status. User mistakes print one line on stderr and return 2."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "list":
+            return cmd_list(args, out)
+        if args.command == "check":
+            return cmd_check(args, out, err)
+        if args.command == "replay":
+            return cmd_replay(args, out)
+        if args.command == "report":
+            return cmd_report(args, out)
+        from theorycheck.demo import run_demo
+
+        return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
+    except (TheorycheckError, OSError) as exc:  # ours name the argument and the fix; anything else is a bug
+        err.write(f"theorycheck: error: {' '.join(str(exc).split())}\n")
+        return USAGE
+    except KeyboardInterrupt:
+        err.write("theorycheck: interrupted; reports written so far are complete (theorycheck report DIR)\n")
+        return 130
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The pytest plugin (``pytest11`` entry point ``theorycheck``): options, header, counterexample reports.
+
+* Options, one group, one prefix: ``--theorycheck-profile``, ``--theorycheck-seed``,
+  ``--theorycheck-report-dir`` (``none`` disables reports).
+* The header prints the exact flags that reproduce the run; when the profile has no fixed seed the
+  controller draws one, prints it, and hands it to xdist workers through ``workerinput``.
+* A failing property test whose error is a :class:`ClaimViolated` is confirmed on the precision ladder
+  *in the process that ran it*; the worker attaches the built report as a string to the test report
+  (``report.__dict__``, which survives xdist's transport), and the controller writes every report once, at
+  ``pytest_terminal_summary``, then rebuilds the index. JUnit XML is untouched.
+
+Heavy imports (numpy, the report builder) happen inside hooks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import pytest
+
+from theorycheck.config import ENV_PROFILE, ENV_SEED, PROFILES, active_profile
+
+KEY = "theorycheck_report"
+_STASH_REPORTS = pytest.StashKey[list[str]]()
+_STASH_SEED = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``--theorycheck-*`` options."""
+    group = parser.getgroup("theorycheck", "theorycheck: executable theorems")
+    group.addoption(
+        "--theorycheck-profile", choices=sorted(PROFILES), default=None,
+        help=f"search budget profile (default: ${ENV_PROFILE} or 'default')",
+    )
+    group.addoption(
+        "--theorycheck-seed", type=int, default=None,
+        help="Hypothesis seed for every claim (default: the profile's, else one drawn and printed)",
+    )
+    group.addoption(
+        "--theorycheck-report-dir", default="reports",
+        help="where counterexample reports go (default: reports; 'none' disables them)",
+    )
+
+
+class XdistHooks:
+    """Registered only when pytest-xdist is present: hand the controller's seed to each worker."""
+
+    @staticmethod
+    def pytest_configure_node(node: Any) -> None:
+        """Copy the seed into the worker's input."""
+        node.workerinput["theorycheck_seed"] = node.config.stash[_STASH_SEED]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fix the profile and the seed for this session (workers take the controller's)."""
+    chosen = config.getoption("--theorycheck-profile")
+    if chosen:
+        os.environ[ENV_PROFILE] = chosen  # xdist workers are separate processes: they read the environment
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "theorycheck_seed" in workerinput:
+        seed = int(workerinput["theorycheck_seed"])
+    else:
+        option = config.getoption("--theorycheck-seed")
+        fixed = active_profile().seed
+        seed = option if option is not None else fixed if fixed is not None else random.randrange(2**31)  # noqa: S311
+    config.stash[_STASH_SEED] = seed
+    os.environ[ENV_SEED] = str(seed)
+    config.stash[_STASH_REPORTS] = []
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(), "theorycheck-xdist")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """One line: the profile, its budgets, and the flags that reproduce this run."""
+    profile = active_profile()
+    report_dir = config.getoption("--theorycheck-report-dir")
+    return (
+        f"theorycheck profile {profile.name!r}: max_examples={profile.max_examples}, "
+        f"refute_examples={profile.refute_examples}, in-search rung={profile.search_rung or 'none'}, "
+        f"database={profile.database}, reports={report_dir}; reproduce with: "
+        f"--theorycheck-profile={profile.name} --theorycheck-seed={config.stash[_STASH_SEED]}"
+    )
+
+
+def _violation(exc: BaseException | None) -> Any:
+    from theorycheck.search.hypothesis import ClaimViolated
+
+    if isinstance(exc, ClaimViolated):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _violation(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def _claim_ref(item: pytest.Item, claim: Any) -> dict[str, Any]:
+    from theorycheck.catalogue import CATALOGUE
+
+    entry = CATALOGUE.get(claim.id)
+    if entry is not None and entry.claim is claim:
+        return {"kind": "catalogue", "id": claim.id}
+    name = getattr(item, "originalname", None) or item.name
+    return {"kind": "file", "file": str(item.path), "name": name}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """On a claim violation: confirm it here (worker) and attach the built report to the test report."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or call.excinfo is None:
+        return
+    violated = _violation(call.excinfo.value)
+    if violated is None or item.config.getoption("--theorycheck-report-dir") == "none":
+        return
+    from theorycheck.confirm import confirm
+    from theorycheck.report import build
+
+    confirmation = confirm(violated.claim, violated.verdict)
+    files = build(
+        violated.claim,
+        violated.verdict,
+        confirmation,
+        claim_ref=_claim_ref(item, violated.claim),
+        how_found={
+            "method": "pytest + hypothesis generate+target+shrink",
+            "nodeid": item.nodeid,
+            "profile": active_profile().name,
+            "seed": item.config.stash[_STASH_SEED],
+        },
+        report_root=item.config.getoption("--theorycheck-report-dir"),
+    )
+    report.__dict__[KEY] = files.dumps()
+    report.sections.append(
+        ("theorycheck", f"precision ladder: {confirmation.status.upper()}: {confirmation.reason}")
+    )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Controller side: collect reports handed back by workers (or by this process)."""
+    text = report.__dict__.get(KEY)
+    if text:
+        _collected.append(text)
+
+
+_collected: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Write every collected report once, rebuild the index, and list the pages."""
+    if getattr(config, "workerinput", None) is not None or not _collected:
+        return
+    from theorycheck.report import ReportFiles, rebuild_index, write_report
+
+    root = config.getoption("--theorycheck-report-dir")
+    terminalreporter.section("theorycheck counterexample reports")
+    for text in _collected:
+        files = ReportFiles.loads(text)
+        path = write_report(root, files)
+        terminalreporter.write_line(f"{files.record['status'].upper():>10}  {files.record['claim']['id']}: {path}/report.html")
+    terminalreporter.write_line(f"index: {rebuild_index(root)}")
+    _collected.clear()

@@ -1,0 +1,34 @@
+"""Counterexample reports: a versioned JSON record, bit-exact arrays (``.npz``), a self-contained HTML page.
+
+Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles`), write once with
+:func:`write_report` (atomic), list everything with :func:`rebuild_index`. :func:`load_instance` and
+:func:`rebuild` turn a report back into the instance, bit for bit.
+"""
+
+from theorycheck.report._codec import decode, encode
+from theorycheck.report._record import SCHEMA, ReportFiles, build, environment
+from theorycheck.report._writer import (
+    load_instance,
+    read_record,
+    rebuild,
+    rebuild_index,
+    write_atomic,
+    write_report,
+    write_run,
+)
+
+__all__ = [
+    "SCHEMA",
+    "ReportFiles",
+    "build",
+    "decode",
+    "encode",
+    "environment",
+    "load_instance",
+    "read_record",
+    "rebuild",
+    "rebuild_index",
+    "write_atomic",
+    "write_report",
+    "write_run",
+]

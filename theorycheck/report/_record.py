@@ -1,0 +1,259 @@
+"""Build a counterexample report: the versioned JSON record, its arrays and the plotted series.
+
+Building is separate from writing (:mod:`._writer`): pytest-xdist workers build a :class:`ReportFiles`,
+send it to the controller as a string (:meth:`ReportFiles.dumps`) and the controller writes it once.
+
+Schema ``theorycheck.counterexample/1`` (the JSON beside ``instance.npz``):
+
+``schema``, ``created``, ``claim`` (id, statement, paper, locator, provenance, arxiv, note, expect, setting,
+algorithm, tightness), ``claim_ref`` (how to load the claim again: ``{"kind": "catalogue", "id"}`` or
+``{"kind": "file", "file", "name"}``), ``status`` (confirmed | certified | artifact | undecided),
+``status_reason``, ``verdict`` (status, margin, quantity, step, detail, precision, seconds), ``instance``
+(the :mod:`._codec` tree; arrays in ``instance.npz``), ``instance_summary``, ``replayable``,
+``precision_ladder`` (per rung: precision, status, margin, seconds, detail), ``certification``,
+``how_found`` (method, examples, profile, seed), ``replay`` (a shell command), ``example`` (Python code),
+``environment`` (versions, platform, worker), ``timing``. Floats are ``{"$float": hex, "value": ...}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from theorycheck.claims import Claim, Verdict, describe
+from theorycheck.confirm import Confirmation
+from theorycheck.dynamics import Recording, run_gf
+from theorycheck.dynamics.instance import Instance
+from theorycheck.errors import InvalidType
+from theorycheck.report._codec import encode
+
+SCHEMA = "theorycheck.counterexample/1"
+INLINE_LIMIT = 4000  # array entries up to which the @example snippet carries the instance inline
+_PACKAGES = ("theorycheck", "numpy", "scipy", "numba", "hypothesis", "mpmath", "python-flint", "attrs")
+
+
+def _f(x: float | None) -> Any:
+    if x is None:
+        return None
+    return {"$float": float(x).hex(), "value": float(x) if np.isfinite(x) else str(x)}
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine facts recorded in every report."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "versions": versions,
+        "worker": os.environ.get("PYTEST_XDIST_WORKER"),
+        "pid": os.getpid(),
+    }
+
+
+def trajectory(claim: Claim, instance: Any, points: int = 300) -> dict[str, np.ndarray]:
+    """Float64 series for the plots: loss, singular values of each layer and of the product, imbalances.
+
+    Re-runs the instance (GD, or GF for a GF claim) recording about ``points`` times; empty for instances
+    that are not one trajectory (a :class:`Case`).
+    """
+    if not isinstance(instance, Instance) or claim.procedure is None:
+        return {}
+    names = ("loss", "singular_values", "imbalances")
+    if claim.procedure.method == "gf" and claim.procedure.t_max is not None:
+        horizon = float(claim.procedure.t_max(instance))
+        run = run_gf(
+            instance.objective,
+            instance.target.matrix,
+            instance.init,
+            data=instance.data,
+            t_max=horizon,
+            record_times=np.linspace(0.0, horizon, points),
+            observables=names,
+        )
+    else:
+        every = max(1, instance.max_steps // points)
+        run = instance.run(record=Recording(every=every, observables=names), gtol=claim.procedure.gtol)
+    out = {"x": np.asarray(run.record_at, dtype=float)}
+    for key, arr in run.observables.items():
+        series = np.asarray(arr)[:, 0]
+        if key.startswith("imbalance"):
+            series = np.linalg.norm(series.reshape(series.shape[0], -1), axis=1)
+        out[key] = np.asarray(series)
+    return out
+
+
+@attrs.frozen
+class ReportFiles:
+    """Everything one report folder holds, before it is written.
+
+    Attributes:
+        name: the folder name, ``<claim id>-<digest>`` (the digest covers claim, status and instance bits, so
+            the same counterexample written twice by two workers is one folder).
+        record: the JSON record.
+        arrays: the ``.npz`` contents (instance arrays ``a0, a1, ...``, the trace, the plotted series).
+        html: the self-contained page.
+    """
+
+    name: str
+    record: Mapping[str, Any]
+    arrays: Mapping[str, np.ndarray]
+    html: str
+
+    def npz_bytes(self) -> bytes:
+        """The arrays as ``.npz`` bytes (``allow_pickle`` is never needed to read them)."""
+        buf = io.BytesIO()
+        np.savez(buf, **{k: np.asarray(v) for k, v in self.arrays.items()})
+        return buf.getvalue()
+
+    def dumps(self) -> str:
+        """One string (for pytest-xdist's report transport)."""
+        return json.dumps(
+            {
+                "name": self.name,
+                "record": self.record,
+                "npz": base64.b64encode(self.npz_bytes()).decode("ascii"),
+                "html": self.html,
+            }
+        )
+
+    @classmethod
+    def loads(cls, text: str) -> ReportFiles:
+        """Inverse of :meth:`dumps`."""
+        raw = json.loads(text)
+        with np.load(io.BytesIO(base64.b64decode(raw["npz"])), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        return cls(raw["name"], raw["record"], arrays, raw["html"])
+
+
+def _digest(claim_id: str, status: str, arrays: Mapping[str, np.ndarray], tree: Any) -> str:
+    h = hashlib.sha256(f"{claim_id}|{status}|{json.dumps(tree, sort_keys=True)}".encode())
+    for k in sorted(arrays):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(arrays[k]).tobytes())
+    return h.hexdigest()[:12]
+
+
+def _claim_block(claim: Claim) -> dict[str, Any]:
+    s = claim.source
+    return {
+        "id": claim.id,
+        "statement": claim.statement,
+        "paper": s.paper,
+        "locator": s.locator,
+        "provenance": s.provenance,
+        "arxiv": s.arxiv,
+        "note": s.note,
+        "expect": claim.expect,
+        "setting": claim.setting,
+        "algorithm": claim.algorithm,
+        "tightness": claim.tightness,
+        "reference": s.cite(),
+    }
+
+
+def example_code(claim: Claim, tree_inline: Any | None, folder: str) -> str:
+    """Ready-to-paste code that pins the counterexample as a Hypothesis ``@example``."""
+    if tree_inline is None:
+        build = f"load_instance({folder!r})"
+        imports = "from theorycheck.report import load_instance"
+    else:
+        build = f"rebuild({json.dumps(tree_inline)})"
+        imports = "from theorycheck.report import rebuild"
+    return (
+        f"# pins the counterexample to {claim.id}: put @example on the @given test that draws its instance,\n"
+        "# or pass examples=[...] to theorycheck.search.hypothesis.property_test\n"
+        f"from hypothesis import example\n{imports}\n\n"
+        f"COUNTEREXAMPLE = {build}\n"
+        "# @example(COUNTEREXAMPLE)\n"
+        "# test = property_test(CLAIM, instances(), examples=[COUNTEREXAMPLE])\n"
+    )
+
+
+def build(
+    claim: Claim,
+    verdict: Verdict,
+    confirmation: Confirmation,
+    *,
+    claim_ref: Mapping[str, Any],
+    how_found: Mapping[str, Any],
+    report_root: str = "reports",
+) -> ReportFiles:
+    """Assemble a report (JSON record, arrays, HTML page) for one violation and its confirmation."""
+    from theorycheck.report._html import render_report
+
+    replayable = True
+    try:
+        tree, arrays = encode(verdict.instance)
+        inline_tree: Any | None = None
+        if sum(a.size for a in arrays.values()) <= INLINE_LIMIT:
+            inline_tree = encode(verdict.instance, inline=True)[0]
+    except InvalidType as exc:
+        tree, arrays, inline_tree, replayable = {"unencodable": str(exc)}, {}, None, False
+    name = f"{claim.id}-{_digest(claim.id, confirmation.status, arrays, tree)}"
+    folder = os.path.join(report_root, name)
+    series = trajectory(claim, verdict.instance)
+    all_arrays: dict[str, np.ndarray] = dict(arrays)
+    all_arrays.update({f"series_{k}": v for k, v in series.items()})
+    if verdict.trace is not None:
+        all_arrays["trace_steps"] = np.asarray(verdict.trace[0], dtype=float)
+        all_arrays["trace_slack"] = np.asarray(verdict.trace[1], dtype=float)
+    record: dict[str, Any] = {
+        "schema": SCHEMA,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "claim": _claim_block(claim),
+        "claim_ref": dict(claim_ref),
+        "status": confirmation.status,
+        "status_reason": confirmation.reason,
+        "verdict": {
+            "status": verdict.status,
+            "margin": _f(verdict.margin),
+            "quantity": verdict.quantity,
+            "step": verdict.step,
+            "detail": verdict.detail,
+            "precision": verdict.precision,
+            "seconds": verdict.elapsed,
+        },
+        "instance": tree,
+        "instance_summary": describe(verdict.instance),
+        "arrays_file": "instance.npz",
+        "replayable": replayable,
+        "precision_ladder": [
+            {"precision": r.precision, "status": r.status, "margin": _f(r.margin), "seconds": r.elapsed,
+             "detail": r.detail}
+            for r in confirmation.rungs
+        ],
+        "certification": None
+        if confirmation.certification is None
+        else {
+            "status": confirmation.certification.status,
+            "detail": confirmation.certification.detail,
+            "lower": _f(confirmation.certification.lower),
+            "upper": _f(confirmation.certification.upper),
+            "bits": confirmation.certification.bits,
+        },
+        "how_found": dict(how_found),
+        "replay": f"theorycheck replay {folder}",
+        "example": example_code(claim, inline_tree, folder) if replayable else None,
+        "environment": environment(),
+        "timing": {"check_seconds": verdict.elapsed, "ladder_seconds": sum(r.elapsed for r in confirmation.rungs[1:])},
+    }
+    html = render_report(record, all_arrays)
+    return ReportFiles(name, record, all_arrays, html)

@@ -1,0 +1,140 @@
+"""Writing report folders and the index, atomically, safe under concurrent writers.
+
+* A report is assembled in a fresh temporary folder inside the report root and then renamed into place in
+  one ``os.rename``: readers see either no folder or a complete one. Folder names carry a digest of the
+  instance, so two workers writing the same counterexample produce one folder (the second rename finds it
+  and discards its copy); different counterexamples never share a name.
+* Single files (the index, run summaries) are written to a temporary file and ``os.replace``d.
+* The index is rebuilt from the folders on disk, so it is always consistent with them, whoever wrote last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from theorycheck.errors import InvalidArgument
+from theorycheck.report._codec import decode
+from theorycheck.report._html import render_index
+from theorycheck.report._record import ReportFiles
+
+RECORD = "report.json"
+ARRAYS = "instance.npz"
+PAGE = "report.html"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_report(root: str | os.PathLike[str], files: ReportFiles) -> Path:
+    """Write one report folder under ``root`` atomically; return its path (existing identical one kept)."""
+    base = Path(root)
+    base.mkdir(parents=True, exist_ok=True)
+    final = base / files.name
+    if final.exists():
+        return final
+    tmp = base / f".tmp-{files.name}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        record = dict(files.record)
+        record["folder"] = files.name
+        (tmp / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
+        (tmp / ARRAYS).write_bytes(files.npz_bytes())
+        (tmp / PAGE).write_text(files.html, encoding="utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not final.exists():  # a real failure, not a concurrent twin
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def read_record(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON record of a report folder (or of a ``report.json`` path)."""
+    path = Path(folder)
+    if path.is_dir():
+        path = path / RECORD
+    if not path.is_file():
+        raise InvalidArgument("REPORT_DIR", str(folder), "has no report.json", "pass a folder written by theorycheck")
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgument("REPORT_DIR", str(folder), f"report.json is not valid JSON ({exc})", "regenerate it") from exc
+    if not str(record.get("schema", "")).startswith("theorycheck.counterexample/"):
+        raise InvalidArgument("REPORT_DIR", str(folder), "is not a theorycheck counterexample record", "check the path")
+    return record
+
+
+def load_instance(folder: str | os.PathLike[str]) -> Any:
+    """Rebuild the stored instance bit for bit from a report folder."""
+    record = read_record(folder)
+    path = Path(folder)
+    path = path if path.is_dir() else path.parent
+    with np.load(path / record.get("arrays_file", ARRAYS), allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    return decode(record["instance"], arrays)
+
+
+def rebuild(tree: Any) -> Any:
+    """Rebuild an instance from an inline tree (the ``@example`` snippet of a report)."""
+    return decode(tree)
+
+
+def write_run(root: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
+    """Store one run's summary (claims, examples, violations, confirmed, artifacts, seconds) under ``runs/``."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    path = Path(root) / "runs" / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.json"
+    write_atomic(path, json.dumps(dict(summary), indent=1).encode())
+    return path
+
+
+def rebuild_index(root: str | os.PathLike[str]) -> Path:
+    """Rewrite ``index.html`` (and ``index.json``) from the report folders and run summaries on disk."""
+    base = Path(root)
+    if not base.is_dir():
+        raise InvalidArgument("DIR", str(root), "is not a folder", "pass the report folder (default: reports)")
+    reports = []
+    for rec in sorted(base.glob(f"*/{RECORD}")):
+        if rec.parent.name.startswith("."):
+            continue
+        try:
+            reports.append(read_record(rec))
+        except InvalidArgument:
+            continue  # a foreign or broken file is skipped, not fatal to the index
+    for r in reports:
+        r.setdefault("folder", Path(r.get("replay", "x")).name)
+    reports.sort(key=lambda r: r.get("created", ""), reverse=True)
+    runs = []
+    for path in sorted((base / "runs").glob("*.json"), reverse=True):
+        with contextlib.suppress(json.JSONDecodeError, OSError):
+            runs.append(json.loads(path.read_text(encoding="utf-8")))
+    write_atomic(base / "index.html", render_index(reports, runs).encode())
+    slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
+    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs}, indent=1).encode())
+    return base / "index.html"
