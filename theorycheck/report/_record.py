@@ -25,6 +25,8 @@ import io
 import json
 import os
 import platform
+import pprint
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -151,6 +153,12 @@ def _digest(claim_id: str, status: str, arrays: Mapping[str, np.ndarray], tree: 
     return h.hexdigest()[:12]
 
 
+def slug(text: str, limit: int = 80) -> str:
+    """A folder-safe form of a claim id: ``[A-Za-z0-9._-]`` only, no leading dot, at most ``limit`` characters."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).lstrip(".")
+    return (safe or "claim")[:limit]
+
+
 def _claim_block(claim: Claim) -> dict[str, Any]:
     s = claim.source
     return {
@@ -175,7 +183,7 @@ def example_code(claim: Claim, tree_inline: Any | None, folder: str) -> str:
         build = f"load_instance({folder!r})"
         imports = "from theorycheck.report import load_instance"
     else:
-        build = f"rebuild({json.dumps(tree_inline)})"
+        build = f"rebuild(\n{pprint.pformat(tree_inline, width=110, compact=True)}\n)"
         imports = "from theorycheck.report import rebuild"
     return (
         f"# pins the counterexample to {claim.id}: put @example on the @given test that draws its instance,\n"
@@ -207,7 +215,7 @@ def build(
             inline_tree = encode(verdict.instance, inline=True)[0]
     except InvalidType as exc:
         tree, arrays, inline_tree, replayable = {"unencodable": str(exc)}, {}, None, False
-    name = f"{claim.id}-{_digest(claim.id, confirmation.status, arrays, tree)}"
+    name = f"{slug(claim.id)}-{_digest(claim.id, confirmation.status, arrays, tree)}"
     folder = os.path.join(report_root, name)
     series = trajectory(claim, verdict.instance)
     all_arrays: dict[str, np.ndarray] = dict(arrays)

@@ -6,8 +6,8 @@ with ``xmlns``, ``viewBox``, ``width``/``height``, an ``aria-label`` and a ``<ti
 Points whose x or y is not finite or beyond 1e300 in size (on a log axis: whose y is not positive) are
 dropped and the line breaks there: each finite run is its own ``<polyline>``, never joined across a gap.
 Each series is cut to at most :data:`MAX_POINTS` points (uniform stride, first and last kept). When nothing
-is plottable the chart still renders and says ``no finite data``. The output is a pure function of the input: coordinates
-carry at most two decimals, so the same data gives the same string.
+is plottable the chart still renders and says ``no finite data``. The output is a pure function of the
+input: coordinates carry at most two decimals, so the same data gives the same string.
 """
 
 from __future__ import annotations

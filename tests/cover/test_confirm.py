@@ -1,0 +1,97 @@
+"""The precision ladder's rule and the ball-arithmetic certificate (style.md point 8)."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import pytest
+
+from tests.common.claims import FLOAT_FLOOR, OVERSHOOT, floor_instance, overshoot_instance, precision_dependent
+from theorycheck.claims import Case, check, iterate_at
+from theorycheck.confirm import confirm, confirm_cheaply
+from theorycheck.precision import Precision
+
+
+def test_a_planted_floating_point_artifact_is_classified_as_an_artifact_not_confirmed() -> None:
+    verdict = check(FLOAT_FLOOR, floor_instance())
+    assert verdict.violated  # float64 stalls one ulp from Y: L ~ 1e-33 > 1e-40
+    conf = confirm(FLOAT_FLOOR, verdict)
+    assert conf.status == "artifact"
+    assert not conf.is_counterexample
+    assert [r.precision for r in conf.rungs] == ["float64", "flint:113", "flint:256"]
+    assert all(r.status == "holds" for r in conf.rungs[1:])
+    assert not confirm_cheaply(FLOAT_FLOOR, verdict, Precision("flint", 113))
+
+
+def test_a_real_violation_is_confirmed_and_certified_in_ball_arithmetic() -> None:
+    verdict = check(OVERSHOOT, overshoot_instance())
+    assert verdict.violated
+    conf = confirm(OVERSHOOT, verdict)
+    assert conf.status == "certified", conf.reason
+    assert conf.is_counterexample
+    assert conf.certification is not None
+    assert conf.certification.lower > 0
+    assert conf.certification.lower <= conf.certification.upper
+    assert confirm_cheaply(OVERSHOOT, verdict, Precision("flint", 113))
+
+
+def test_without_the_certificate_a_real_violation_is_confirmed() -> None:
+    verdict = check(OVERSHOOT, overshoot_instance())
+    conf = confirm(OVERSHOOT, verdict, certify=False)
+    assert conf.status == "confirmed"
+    high = [r.margin for r in conf.rungs[1:]]
+    assert all(m < 0 for m in high)
+    assert math.isclose(high[0], high[1], rel_tol=1e-2)
+
+
+def test_the_certificate_declines_a_step_that_does_not_violate() -> None:
+    inst = overshoot_instance(step=1e-3)
+    verdict = check(OVERSHOOT, inst)
+    assert not verdict.violated
+    planted = attrs.evolve(verdict, status="violated", step=1)
+    assert OVERSHOOT.certificate is not None
+    cert = OVERSHOOT.certificate(inst, planted, 256)
+    assert cert.status == "not_certified"
+    assert cert.upper < 0
+
+
+def test_the_certificate_uses_the_float64_iterate_bit_for_bit() -> None:
+    inst = overshoot_instance(step=0.01)
+    w3 = iterate_at(inst, 3)
+    assert w3 is not None
+    run = attrs.evolve(inst, max_steps=3).run()
+    assert (w3 == run.final_params[0]).all()
+
+
+@pytest.mark.parametrize(
+    ("margins", "status", "words"),
+    [
+        ({"float64": -1.0, "flint:113": 1.0, "flint:256": 1.0}, "artifact", "disappears"),
+        ({"float64": -1.0, "flint:113": -1.0, "flint:256": 2.0}, "undecided", "changes sign"),
+        ({"float64": -1.0, "flint:113": -1.0, "flint:256": -2.0}, "undecided", "not settled"),
+        ({"float64": -1.0, "flint:113": -1.0, "flint:256": -1.001}, "confirmed", "every rung"),
+        ({"float64": math.nan, "flint:113": math.nan, "flint:256": math.nan}, "confirmed", "every rung"),
+    ],
+    ids=["artifact", "sign-flip", "unsettled", "settled", "nan-everywhere"],
+)
+def test_the_ladder_rule_classifies_each_pattern_of_margins(margins: dict[str, float], status: str, words: str) -> None:
+    claim = precision_dependent(margins)
+    verdict = check(claim, overshoot_instance(step=0.01))
+    conf = confirm(claim, verdict)
+    assert conf.status == status
+    assert words in conf.reason
+
+
+def test_a_claim_without_a_gd_procedure_is_undecided_with_the_reason() -> None:
+    claim = attrs.evolve(precision_dependent({"float64": -1.0}), procedure=None)
+    claim = attrs.evolve(claim, conclusion=lambda _i, _r: __import__("theorycheck").claims.Outcome(-1.0, "q"))
+    verdict = check(claim, Case({"x": 1.0}))
+    conf = confirm(claim, verdict)
+    assert conf.status == "undecided"
+    assert "no high-precision re-run" in conf.reason
+
+
+def test_a_verdict_that_holds_has_nothing_to_confirm() -> None:
+    verdict = check(OVERSHOOT, overshoot_instance(step=1e-3))
+    assert confirm(OVERSHOOT, verdict).status == "undecided"
