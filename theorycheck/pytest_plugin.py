@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None and "theorycheck_seed" in workerinput:
         seed = int(workerinput["theorycheck_seed"])
     else:
+        os.environ.pop(ENV_SEED, None)  # the controller decides; a value inherited from an outer run must not leak in
         option = config.getoption("--theorycheck-seed")
         fixed = active_profile().seed
         seed = option if option is not None else fixed if fixed is not None else random.randrange(2**31)  # noqa: S311

@@ -95,3 +95,20 @@ def test_a_claim_without_a_gd_procedure_is_undecided_with_the_reason() -> None:
 def test_a_verdict_that_holds_has_nothing_to_confirm() -> None:
     verdict = check(OVERSHOOT, overshoot_instance(step=1e-3))
     assert confirm(OVERSHOOT, verdict).status == "undecided"
+
+
+def test_the_in_search_rung_sets_float64_artifacts_aside_and_keeps_real_violations() -> None:
+    from theorycheck.config import active_profile  # noqa: PLC0415
+    from theorycheck.demo import FLOAT_FLOOR_ENTRY  # noqa: PLC0415
+    from theorycheck.search.hypothesis import search  # noqa: PLC0415
+
+    profile = attrs.evolve(active_profile("ci"), database=None, search_rung="flint:113")
+    violation, stats = search(FLOAT_FLOOR, FLOAT_FLOOR_ENTRY.instances(), max_examples=15, profile=profile)
+    assert violation is None
+    assert stats.artifacts
+    assert stats.violations == 0
+    assert all(a.violated for a in stats.artifacts)
+    plain = attrs.evolve(profile, search_rung=None)
+    violation, stats = search(FLOAT_FLOOR, FLOAT_FLOOR_ENTRY.instances(), max_examples=15, profile=plain)
+    assert violation is not None
+    assert not stats.artifacts

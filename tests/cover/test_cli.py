@@ -1,0 +1,141 @@
+"""The ``theorycheck`` command: list, check, replay, report; every user mistake is one line and exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.common.claims import CLAIM_FILE
+from theorycheck.catalogue import CATALOGUE
+from theorycheck.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_list_json_gives_every_claim_with_the_documented_keys() -> None:
+    code, out, _ = run("list", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == len(CATALOGUE)
+    for row in rows:
+        assert {"id", "paper", "locator", "provenance", "expect"} <= row.keys()
+        assert row["provenance"] in ("paper", "reconstructed")
+        assert row["expect"] in ("holds", "refuted")
+    assert {r["expect"] for r in rows} == {"holds", "refuted"}
+    assert any(r["paper"].startswith("Ye, Du 2021") or "Ye" in r["paper"] for r in rows)
+
+
+def test_list_prints_one_line_per_claim() -> None:
+    code, out, _ = run("list")
+    assert code == 0
+    assert len(out.strip().splitlines()) == len(CATALOGUE) + 1
+
+
+@pytest.fixture
+def claim_file(tmp_path: Path) -> Path:
+    path = tmp_path / "my_conjecture.py"
+    path.write_text(CLAIM_FILE)
+    return path
+
+
+def test_check_a_false_conjecture_exits_1_and_replay_reproduces_it_bit_for_bit(claim_file: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    code, out, err = run("check", str(claim_file), "--profile", "ci", "--examples", "30", "--report-dir", str(reports))
+    assert code == 1, out + err
+    assert "CERTIFIED" in out
+    (folder,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "runs"]
+    assert (reports / "index.html").is_file()
+    code, out, err = run("replay", str(folder))
+    assert code == 1, out + err
+    assert "bit-identical to the stored margin" in out
+    assert "certified" in out
+
+
+def test_check_file_name_selects_one_claim_and_a_true_catalogue_claim_exits_0(tmp_path: Path) -> None:
+    code, out, err = run(
+        "check", "yedu2021.s3.gd_imbalance_identity", "--profile", "ci", "--report-dir", str(tmp_path), "--seed", "3"
+    )
+    assert code == 0, out + err
+    assert "no violation" in out
+
+
+def test_check_exits_3_when_the_only_violations_are_floating_point_artifacts(tmp_path: Path) -> None:
+    path = tmp_path / "floor.py"
+    path.write_text("from theorycheck.demo import FLOAT_FLOOR_ENTRY as floor\n")
+    code, out, err = run("check", f"{path}::floor", "--profile", "ci", "--report-dir", str(tmp_path / "r"))
+    assert code == 3, out + err
+    assert "ARTIFACT" in out
+
+
+def test_report_rebuilds_the_index(tmp_path: Path) -> None:
+    code, out, _ = run("report", str(tmp_path))
+    assert code == 0
+    assert (tmp_path / "index.html").is_file()
+    assert str(tmp_path) in out
+
+
+BAD_FILES = {
+    "syntax.py": "def broken(:\n",
+    "importerror.py": "import no_such_module_anywhere\n",
+    "raises.py": "x = 1\nraise RuntimeError('boom')\n",
+    "empty.py": "x = 1\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["check", "luo2025.thm1.complex_init_converge"], "did you mean luo2025.thm1.complex_init_converges"),
+        (["check", "no_such_file.py"], "does not exist"),
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--examples", "-5"], "--examples"),
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--examples", "many"], "--examples"),
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--profile", "fast"], "--profile"),
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--seed", "-1"], "--seed"),
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--workers", "0"], "--workers"),
+        (["check", "{dir}/syntax.py"], "does not import: SyntaxError: invalid syntax (syntax.py, line 1)"),
+        (["check", "{dir}/importerror.py"], "ModuleNotFoundError"),
+        (["check", "{dir}/raises.py"], "does not import (line 2): RuntimeError: boom"),
+        (["check", "{dir}/empty.py"], "defines no claims"),
+        (["replay", "{dir}"], "has no report.json"),
+        (["replay", "{dir}/nowhere"], "has no report.json"),
+        (["report", "{dir}/nowhere"], "is not a folder"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+        (["check"], "TARGET"),
+    ],
+    ids=lambda v: "-".join(v) if isinstance(v, list) else None,
+)
+def test_every_user_mistake_prints_one_line_and_exits_2(tmp_path: Path, argv: list[str], words: str) -> None:
+    for name, text in BAD_FILES.items():
+        (tmp_path / name).write_text(text)
+    code, out, err = run(*[a.replace("{dir}", str(tmp_path)) for a in argv])
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("theorycheck: error: ")
+    assert words in err
+
+
+def test_file_name_that_is_not_in_the_file_lists_the_names(claim_file: Path) -> None:
+    code, _, err = run("check", f"{claim_file}::nope")
+    assert code == 2
+    assert "test_loss_monotone" in err
+
+
+def test_the_installed_command_reports_a_mistake_without_a_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "theorycheck", "check", "definitely.not.a.claim"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

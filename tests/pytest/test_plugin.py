@@ -1,0 +1,101 @@
+"""The pytest11 plugin, run through pytester in subprocesses, with and without pytest-xdist."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.common.claims import CLAIM_FILE
+
+pytest_plugins = ["pytester"]
+
+PASSING = '''
+from hypothesis import strategies as st
+from theorycheck.claims import Claim, Outcome, Source, pure
+from theorycheck.search.hypothesis import property_test
+
+CLAIM = Claim(id="t.ok", statement="x*x >= 0", source=Source("T", 2026, "1", "paper"),
+              conclusion=pure("square", lambda c: (c * c, "")))
+test_square = property_test(CLAIM, st.floats(-1e3, 1e3))
+'''
+
+SEED_PROBE = '''
+import os
+import pytest
+
+@pytest.mark.parametrize("k", range(4))
+def test_probe(k, tmp_path_factory):
+    out = tmp_path_factory.getbasetemp().parent.parent / "seeds"
+    out.mkdir(exist_ok=True)
+    (out / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{k}").write_text(os.environ["THEORYCHECK_SEED"])
+'''
+
+
+def _reports(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "runs")
+
+
+def _run(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
+    pytester.makepyfile(test_mine=CLAIM_FILE)
+    return pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--theorycheck-profile=ci", "--theorycheck-report-dir=out",
+        "--junitxml=junit.xml", *extra, timeout=600,
+    )
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist-n2"])
+def test_a_violated_claim_gets_one_report_written_by_the_controller(pytester: pytest.Pytester, xdist: list[str]) -> None:
+    pytester.makepyfile(test_fine=PASSING)
+    result = _run(pytester, *xdist)
+    result.assert_outcomes(failed=1, passed=1)
+    text = result.stdout.str()
+    assert "reproduce with: --theorycheck-profile=ci --theorycheck-seed=0" in text
+    assert "theorycheck counterexample reports" in text
+    assert "precision ladder: CERTIFIED" in text
+    (folder,) = _reports(pytester.path / "out")
+    record = json.loads((folder / "report.json").read_text())
+    assert record["status"] == "certified"
+    assert record["claim_ref"] == {"kind": "file", "file": str(pytester.path / "test_mine.py"), "name": "test_loss_monotone"}
+    assert record["how_found"]["nodeid"] == "test_mine.py::test_loss_monotone"
+    assert (pytester.path / "out" / "index.html").is_file()
+    suite = ET.parse(pytester.path / "junit.xml").getroot()  # noqa: S314 - our own file
+    counts = suite.find("testsuite") if suite.tag == "testsuites" else suite
+    assert counts is not None
+    assert counts.get("failures") == "1"
+    assert counts.get("tests") == "2"
+    if xdist:
+        assert re.search(r"created: 2/2 workers", text)
+
+
+def test_passing_claims_write_no_reports(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_fine=PASSING)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--theorycheck-report-dir=out", "-n", "2")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "out").exists()
+
+
+def test_report_dir_none_switches_reports_off(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine=CLAIM_FILE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--theorycheck-profile=ci", "--theorycheck-report-dir=none"
+    )
+    result.assert_outcomes(failed=1)
+    assert not (pytester.path / "none").exists()
+
+
+def test_workers_run_with_the_seed_the_controller_drew_and_printed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_probe=SEED_PROBE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--theorycheck-profile=default", "-n", "2", "-s"
+    )
+    result.assert_outcomes(passed=4)
+    seed = re.search(r"--theorycheck-seed=(\d+)", result.stdout.str())
+    assert seed is not None
+    probes = list((pytester.path.parent.parent).glob("**/seeds/*")) or list(Path(pytester.path).glob("**/seeds/*"))
+    values = {p.read_text() for p in probes}
+    assert values == {seed.group(1)}
+    assert {p.name.split("-")[0] for p in probes} <= {"gw0", "gw1"}
