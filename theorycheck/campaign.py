@@ -197,7 +197,7 @@ def check_target(
     report_dir: str | None = "reports",
     on_example: Callable[[SearchStats], None] | None = None,
 ) -> ClaimOutcome:
-    """Search ``target``, confirm what it finds on the precision ladder, write reports (unless ``report_dir`` is None)."""
+    """Search ``target``, confirm what it finds on the precision ladder, write reports (unless ``report_dir=None``)."""
     claim = target.claim
     limit = budget(target, profile, examples)
     violation, stats = search(
@@ -208,8 +208,13 @@ def check_target(
         cost=target.entry.cost,
         on_example=on_example,
     )
-    how = {"method": "hypothesis generate+target+shrink", "examples": stats.examples, "profile": profile.name,
-           "seed": profile.seed, "budget": limit}
+    how = {
+        "method": "hypothesis generate+target+shrink",
+        "examples": stats.examples,
+        "profile": profile.name,
+        "seed": profile.seed,
+        "budget": limit,
+    }
     reports: list[Path] = []
     confirmation = None
     if violation is not None:
@@ -247,7 +252,8 @@ class Replay:
 def _claim_from_ref(ref: Mapping[str, Any]) -> Claim:
     if ref.get("kind") == "catalogue":
         if ref["id"] not in CATALOGUE:
-            raise InvalidArgument("claim_ref.id", ref["id"], "is not in this version's catalogue", "upgrade theorycheck")
+            problem = "is not in this version's catalogue"
+            raise InvalidArgument("claim_ref.id", ref["id"], problem, "upgrade theorycheck")
         return CATALOGUE[ref["id"]].claim
     entries = load_file(ref["file"])
     if ref["name"] not in entries:

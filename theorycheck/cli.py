@@ -68,6 +68,7 @@ class Progress:
         self.started = time.perf_counter()
 
     def __call__(self, stats: Any) -> None:
+        """Called after every example: redraw (terminal) or print a line when ``every`` seconds passed."""
         now = time.perf_counter()
         if now - self.last < self.every:
             return
@@ -268,7 +269,7 @@ def cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
 
     r = replay(args.report, ladder=not args.no_ladder)
     out.write(r.verdict.summary() + "\n")
-    same = "bit-identical to the stored margin" if r.identical else f"DIFFERS from the stored margin {r.stored_margin!r}"
+    same = "bit-identical to the stored margin" if r.identical else f"DIFFERS from the stored {r.stored_margin!r}"
     out.write(f"float64 margin {r.verdict.margin!r}: {same}\n")
     if r.confirmation is not None:
         out.write(f"precision ladder: {r.confirmation.status}: {r.confirmation.reason}\n")
@@ -284,7 +285,9 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return OK
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(  # noqa: PLR0911 - one return per subcommand and per failure kind
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Entry point; returns the exit status. User mistakes print one line on stderr and return 2."""
     out = out or sys.stdout
     err = err or sys.stderr

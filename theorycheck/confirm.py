@@ -1,4 +1,4 @@
-"""The precision ladder: is a float64 violation real, a floating-point artifact, or undecided?
+"""The precision ladder: is a float64 violation real, a floating-point artifact, or undecided.
 
 A counterexample is reported only after it survives the ladder (style.md point 8, after mpmath's ``autoprec``):
 the violating instance is re-checked at 113 bits, then 256 bits (python-flint midpoint arithmetic), and
@@ -145,7 +145,7 @@ def confirm(  # noqa: PLR0911 - one return per classification, in the order of t
 
 
 def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> bool:
-    """The in-search rung: does the violation survive one re-check at ``precision``? (True when it cannot run.)
+    """The in-search rung: does the violation survive one re-check at ``precision``? True when it cannot run.
 
     Used inside Hypothesis's loop so that shrinking keeps real violations; the deep rungs run once on the
     shrunk example.

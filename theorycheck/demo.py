@@ -77,14 +77,19 @@ def _line(kind: str, o: ClaimOutcome, ok: bool) -> str:
         what = f"no violation in {s.examples} examples (worst margin {s.worst_margin:.3g})"
     else:
         c = o.confirmation
-        what = f"{c.status.upper() if c else '?'} in {s.examples} examples: {o.violation.quantity} margin " \
-            f"{o.violation.margin:.3g}" + (f" at step {o.violation.step:,}" if o.violation.step is not None else "")
+        where = f" at step {o.violation.step:,}" if o.violation.step is not None else ""
+        label = c.status.upper() if c else "?"
+        what = f"{label} in {s.examples} examples: {o.violation.quantity} margin {o.violation.margin:.3g}{where}"
     return f"[{mark}] {kind:<13} {o.claim.id}: {what} ({s.seconds:.1f}s)"
 
 
-def run_demo(*, seed: int = 0, report_dir: str = "reports/demo", out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run the demo; return 0 when every theorem held, every false variant was refuted with a confirmed (or
-    certified) counterexample, and the planted float64 artifact was classified as an artifact.
+def run_demo(
+    *, seed: int = 0, report_dir: str = "reports/demo", out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Run the demo; 0 when every expectation is met, else 1.
+
+    Expectations: every theorem held, every false variant was refuted with a confirmed (or certified)
+    counterexample, and the planted float64 artifact was classified as an artifact.
     """
     started = time.perf_counter()
     profile = attrs.evolve(active_profile("ci"), seed=seed, database=None)
@@ -125,8 +130,12 @@ def run_demo(*, seed: int = 0, report_dir: str = "reports/demo", out: TextIO = s
         },
     )
     index = rebuild_index(report_dir)
-    verdict = "every theorem held, every false variant refuted with a confirmed counterexample, the planted " \
-        "float64 artifact recognised" if ok else "SOMETHING DID NOT GO AS EXPECTED (see FAIL lines)"
+    verdict = (
+        "every theorem held, every false variant refuted with a confirmed counterexample, the planted "
+        "float64 artifact recognised"
+        if ok
+        else "SOMETHING DID NOT GO AS EXPECTED (see FAIL lines)"
+    )
     out.write(f"{verdict}; {seconds:.1f}s; index: {index}\n")
     if not ok:
         err.write("theorycheck demo: unexpected outcome\n")

@@ -162,6 +162,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for text in _collected:
         files = ReportFiles.loads(text)
         path = write_report(root, files)
-        terminalreporter.write_line(f"{files.record['status'].upper():>10}  {files.record['claim']['id']}: {path}/report.html")
+        status, claim_id = files.record["status"].upper(), files.record["claim"]["id"]
+        terminalreporter.write_line(f"{status:>10}  {claim_id}: {path}/report.html")
     terminalreporter.write_line(f"index: {rebuild_index(root)}")
     _collected.clear()

@@ -83,7 +83,7 @@ def precision_dependent(margins: Mapping[str, float]) -> Claim:
     )
 
 
-CLAIM_FILE = '''
+CLAIM_FILE = """
 from hypothesis import strategies as st
 import theorycheck.strategies as tcs
 from theorycheck.claims import Claim, Procedure, Source, loss_non_increasing, objective_value, one_step_rise
@@ -112,4 +112,4 @@ CLAIM = Claim(
     certificate=one_step_rise("loss", objective_value, rtol=1e-12),
 )
 test_loss_monotone = property_test(CLAIM, instances())
-'''
+"""

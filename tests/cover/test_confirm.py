@@ -98,9 +98,9 @@ def test_a_verdict_that_holds_has_nothing_to_confirm() -> None:
 
 
 def test_the_in_search_rung_sets_float64_artifacts_aside_and_keeps_real_violations() -> None:
-    from theorycheck.config import active_profile  # noqa: PLC0415
-    from theorycheck.demo import FLOAT_FLOOR_ENTRY  # noqa: PLC0415
-    from theorycheck.search.hypothesis import search  # noqa: PLC0415
+    from theorycheck.config import active_profile
+    from theorycheck.demo import FLOAT_FLOOR_ENTRY
+    from theorycheck.search.hypothesis import search
 
     profile = attrs.evolve(active_profile("ci"), database=None, search_rung="flint:113")
     violation, stats = search(FLOAT_FLOOR, FLOAT_FLOOR_ENTRY.instances(), max_examples=15, profile=profile)

@@ -34,7 +34,7 @@ REF = {"kind": "catalogue", "id": "none"}
 HOW = {"method": "test", "examples": 1, "profile": "ci", "seed": 0}
 
 
-def _same(a: object, b: object) -> bool:
+def _same(a: object, b: object) -> bool:  # noqa: PLR0911 - one return per kind of value
     """Bit-for-bit equality through nested records (NaN equals NaN, -0.0 differs from 0.0)."""
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
@@ -201,8 +201,8 @@ def test_a_report_written_while_other_workers_write_is_intact(tmp_path: Path) ->
 
 
 def test_reading_a_folder_that_is_not_a_report_names_it(tmp_path: Path) -> None:
-    with pytest.raises(InvalidArgument, match="no report.json"):
+    with pytest.raises(InvalidArgument, match=r"no report\.json"):
         read_record(tmp_path)
     (tmp_path / "report.json").write_text("{not json")
-    with pytest.raises(InvalidArgument, match="not valid JSON"):
+    with pytest.raises(InvalidArgument, match=r"not valid JSON"):
         read_record(tmp_path)

@@ -40,7 +40,7 @@ def _png_pixels(path: Path) -> np.ndarray:
         kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            assert depth == 8  # noqa: PLR2004
+            assert depth == 8
             channels = {2: 3, 6: 4}[colour]
         elif kind == b"IDAT":
             idat += body
@@ -52,7 +52,7 @@ def _png_pixels(path: Path) -> np.ndarray:
         up = out[y - 1] if y else np.zeros_like(line)
         if f == 0:
             out[y] = line
-        elif f == 2:  # noqa: PLR2004
+        elif f == 2:
             out[y] = (line + up) % 256
         else:
             row = np.zeros_like(line)
@@ -61,7 +61,7 @@ def _png_pixels(path: Path) -> np.ndarray:
                 ul = up[x - channels] if x >= channels else 0
                 if f == 1:
                     pred = left
-                elif f == 3:  # noqa: PLR2004
+                elif f == 3:
                     pred = (left + up[x]) // 2
                 else:
                     p = left + up[x] - ul
@@ -87,16 +87,16 @@ def test_the_report_page_renders_with_its_four_charts(report: Path) -> None:
     dom = _chromium("--dump-dom", report.as_uri()).stdout
     assert "CERTIFIED COUNTEREXAMPLE" in dom
     assert dom.count('class="tc-chart"') == 4  # loss, singular values, imbalance, monitored slack
-    assert dom.count("<polyline") >= 4  # noqa: PLR2004
+    assert dom.count("<polyline") >= 4
 
 
 def test_the_rendered_page_shows_plotted_lines(report: Path, tmp_path: Path) -> None:
     shot = tmp_path / "page.png"
     _chromium("--window-size=1000,2400", f"--screenshot={shot}", report.as_uri())
     pixels = _png_pixels(shot)[:, :, :3]
-    blue = np.all(np.abs(pixels - np.array([0x00, 0x72, 0xB2])) <= 8, axis=-1)  # the first series' colour  # noqa: PLR2004
-    assert blue.sum() > 300, "no plotted lines in the rendered page"  # noqa: PLR2004
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # noqa: PLR2004 - text, tables and charts, not blank
+    blue = np.all(np.abs(pixels - np.array([0x00, 0x72, 0xB2])) <= 8, axis=-1)  # the first series' colour
+    assert blue.sum() > 300, "no plotted lines in the rendered page"
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
 
 
 def test_the_index_renders_and_links_the_report(report: Path) -> None:

@@ -13,7 +13,7 @@ from tests.common.claims import CLAIM_FILE
 
 pytest_plugins = ["pytester"]
 
-PASSING = '''
+PASSING = """
 from hypothesis import strategies as st
 from theorycheck.claims import Claim, Outcome, Source, pure
 from theorycheck.search.hypothesis import property_test
@@ -21,9 +21,9 @@ from theorycheck.search.hypothesis import property_test
 CLAIM = Claim(id="t.ok", statement="x*x >= 0", source=Source("T", 2026, "1", "paper"),
               conclusion=pure("square", lambda c: (c * c, "")))
 test_square = property_test(CLAIM, st.floats(-1e3, 1e3))
-'''
+"""
 
-SEED_PROBE = '''
+SEED_PROBE = """
 import os
 import pytest
 
@@ -32,7 +32,7 @@ def test_probe(k, tmp_path_factory):
     out = tmp_path_factory.getbasetemp().parent.parent / "seeds"
     out.mkdir(exist_ok=True)
     (out / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{k}").write_text(os.environ["THEORYCHECK_SEED"])
-'''
+"""
 
 
 def _reports(root: Path) -> list[Path]:

@@ -32,6 +32,16 @@ _OBJECTIVE_FIELDS = ("widths", "field", "fit_coef", "balancing", "decay", "decay
 _INSTANCE_FIELDS = ("objective", "target", "init", "step", "max_steps", "data", "tol", "params")
 
 
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return {"$float": float(value).hex(), "value": float(value) if np.isfinite(value) else str(value)}
+    return {"$complex": [float(value.real).hex(), float(value.imag).hex()]}
+
+
 class _Encoder:
     def __init__(self, *, inline: bool) -> None:
         self.inline = inline
@@ -54,21 +64,19 @@ class _Encoder:
         self.arrays[name] = np.array(arr)
         return {"$array": name, **head}
 
-    def encode(self, value: Any, path: str) -> Any:  # noqa: PLR0911 - one branch per tag
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            return int(value)
-        if isinstance(value, (float, np.floating)):
-            return {"$float": float(value).hex(), "value": float(value) if np.isfinite(value) else str(value)}
-        if isinstance(value, (complex, np.complexfloating)):
-            return {"$complex": [float(value.real).hex(), float(value.imag).hex()]}
+    def encode(self, value: Any, path: str) -> Any:
+        if value is None or isinstance(value, (bool, str, int, float, complex, np.number)):
+            return _scalar(value)
         if isinstance(value, np.ndarray):
             return self.array(value, path)
+        return self.record(value, path)
+
+    def record(self, value: Any, path: str) -> Any:
         if isinstance(value, Objective):
             return {"$objective": {f: self.encode(getattr(value, f), f"{path}.{f}") for f in _OBJECTIVE_FIELDS}}
         if isinstance(value, Target):
-            return {"$target": {f: self.encode(getattr(value, f), f"{path}.{f}") for f in ("matrix", "u", "sigma", "v")}}
+            fields = ("matrix", "u", "sigma", "v")
+            return {"$target": {f: self.encode(getattr(value, f), f"{path}.{f}") for f in fields}}
         if isinstance(value, Instance):
             return {"$instance": {f: self.encode(getattr(value, f), f"{path}.{f}") for f in _INSTANCE_FIELDS}}
         if isinstance(value, Case):
@@ -121,7 +129,7 @@ def _decode_array(node: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> 
     return arr
 
 
-def decode(tree: Any, arrays: Mapping[str, np.ndarray] | None = None) -> Any:  # noqa: PLR0911 - one branch per tag
+def decode(tree: Any, arrays: Mapping[str, np.ndarray] | None = None) -> Any:
     """Inverse of :func:`encode`: ``decode(*encode(x))`` equals ``x`` bit for bit."""
     arrays = arrays or {}
     if isinstance(tree, list):
@@ -133,6 +141,10 @@ def decode(tree: Any, arrays: Mapping[str, np.ndarray] | None = None) -> Any:  #
     if "$complex" in tree:
         re, im = tree["$complex"]
         return complex(float.fromhex(re), float.fromhex(im))
+    return _decode_record(tree, arrays)
+
+
+def _decode_record(tree: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:  # noqa: PLR0911 - one per tag
     if "$array" in tree:
         return _decode_array(tree, arrays)
     if "$tuple" in tree:

@@ -188,7 +188,8 @@ def render_index(reports: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[st
         ]
         for r in reports
     ]
-    totals = {s: sum(1 for r in reports if r["status"] == s) for s in ("certified", "confirmed", "artifact", "undecided")}
+    kinds = ("certified", "confirmed", "artifact", "undecided")
+    totals = {s: sum(1 for r in reports if r["status"] == s) for s in kinds}
     summary = ", ".join(f"{n} {s}" for s, n in totals.items())
     body = (
         f"<h1>theorycheck reports</h1><p>{len(reports)} reports: {esc(summary)}.</p>"

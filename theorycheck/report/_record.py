@@ -29,6 +29,7 @@ import pprint
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -54,7 +55,7 @@ def _f(x: float | None) -> Any:
 
 def environment() -> dict[str, Any]:
     """Versions and machine facts recorded in every report."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)
@@ -122,7 +123,8 @@ class ReportFiles:
     def npz_bytes(self) -> bytes:
         """The arrays as ``.npz`` bytes (``allow_pickle`` is never needed to read them)."""
         buf = io.BytesIO()
-        np.savez(buf, **{k: np.asarray(v) for k, v in self.arrays.items()})
+        arrays: dict[str, Any] = {k: np.asarray(v) for k, v in self.arrays.items()}
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     def dumps(self) -> str:
@@ -216,7 +218,7 @@ def build(
     except InvalidType as exc:
         tree, arrays, inline_tree, replayable = {"unencodable": str(exc)}, {}, None, False
     name = f"{slug(claim.id)}-{_digest(claim.id, confirmation.status, arrays, tree)}"
-    folder = os.path.join(report_root, name)
+    folder = str(Path(report_root) / name)
     series = trajectory(claim, verdict.instance)
     all_arrays: dict[str, np.ndarray] = dict(arrays)
     all_arrays.update({f"series_{k}": v for k, v in series.items()})

@@ -42,10 +42,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            Path(tmp).unlink()
         raise
 
 
@@ -65,7 +65,7 @@ def write_report(root: str | os.PathLike[str], files: ReportFiles) -> Path:
         (tmp / ARRAYS).write_bytes(files.npz_bytes())
         (tmp / PAGE).write_text(files.html, encoding="utf-8")
         try:
-            os.rename(tmp, final)
+            tmp.rename(final)  # atomic on one file system; fails if a twin already landed
         except OSError:
             if not final.exists():  # a real failure, not a concurrent twin
                 raise
@@ -85,7 +85,8 @@ def read_record(folder: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidArgument("REPORT_DIR", str(folder), f"report.json is not valid JSON ({exc})", "regenerate it") from exc
+        problem = f"report.json is not valid JSON ({exc})"
+        raise InvalidArgument("REPORT_DIR", str(folder), problem, "regenerate it") from exc
     if not str(record.get("schema", "")).startswith("theorycheck.counterexample/"):
         raise InvalidArgument("REPORT_DIR", str(folder), "is not a theorycheck counterexample record", "check the path")
     return record
