@@ -376,5 +376,8 @@ UNSCALED = register(
         tightness="The correct statement is lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T (N1).",
     ),
     _critical_instances,
-    refute_budget=30,
+    # measured: about 15% of draws violate (a nonzero critical point needs an active component and unequal
+    # lambdas); 30 examples missed at 1 of 12 seeds, and at seed 0 once other modules' constants entered
+    # Hypothesis's constant pool. 80 examples miss with probability about 0.85^80 ~ 2e-6.
+    refute_budget=80,
 )

@@ -134,10 +134,31 @@ def _checker(
 _MAX_ARTIFACTS = 5
 
 
-def _with_examples(test: Callable[..., None], examples: Sequence[Any]) -> Callable[..., None]:
+def _hypothesis_test(
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    settings: hypothesis.settings,
+    run_one: Callable[[Any], Verdict],
+    examples: Sequence[Any],
+    profile: Profile,
+) -> Callable[[], None]:
+    """The one @given test every search runs: raise :class:`ClaimViolated` on a violation."""
+
+    @settings
+    @given(instances)
+    def search_claim(instance: Any) -> None:
+        verdict = run_one(instance)
+        if verdict.violated:
+            raise ClaimViolated(claim, verdict)
+
+    # Hypothesis keys its example database by the test's source, which is this one function for every claim:
+    # mix the claim id in (as Hypothesis's own pytest integration does for parametrised tests), so each
+    # claim replays its own past failures, in pytest and in `theorycheck check` alike.
+    search_claim.hypothesis.inner_test._hypothesis_internal_add_digest = claim.id.encode()  # type: ignore[attr-defined]  # noqa: SLF001
+    test: Callable[[], None] = search_claim
     for ex in reversed(examples):
         test = hypothesis.example(ex)(test)
-    return test
+    return _seeded(profile, test)
 
 
 def property_test(
@@ -158,16 +179,8 @@ def property_test(
 
     def test() -> None:
         prof = profile or active_profile()
-        run_one = _checker(claim, rung=_rung(prof))
-
-        @hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
-        @given(instances)
-        def search(instance: Any) -> None:
-            verdict = run_one(instance)
-            if verdict.violated:
-                raise ClaimViolated(claim, verdict)
-
-        _seeded(prof, _with_examples(search, examples))()
+        settings = hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
+        _hypothesis_test(claim, instances, settings, _checker(claim, rung=_rung(prof)), examples, prof)()
 
     test.__name__ = f"test_{claim.id.replace('.', '_')}"
     test.__doc__ = claim.statement
@@ -192,15 +205,9 @@ def search(
     stats = SearchStats()
     run_one = _checker(claim, rung=_rung(prof), stats=stats, on_example=on_example)
 
-    @hypothesis_settings(prof, max_examples=max_examples, cost=cost)
-    @given(instances)
-    def body(instance: Any) -> None:
-        verdict = run_one(instance)
-        if verdict.violated:
-            raise ClaimViolated(claim, verdict)
-
+    settings = hypothesis_settings(prof, max_examples=max_examples, cost=cost)
     try:
-        _seeded(prof, _with_examples(body, examples))()
+        _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
     except ClaimViolated as exc:
         return exc.verdict, stats
     except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
