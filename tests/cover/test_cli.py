@@ -139,3 +139,34 @@ def test_the_installed_command_reports_a_mistake_without_a_traceback() -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_check_with_workers_runs_the_claims_of_a_file_in_parallel_processes(claim_file: Path, tmp_path: Path) -> None:
+    second = tmp_path / "two.py"
+    second.write_text(
+        CLAIM_FILE
+        + "\nCLAIM2 = attrs.evolve(CLAIM, id='mine2026.second')\ntest_second = property_test(CLAIM2, instances())\n"
+    )
+    second.write_text("import attrs\n" + second.read_text())
+    reports = tmp_path / "reports"
+    code, out, err = run("check", str(second), "--profile", "ci", "--workers", "2", "--report-dir", str(reports))
+    assert code == 1, out + err
+    assert out.count("CERTIFIED") == 2
+    assert len([p for p in reports.iterdir() if p.is_dir() and p.name != "runs"]) == 2
+
+
+def test_progress_prints_plain_lines_when_not_on_a_terminal() -> None:
+    from theorycheck.cli import Progress
+    from theorycheck.search.hypothesis import SearchStats
+
+    stream = io.StringIO()
+    progress = Progress(stream, "claim.x", every=0.0)
+    stats = SearchStats(examples=41, violations=1, worst_margin=-0.25)
+    progress(stats)
+    progress.done()
+    line = stream.getvalue()
+    assert line.endswith("\n")
+    assert "\r" not in line
+    assert "claim.x: 41 examples" in line
+    assert "worst margin -0.25" in line
+    assert "1 violations" in line
