@@ -130,7 +130,7 @@ def load_file(path: str) -> dict[str, Entry]:
         try:
             sys.modules[name] = module
             spec.loader.exec_module(module)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             sys.modules.pop(name, None)
             tb = exc.__traceback__
             line = None

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -306,6 +307,14 @@ def main(  # noqa: PLR0911 - one return per subcommand and per failure kind
         return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
     except (TheorycheckError, OSError) as exc:  # ours name the argument and the fix; anything else is a bug
         err.write(f"theorycheck: error: {' '.join(str(exc).split())}\n")
+        return USAGE
+    except Exception as exc:  # never a traceback, and never exit 1 ("counterexample") for a crash
+        if os.environ.get("THEORYCHECK_DEBUG"):
+            raise
+        err.write(
+            f"theorycheck: error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+            "(set THEORYCHECK_DEBUG=1 for the traceback)\n"
+        )
         return USAGE
     except KeyboardInterrupt:
         err.write("theorycheck: interrupted; reports written so far are complete (theorycheck report DIR)\n")

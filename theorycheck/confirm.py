@@ -140,6 +140,11 @@ def confirm(  # noqa: PLR0911 - one return per classification, in the order of t
         cert = claim.certificate(verdict.instance, verdict, bits)
         if cert.status == "certified":
             return Confirmation("certified", f"{reason}; {cert.detail}", tuple(rungs), cert)
+        if cert.status == "not_certified" and cert.upper < 0:
+            # the rungs agree, but ball arithmetic proves the step does not violate: the rungs' agreement came from
+            # evaluating the observable on float64-rounded iterates, below what the ladder resolves
+            why = f"ball arithmetic disproves the violation at the failing step: {cert.detail}"
+            return Confirmation("artifact", why, tuple(rungs), cert)
         return Confirmation("confirmed", f"{reason}; certificate {cert.status}: {cert.detail}", tuple(rungs), cert)
     return Confirmation("confirmed", reason, tuple(rungs))
 

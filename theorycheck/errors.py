@@ -23,6 +23,14 @@ class TheorycheckError(Exception):
     """Root of every exception theorycheck raises on purpose."""
 
 
+def _rebuild(cls: type[Any], argument: str, value: str, problem: str, fix: str) -> Any:
+    """Unpickle an InvalidArgument/InvalidType without re-summarising the already summarised value."""
+    exc = cls.__new__(cls)
+    exc.argument, exc.value, exc.problem, exc.fix = argument, value, problem, fix
+    exc.args = (f"{argument}={value}: {problem}. Fix: {fix}",)
+    return exc
+
+
 class InvalidArgument(TheorycheckError, ValueError):
     """A value is out of its domain: NaN or inf, wrong shape, non-positive step, unknown name, ...
 
@@ -39,6 +47,10 @@ class InvalidArgument(TheorycheckError, ValueError):
         self.fix = fix
         super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
+        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
+
 
 class InvalidType(TheorycheckError, TypeError):
     """A value has the wrong type (a list where an array of floats is needed, ...). Same attributes."""
@@ -49,6 +61,10 @@ class InvalidType(TheorycheckError, TypeError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
+        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
 
 
 class UnavailableBackend(InvalidArgument):

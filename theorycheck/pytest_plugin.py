@@ -69,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STASH_SEED] = seed
     os.environ[ENV_SEED] = str(seed)
     config.stash[_STASH_REPORTS] = []
+    _SESSION.append(config)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "theorycheck-xdist")
 
@@ -141,28 +142,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     )
 
 
+@pytest.hookimpl
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Controller side: collect reports handed back by workers (or by this process)."""
     text = report.__dict__.get(KEY)
-    if text:
-        _collected.append(text)
+    if text and _SESSION:
+        _SESSION[-1].stash[_STASH_REPORTS].append(text)
 
 
-_collected: list[str] = []
+_SESSION: list[pytest.Config] = []  # the running session's config (logreport gets no config argument)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Forget the session (in-process pytester runs nest sessions)."""
+    if _SESSION and _SESSION[-1] is config:
+        _SESSION.pop()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Write every collected report once, rebuild the index, and list the pages."""
-    if getattr(config, "workerinput", None) is not None or not _collected:
+    collected = config.stash.get(_STASH_REPORTS, [])
+    if getattr(config, "workerinput", None) is not None or not collected:
         return
     from theorycheck.report import ReportFiles, rebuild_index, write_report
 
     root = config.getoption("--theorycheck-report-dir")
     terminalreporter.section("theorycheck counterexample reports")
-    for text in _collected:
+    for text in collected:
         files = ReportFiles.loads(text)
         path = write_report(root, files)
         status, claim_id = files.record["status"].upper(), files.record["claim"]["id"]
         terminalreporter.write_line(f"{status:>10}  {claim_id}: {path}/report.html")
     terminalreporter.write_line(f"index: {rebuild_index(root)}")
-    _collected.clear()
+    collected.clear()

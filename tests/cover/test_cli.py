@@ -88,6 +88,13 @@ BAD_FILES = {
     "importerror.py": "import no_such_module_anywhere\n",
     "raises.py": "x = 1\nraise RuntimeError('boom')\n",
     "empty.py": "x = 1\n",
+    "exits.py": "import sys\nsys.exit(0)\n",
+    "notastrategy.py": (
+        "from theorycheck.claims import Claim, Source, pure\n"
+        "from theorycheck.search.hypothesis import property_test\n"
+        "C = Claim(id='a.b', statement='s', source=Source('A', 2026, '1', 'paper'), conclusion=pure('q', lambda c: (1, '')))\n"
+        "test_c = property_test(C, [1, 2, 3])\n"
+    ),
 }
 
 
@@ -105,6 +112,8 @@ BAD_FILES = {
         (["check", "{dir}/importerror.py"], "ModuleNotFoundError"),
         (["check", "{dir}/raises.py"], "does not import (line 2): RuntimeError: boom"),
         (["check", "{dir}/empty.py"], "defines no claims"),
+        (["check", "{dir}/exits.py"], "SystemExit"),
+        (["check", "{dir}/notastrategy.py"], "error"),
         (["replay", "{dir}"], "has no report.json"),
         (["replay", "{dir}/nowhere"], "has no report.json"),
         (["report", "{dir}/nowhere"], "is not a folder"),

@@ -112,3 +112,25 @@ def test_the_in_search_rung_sets_float64_artifacts_aside_and_keeps_real_violatio
     violation, stats = search(FLOAT_FLOOR, FLOAT_FLOOR_ENTRY.instances(), max_examples=15, profile=plain)
     assert violation is not None
     assert not stats.artifacts
+
+
+def test_agreeing_rungs_are_overruled_when_ball_arithmetic_disproves_the_violation() -> None:
+    # the rungs say "violated" at every precision (planted), but one exact step in balls shows the loss falls
+    claim = attrs.evolve(
+        precision_dependent({"float64": -1.0, "flint:113": -1.0, "flint:256": -1.0}),
+        certificate=OVERSHOOT.certificate,
+    )
+    verdict = check(claim, overshoot_instance(step=1e-3))
+    conf = confirm(claim, verdict)
+    assert conf.status == "artifact"
+    assert "ball arithmetic disproves" in conf.reason
+
+
+def test_invalid_argument_survives_pickling_for_worker_processes() -> None:
+    import pickle
+
+    from theorycheck.errors import InvalidArgument
+
+    exc = pickle.loads(pickle.dumps(InvalidArgument("TARGET", "x.y", "is unknown", "see theorycheck list")))  # noqa: S301
+    assert isinstance(exc, InvalidArgument)
+    assert str(exc) == "TARGET='x.y': is unknown. Fix: see theorycheck list"

@@ -206,3 +206,17 @@ def test_reading_a_folder_that_is_not_a_report_names_it(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{not json")
     with pytest.raises(InvalidArgument, match=r"not valid JSON"):
         read_record(tmp_path)
+
+
+def test_the_index_skips_broken_records_and_links_the_real_folder(tmp_path: Path) -> None:
+    folder = write_report(tmp_path, _files(tmp_path))
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "report.json").write_text(json.dumps({"schema": SCHEMA}))
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "odd.json").write_text("[1, 2]")
+    record = json.loads((folder / "report.json").read_text())
+    record["folder"] = "https://example.com/x"
+    (folder / "report.json").write_text(json.dumps(record))
+    index = rebuild_index(tmp_path).read_text()
+    assert f'href="{folder.name}/report.html"' in index
+    assert "example.com" not in index

@@ -65,8 +65,9 @@ def one_step_rise(
     """Certify "``quantity`` rose (fell, if ``increasing``) from step t to t+1 by more than the tolerance".
 
     For claims "q is non-increasing along GD" (``monotone``, ``loss_non_increasing``): the violation amount is
-    ``q_{t+1} - q_t (1 + rtol) - atol`` (sign flipped when the claim is non-decreasing); ``verdict.step`` is
-    ``t + 1``.
+    ``q_{t+1} - q_t (1 + rtol) - atol`` (non-decreasing claims: ``q_t (1 - rtol) - q_{t+1} - atol``);
+    ``verdict.step`` is ``t + 1``. Give the same ``rtol``/``atol`` as the conclusion's tolerance, or the
+    certificate may prove a rise the claim allows.
     """
 
     def certify(instance: Any, verdict: Verdict, bits: int) -> Certification:
@@ -87,7 +88,7 @@ def one_step_rise(
             nxt = [xp.sub(w_j, xp.scale(eta, g_j)) for w_j, g_j in zip(layers, grads, strict=True)]
             q0 = quantity(xp, obj, layers, target, data)
             q1 = quantity(xp, obj, nxt, target, data)
-            amount = (q0 - q1) * (1 + rtol) - atol if increasing else q1 - q0 * (1 + rtol) - atol
+            amount = q0 * (1 - rtol) - q1 - atol if increasing else q1 - q0 * (1 + rtol) - atol
             proved = bool(amount > 0)
             lo, hi = float(amount.lower().mid()), float(amount.upper().mid())
         move = "fell" if increasing else "rose"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -179,7 +180,7 @@ def render_index(reports: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[st
     ]
     rep_rows = [
         [
-            f"<a href=\"{esc(r['folder'])}/report.html\">{esc(r['claim']['id'])}</a>",
+            f"<a href=\"{esc(urllib.parse.quote(r['folder']))}/report.html\">{esc(r['claim']['id'])}</a>",
             esc(r["status"]),
             esc(r["verdict"]["quantity"]),
             esc(fmt_float(r["verdict"]["margin"])),

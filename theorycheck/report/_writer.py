@@ -125,16 +125,19 @@ def rebuild_index(root: str | os.PathLike[str]) -> Path:
         if rec.parent.name.startswith("."):
             continue
         try:
-            reports.append(read_record(rec))
-        except InvalidArgument:
+            record = read_record(rec)
+            _ = (record["status"], record["claim"]["id"], record["verdict"]["quantity"], record["instance_summary"])
+        except (InvalidArgument, KeyError, TypeError):
             continue  # a foreign or broken file is skipped, not fatal to the index
-    for r in reports:
-        r.setdefault("folder", Path(r.get("replay", "x")).name)
+        record["folder"] = rec.parent.name  # the link is the real folder, never a value read from the file
+        reports.append(record)
     reports.sort(key=lambda r: r.get("created", ""), reverse=True)
     runs = []
     for path in sorted((base / "runs").glob("*.json"), reverse=True):
         with contextlib.suppress(json.JSONDecodeError, OSError):
-            runs.append(json.loads(path.read_text(encoding="utf-8")))
+            run = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(run, dict):
+                runs.append(run)
     write_atomic(base / "index.html", render_index(reports, runs).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
     write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs}, indent=1).encode())
