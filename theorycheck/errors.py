@@ -8,7 +8,7 @@ as attributes (``argument``, ``value``, ``fix``) so tests and tools can assert t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "InvalidArgument",
@@ -23,12 +23,12 @@ class TheorycheckError(Exception):
     """Root of every exception theorycheck raises on purpose."""
 
 
-def _rebuild(cls: type[Any], argument: str, value: str, problem: str, fix: str) -> Any:
+def _rebuild(cls: type[Exception], argument: str, value: str, problem: str, fix: str) -> Exception:
     """Unpickle an InvalidArgument/InvalidType without re-summarising the already summarised value."""
-    exc = cls.__new__(cls)
+    exc: Any = cls.__new__(cls)
     exc.argument, exc.value, exc.problem, exc.fix = argument, value, problem, fix
     exc.args = (f"{argument}={value}: {problem}. Fix: {fix}",)
-    return exc
+    return cast("Exception", exc)
 
 
 class InvalidArgument(TheorycheckError, ValueError):
