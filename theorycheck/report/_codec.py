@@ -17,7 +17,6 @@ still written, marked not replayable).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -162,7 +161,3 @@ def _decode_record(tree: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> An
         return Case(decode(tree["$case"], arrays))
     return {k: decode(v, arrays) for k, v in tree.items()}
 
-
-def objective_fields(objective: Objective) -> dict[str, Any]:
-    """The constructor fields of an objective (for docs and tests)."""
-    return {f.name: getattr(objective, f.name) for f in dataclasses.fields(objective) if f.init}
