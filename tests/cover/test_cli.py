@@ -60,7 +60,7 @@ def test_check_a_false_conjecture_exits_1_and_replay_reproduces_it_bit_for_bit(c
     assert "certified" in out
 
 
-def test_check_file_name_selects_one_claim_and_a_true_catalogue_claim_exits_0(tmp_path: Path) -> None:
+def test_checking_a_true_catalogue_claim_exits_0(tmp_path: Path) -> None:
     code, out, err = run(
         "check", "yedu2021.s3.gd_imbalance_identity", "--profile", "ci", "--report-dir", str(tmp_path), "--seed", "3"
     )
