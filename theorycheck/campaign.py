@@ -101,7 +101,13 @@ def _entry_of(value: Any) -> Entry | None:
     claim = getattr(value, "claim", None)
     strategy = getattr(value, "instances", None)
     if callable(value) and isinstance(claim, Claim) and strategy is not None:
-        return Entry(claim, lambda: strategy, cost=int(getattr(value, "cost", 1)))
+        return Entry(
+            claim,
+            lambda: strategy,
+            cost=int(getattr(value, "cost", 1)),
+            refinable=bool(getattr(value, "refinable", True)),
+            scaling=getattr(value, "scaling", None),
+        )
     return None
 
 
@@ -176,6 +182,35 @@ def resolve(text: str) -> list[Target]:
     near = difflib.get_close_matches(text, list(CATALOGUE), n=3, cutoff=0.4)
     hint = f"did you mean {', '.join(near)}?" if near else "see `theorycheck list`"
     raise InvalidArgument("TARGET", text, "is not a catalogue claim id or a .py file", hint)
+
+
+def ref_source(target: Target) -> str | None:
+    """The claim file's text for a file target (shipped to remote workers, which may not share this disk)."""
+    if target.ref.get("kind") != "file":
+        return None
+    return Path(target.ref["file"]).read_text(encoding="utf-8")
+
+
+def resolve_ref(ref: Mapping[str, Any], source: str | None = None) -> Target:
+    """The target a ``Target.ref`` names, in a worker process.
+
+    A file target whose file is missing here, or differs from ``source`` (the text the controller read), is
+    loaded from ``source`` written to a private temporary folder under the same file name: a remote Dask
+    worker checks exactly the claims the user ran.
+    """
+    if ref.get("kind") == "catalogue":
+        return Target(CATALOGUE[ref["id"]], dict(ref))
+    path = Path(ref["file"])
+    if source is not None and (not path.is_file() or path.read_text(encoding="utf-8") != source):
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="theorycheck-claims-"))
+        path = folder / path.name
+        path.write_text(source, encoding="utf-8")
+    entries = load_file(str(path))
+    if ref["name"] not in entries:
+        raise InvalidArgument("claim_ref.name", ref["name"], f"is not in {ref['file']}", "was the file edited?")
+    return Target(entries[ref["name"]], dict(ref))
 
 
 def budget(target: Target, profile: Profile, examples: int | None) -> int:

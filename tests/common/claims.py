@@ -113,3 +113,58 @@ CLAIM = Claim(
 )
 test_loss_monotone = property_test(CLAIM, instances())
 """
+
+
+BAND_FILE = '''
+"""Planted: a claim that fails only for condition numbers within 0.02% of 61.37 (a thin band)."""
+import math
+
+from hypothesis import strategies as st
+
+import theorycheck.strategies as tcs
+from theorycheck.claims import Claim, Outcome, Procedure, Source
+from theorycheck.dynamics.instance import Instance, Target
+from theorycheck.models import asymmetric_mf
+from theorycheck.search.hypothesis import property_test
+
+# exp of a literal: Hypothesis feeds the numeric literals of loaded modules to its float draws, and the
+# band centre as a literal would be drawn directly
+CENTRE, HALF_WIDTH = math.exp(4.1169), 2e-4  # the band: |log(kappa / CENTRE)| < HALF_WIDTH (CENTRE = 61.37)
+
+
+@st.composite
+def instances(draw):
+    kappa = draw(tcs.finite_floats(1.0, 100.0))
+    sigma = [1.0, 1.0 / kappa]
+    target = Target(tcs_diag(sigma), tcs_eye(), sigma, tcs_eye())
+    obj = asymmetric_mf(2, 2, 2)
+    init = draw(tcs.gaussian_initializations(obj, min_scale=1e-3, max_scale=1e-2))
+    return Instance(obj, target, init.weights, 0.5, 4000, tol=1e-6, params={"kappa": kappa})
+
+
+def tcs_diag(s):
+    import numpy as np
+    return np.diag(s)
+
+
+def tcs_eye():
+    import numpy as np
+    return np.eye(2)
+
+
+def band_slack(instance, run):
+    # GD runs (the cost of a real check); the planted bug: the claimed bound breaks in a thin band of kappa
+    distance = abs(math.log(instance.target.condition / CENTRE))
+    return Outcome(distance / HALF_WIDTH - 1.0, "distance to the planted band", None, f"kappa {instance.target.condition:.6g}")
+
+
+CLAIM = Claim(
+    id="planted.kappa_band",
+    statement="PLANTED: holds except for kappa within 0.02% of 61.37",
+    source=Source("Tests", 2026, "planted", "reconstructed"),
+    procedure=Procedure(),
+    conclusion=band_slack,
+    expect="refuted",
+)
+band = property_test(CLAIM, instances())
+'''

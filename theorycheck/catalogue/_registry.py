@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from theorycheck.claims import Claim
+from theorycheck.claims import Claim, Scaling
 from theorycheck.errors import InvalidArgument
 
 
@@ -23,6 +23,9 @@ class Entry:
         slow: long runs; marked slow in pytest.
         cost: examples are this many times dearer than usual: the profile's budgets are divided by it
             (at least 2 examples), e.g. a claim whose instance is a batch of 16 seeds of 2e5 steps.
+        refinable: ``theorycheck stress`` may move the instance's singular values, scales, step and angles
+            (``search.refine``); False for claims whose checks read the drawn ``params`` (they would go stale).
+        scaling: what ``theorycheck scale`` sweeps and fits for this claim, or None.
     """
 
     claim: Claim
@@ -30,6 +33,8 @@ class Entry:
     refute_budget: int | None = None
     slow: bool = False
     cost: int = 1
+    refinable: bool = True
+    scaling: Scaling | None = None
 
 
 CATALOGUE: dict[str, Entry] = {}

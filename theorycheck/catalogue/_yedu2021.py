@@ -8,6 +8,7 @@ B = (U_top - V_top)/2, P = Sigma_d - A A^T + B B^T.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,12 @@ from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_slack
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import (
     Assumption,
+    Axis,
     Case,
     Claim,
     Outcome,
     Procedure,
+    Scaling,
     Source,
     converges_within,
     every_step,
@@ -209,6 +212,56 @@ def _good_init(instance: Instance) -> bool:
     return bool(np.linalg.svd(a, compute_uv=False)[-1] >= instance.params["eps"] / (10 * math.sqrt(d)))
 
 
+# ---- scaling (theorycheck scale): steps to reach f <= eps against kappa, at the practical step eta = c/sigma_1 ----
+
+SCALE_STEP, SCALE_INIT = 0.5, 1e-3
+
+
+def _scaling_instance(p: Mapping[str, float], repeat: int) -> Instance:
+    """Sigma = diag(1, 1/kappa), m = n = d = 2, eta = 0.5/sigma_1, init 1e-3 N(0, 1) seeded by ``repeat``.
+
+    The setting of theorems.md F2.5 (about 26, 94, 350, 1200 steps at kappa = 1, 4, 16, 64 for eps = 1e-10).
+    The horizon (50 kappa ln(1/eps) + 2000) is far above the measured counts, so a NaN means a real stall.
+    """
+    kappa, eps = float(p["kappa"]), float(p["eps"])
+    target = Target(np.diag([1.0, 1.0 / kappa]), np.eye(2), np.array([1.0, 1.0 / kappa]), np.eye(2))
+    obj = asymmetric_mf(2, 2, 2)
+    rng = np.random.default_rng(repeat)
+    w = factors_to_params(obj, SCALE_INIT * rng.standard_normal((2, 2)), SCALE_INIT * rng.standard_normal((2, 2)))
+    horizon = int(50 * kappa * math.log(1 / eps)) + 2000
+    horizon = 1 << (horizon - 1).bit_length()  # powers of two: few batch groups across a sweep
+    return Instance(obj, target, w, SCALE_STEP, horizon, tol=eps, params={"kappa": kappa, "eps": eps, "repeat": repeat})
+
+
+def _t_total_at(p: Mapping[str, float]) -> float:
+    """T_total of Theorem 1.1 (constants as in P2.3) for Sigma = diag(1, 1/kappa), m = n = d = 2, delta = eps."""
+    kappa, delta = float(p["kappa"]), float(p["eps"])
+    s1, sd, d, m, n = 1.0, 1.0 / kappa, 2, 2, 2
+    eps0 = C0 * sd / (math.sqrt(d * s1) * (m + n))
+    eta = 0.5 * sd * eps0**2 / (d * s1**3)
+    return C_T / (eta * sd) * (math.log(d * sd / eps0) + math.log(sd / delta))
+
+
+def _kappa_axis(stated: float, note: str) -> Axis:
+    return Axis("kappa", 16.0, 1.0, 1000.0, "power", stated, note)
+
+
+_EPS_AXIS_NOTE = "T_total grows like ln(sigma_d/delta): a log factor in 1/eps, exponent 1"
+SCALING_T_TOTAL = Scaling(
+    quantity="GD steps until f <= eps",
+    axes=(
+        _kappa_axis(4.0, "T_total = 8/(eta sigma_d) (...) with eta ~ sigma_d^3: kappa^4 at sigma_1 = 1"),
+        Axis("eps", 1e-10, 1e-12, 1e-4, "log", 1.0, _EPS_AXIS_NOTE),
+    ),
+    build=_scaling_instance,
+    bound=_t_total_at,
+    stated="T_total = O(kappa^4 log(1/eps)) (Theorem 1.1 with sigma_1 = 1, m = n = d = 2)",
+    setting="Sigma = diag(1, 1/kappa), m = n = d = 2, init 1e-3 N(0, 1), eta = 0.5/sigma_1: the step "
+    "practitioners use, larger than the theorem's eta ~ sigma_d^3 (so the bound is compared with practice, "
+    "not with its own step)",
+)
+
+
 CONVERGENCE = register(
     Claim(
         id="yedu2021.thm1_1.converges_within_t_total",
@@ -231,6 +284,8 @@ CONVERGENCE = register(
     ),
     _theorem_instances,
     cost=3,
+    scaling=SCALING_T_TOTAL,
+    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 
@@ -411,6 +466,7 @@ GF_TIME = register(
         tightness="Equality up to the solver's tolerance: the (1/sigma_d) ln(sigma_d/delta) term of Corollary 1.2 is tight.",
     ),
     _scalar_gf_instances,
+    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 GF_TIME_SKETCH = register(
@@ -432,6 +488,7 @@ GF_TIME_SKETCH = register(
     ),
     _scalar_gf_instances,
     refute_budget=30,
+    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 
@@ -539,4 +596,15 @@ KAPPA_FREE = register(
     ),
     _kappa_instances,
     refute_budget=30,
+    scaling=Scaling(
+        quantity="GD steps until f <= eps",
+        axes=(
+            _kappa_axis(0.0, "the variant says the count does not depend on kappa"),
+            Axis("eps", 1e-10, 1e-12, 1e-4, "log", None),
+        ),
+        build=_scaling_instance,
+        bound=lambda p: 100.0 if p["eps"] >= 1e-10 else None,
+        stated="at most 100 steps for every kappa (f <= 1e-10)",
+        setting=SCALING_T_TOTAL.setting,
+    ),
 )

@@ -26,17 +26,20 @@ from theorycheck.claims._records import (
     check,
     describe,
 )
+from theorycheck.claims._scaling import Axis, Scaling, steps_to_tolerance
 
 __all__ = [
     "EXPECTATIONS",
     "PROVENANCES",
     "Assumption",
+    "Axis",
     "Case",
     "Certificate",
     "Certification",
     "Claim",
     "Outcome",
     "Procedure",
+    "Scaling",
     "Source",
     "Verdict",
     "balancing_value",
@@ -53,4 +56,5 @@ __all__ = [
     "objective_value",
     "one_step_rise",
     "pure",
+    "steps_to_tolerance",
 ]

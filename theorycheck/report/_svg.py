@@ -55,12 +55,15 @@ def _num(v: float) -> str:
     return "0" if s == "-0" else s
 
 
-def _segments(s: Series, *, log_y: bool) -> list[tuple[Floats, Floats]]:
-    """The finite runs of a series as (x, transformed y), decimated; a dropped point always breaks the line."""
+def _segments(s: Series, *, log_y: bool, log_x: bool = False) -> list[tuple[Floats, Floats]]:
+    """The finite runs of a series as (transformed x, transformed y), decimated; a dropped point breaks the line."""
     n = min(s.x.size, s.y.size)
     x, y = s.x[:n], s.y[:n]
     good = np.isfinite(x) & np.isfinite(y) & (np.abs(x) < _LINEAR_LIMIT)
     good &= (y > 0) if log_y else (np.abs(y) < _LINEAR_LIMIT)
+    if log_x:
+        good &= x > 0
+        x = np.log10(x, where=good, out=np.zeros(n))
     idx = np.arange(n) if n <= MAX_POINTS else np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(np.intp))
     idx = idx[good[idx]]
     if idx.size == 0:
@@ -118,6 +121,7 @@ def line_chart(
     xlabel: str,
     ylabel: str,
     log_y: bool = False,
+    log_x: bool = False,
     hline: float | None = None,
     hline_label: str = "",
     width: int = 640,
@@ -125,7 +129,7 @@ def line_chart(
 ) -> str:
     """One ``<svg>`` line chart of ``series``, with an optional dashed horizontal reference line ``hline``.
 
-    On a log axis an ``hline`` that is not positive cannot be drawn and is left out.
+    On a log axis an ``hline`` that is not positive cannot be drawn and is left out; ``log_x`` drops x <= 0.
     """
     if width < 200 or height < 120:
         raise ValueError(f"a chart needs at least 200x120 pixels, got {width}x{height}")
@@ -133,7 +137,7 @@ def line_chart(
             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif" '
             f'font-size="11"><title>{_esc(title)}</title><rect width="{width}" height="{height}" fill="#ffffff"/>'
             f'<text x="{width // 2}" y="18" text-anchor="middle" font-size="13">{_esc(title)}</text>')
-    segs = [_segments(s, log_y=log_y) for s in series]
+    segs = [_segments(s, log_y=log_y, log_x=log_x) for s in series]
     xs = [a for ss in segs for a, _ in ss]
     ys = [b for ss in segs for _, b in ss]
     if not xs:
@@ -142,7 +146,7 @@ def line_chart(
     ref = None
     if hline is not None and math.isfinite(hline) and abs(hline) < _LINEAR_LIMIT and (hline > 0 or not log_y):
         ref = math.log10(hline) if log_y else float(hline)
-    xlo, xhi, xticks = _ticks(*_padded(min(float(a.min()) for a in xs), max(float(a.max()) for a in xs)), log=False)
+    xlo, xhi, xticks = _ticks(*_padded(min(float(a.min()) for a in xs), max(float(a.max()) for a in xs)), log=log_x)
     ylo_data = min([float(b.min()) for b in ys] + ([ref] if ref is not None else []))
     yhi_data = max([float(b.max()) for b in ys] + ([ref] if ref is not None else []))
     ylo, yhi, yticks = _ticks(*_padded(ylo_data, yhi_data), log=log_y)

@@ -73,7 +73,11 @@ def _seeded(profile: Profile, test: Callable[..., None]) -> Callable[..., None]:
 
 @attrs.define
 class SearchStats:
-    """What a search saw: examples checked, applicable ones, the worst margin, float64 artifacts set aside."""
+    """What a search saw: examples checked, applicable ones, the worst margin, float64 artifacts set aside.
+
+    ``elite`` keeps the ``keep`` applicable verdicts of smallest margin (distinct instances), the starting
+    points of local refinement; ``first_violation_at`` is the example count when the first violation showed.
+    """
 
     examples: int = 0
     applicable: int = 0
@@ -82,15 +86,64 @@ class SearchStats:
     worst: Verdict | None = None
     artifacts: list[Verdict] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.perf_counter)
+    keep: int = 0
+    elite: list[Verdict] = attrs.field(factory=list)
+    first_violation_at: int | None = None
 
     @property
     def seconds(self) -> float:
         """Wall time since the search started."""
         return time.perf_counter() - self.started
 
+    def record(self, verdict: Verdict) -> None:
+        """Count an applicable verdict: violations, worst margin, the elite."""
+        self.applicable += 1
+        self.violations += verdict.violated
+        if verdict.violated and self.first_violation_at is None:
+            self.first_violation_at = self.examples
+        if verdict.margin < self.worst_margin or (math.isnan(verdict.margin) and self.worst is None):
+            self.worst_margin, self.worst = verdict.margin, verdict
+        if self.keep and not math.isnan(verdict.margin):
+            if any(e.instance is verdict.instance or e.margin == verdict.margin for e in self.elite):
+                return  # Hypothesis re-runs an example while shrinking and targeting: keep distinct points
+            self.elite.append(verdict)
+            self.elite.sort(key=lambda v: v.margin)
+            del self.elite[self.keep :]
+
 
 def _rung(profile: Profile) -> Precision | None:
     return Precision.parse(profile.search_rung) if profile.search_rung else None
+
+
+def evaluate(
+    claim: Claim,
+    instance: Any,
+    *,
+    stats: SearchStats,
+    rung: Precision | None = None,
+    before_example: Callable[[Any], None] | None = None,
+) -> Verdict:
+    """Check one instance and count it in ``stats``; the in-search precision rung sets float64 artifacts aside.
+
+    Usable outside a Hypothesis test (local refinement calls it). A violation that the cheap rung (``rung``)
+    does not reproduce is kept in ``stats.artifacts`` and returned as holding with margin 0, so neither
+    shrinking nor targeting climbs toward rounding effects.
+    """
+    if before_example is not None:
+        before_example(instance)  # e.g. journal it: a worker killed by this instance leaves its reproducer
+    verdict = check(claim, instance)
+    stats.examples += 1
+    if verdict.status == "not_applicable":
+        return verdict
+    if verdict.violated and rung is not None and not confirm_cheaply(claim, verdict, rung):
+        if len(stats.artifacts) < _MAX_ARTIFACTS:
+            stats.artifacts.append(verdict)
+        verdict = attrs.evolve(verdict, status="holds", margin=0.0, detail=f"{_ARTIFACT}: {verdict.detail}")
+    stats.record(verdict)
+    return verdict
+
+
+_ARTIFACT = "float64 artifact"
 
 
 def _checker(
@@ -99,12 +152,12 @@ def _checker(
     rung: Precision | None = None,
     stats: SearchStats | None = None,
     on_example: Callable[[SearchStats], None] | None = None,
+    before_example: Callable[[Any], None] | None = None,
 ) -> Callable[[Any], Verdict]:
     stats = stats if stats is not None else SearchStats()
 
     def run_one(instance: Any) -> Verdict:
-        verdict = check(claim, instance)
-        stats.examples += 1
+        verdict = evaluate(claim, instance, stats=stats, rung=rung, before_example=before_example)
         for tag in verdict.tags:
             event(tag)
         if verdict.status == "not_applicable":
@@ -112,17 +165,8 @@ def _checker(
             if on_example is not None:
                 on_example(stats)
             hypothesis.reject()
-        stats.applicable += 1
-        if verdict.violated and rung is not None and not confirm_cheaply(claim, verdict, rung):
-            # the cheap rung says float64 rounding made this violation: set it aside, keep searching
-            event(f"float64 artifact (holds at {rung})")
-            if len(stats.artifacts) < _MAX_ARTIFACTS:
-                stats.artifacts.append(verdict)
-            # margin 0: the search must not climb toward rounding effects
-            verdict = attrs.evolve(verdict, status="holds", margin=0.0, detail=f"float64 artifact: {verdict.detail}")
-        stats.violations += verdict.violated
-        if verdict.margin < stats.worst_margin or (math.isnan(verdict.margin) and stats.worst is None):
-            stats.worst_margin, stats.worst = verdict.margin, verdict
+        if verdict.detail.startswith(_ARTIFACT):
+            event(f"{_ARTIFACT} (holds at {rung})")
         if on_example is not None:
             on_example(stats)
         target(-min(verdict.margin, 1e300), label=f"{claim.id} negative margin")
@@ -169,13 +213,17 @@ def property_test(
     profile: Profile | None = None,
     cost: int = 1,
     examples: Sequence[Any] = (),
+    refinable: bool = True,
+    scaling: Any = None,
 ) -> Callable[[], None]:
     """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
 
     The profile is read when the test runs (so a pytest option chosen after import applies). ``examples``
     are instances checked first, every run (pinned counterexamples: a report's ``@example`` snippet). The
-    returned function carries ``claim``, ``instances`` and ``cost`` attributes, so ``theorycheck check FILE``
-    finds it.
+    returned function carries ``claim``, ``instances``, ``cost``, ``refinable`` and ``scaling`` attributes, so
+    ``theorycheck check|stress|scale FILE`` finds it. ``refinable=False`` keeps ``theorycheck stress`` from moving
+    the instances' parameters (set it when the check reads ``instance.params``); ``scaling`` is a
+    :class:`theorycheck.claims.Scaling` for ``theorycheck scale``.
     """
 
     def test() -> None:
@@ -188,6 +236,8 @@ def property_test(
     test.claim = claim  # type: ignore[attr-defined]
     test.instances = instances  # type: ignore[attr-defined]
     test.cost = cost  # type: ignore[attr-defined]
+    test.refinable = refinable  # type: ignore[attr-defined]
+    test.scaling = scaling  # type: ignore[attr-defined]
     return test
 
 
@@ -200,13 +250,28 @@ def search(
     cost: int = 1,
     examples: Sequence[Any] = (),
     on_example: Callable[[SearchStats], None] | None = None,
+    before_example: Callable[[Any], None] | None = None,
+    stats: SearchStats | None = None,
+    targeting: bool = True,
+    shrinking: bool = True,
 ) -> tuple[Verdict | None, SearchStats]:
-    """Search up to ``max_examples``; return the shrunk violating verdict (or None) and the statistics."""
+    """Search up to ``max_examples``; return the shrunk violating verdict (or None) and the statistics.
+
+    ``targeting=False`` drops Hypothesis's target phase (plain random generation, the baseline the stress
+    search is measured against); ``shrinking=False`` returns the first violation as found.
+    """
     prof = profile or active_profile()
-    stats = SearchStats()
-    run_one = _checker(claim, rung=_rung(prof), stats=stats, on_example=on_example)
+    stats = stats if stats is not None else SearchStats()
+    run_one = _checker(
+        claim, rung=_rung(prof), stats=stats, on_example=on_example, before_example=before_example
+    )
 
     settings = hypothesis_settings(prof, max_examples=max_examples, cost=cost)
+    dropped = {hypothesis.Phase.target} if not targeting else set()
+    if not shrinking:
+        dropped |= {hypothesis.Phase.shrink, hypothesis.Phase.explain}
+    if dropped:
+        settings = hypothesis.settings(settings, phases=[p for p in settings.phases if p not in dropped])
     try:
         _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
     except ClaimViolated as exc:

@@ -1,0 +1,54 @@
+"""A campaign's journal: an append-only JSON-lines file, written by one process (the controller).
+
+Every task is journaled (``submit``) *before* it runs and again when it ends (``done``, ``lost``), so after a
+crash, a killed worker or Ctrl-C the journal says what finished, what was in flight (a task's spec is its
+reproducer: tasks are deterministic given their spec) and where to resume. Each line is flushed and
+fsynced; a line torn by a crash mid-write is skipped on reading, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class Journal:
+    """Append events to ``path``; read them back, tolerating a torn last line."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, event: str, **fields: Any) -> None:
+        """Write one event line and fsync it (a journaled task survives a crash of this process)."""
+        line = json.dumps({"event": event, **fields}, separators=(",", ":"), allow_nan=False)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every complete event, in order (torn or garbled lines are skipped)."""
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(event, dict) and "event" in event:
+                    yield event
+
+    def in_flight(self) -> list[dict[str, Any]]:
+        """Specs of tasks submitted but neither done nor lost: what a crash or Ctrl-C interrupted."""
+        open_tasks: dict[str, dict[str, Any]] = {}
+        for e in self.events():
+            if e["event"] == "submit":
+                open_tasks[e["task"]] = e["spec"]
+            elif e["event"] in {"done", "lost"}:
+                open_tasks.pop(e.get("task", ""), None)
+        return list(open_tasks.values())

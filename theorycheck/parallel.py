@@ -1,0 +1,211 @@
+"""Where campaign tasks run: one executor seam, three implementations.
+
+* :class:`InlineExecutor`: in this process, one task at a time (``--workers 1``; tests).
+* :class:`ProcessExecutor`: local ``spawn`` processes (the default: all cores). numba's thread pool does not
+  survive ``fork``, hence ``spawn``.
+* :class:`DaskExecutor`: a ``distributed.Client`` on ``--scheduler tcp://HOST:PORT``, or on a ``LocalCluster`` it
+  starts itself (``--dask-local N``), which listens on 127.0.0.1 only: reaching another machine is always an
+  explicit address.
+
+A task is a top-level function of one plain-data argument (a dict) returning plain data, so the same task
+runs in a thread, a process or on a cluster. The controller polls :meth:`Executor.done` and is the only
+writer of reports and journals. A worker that dies mid-task surfaces as :class:`TaskLost` from
+:meth:`Executor.result` (Dask retries a task on another worker first, ``allowed-failures``; a broken local
+pool is rebuilt), so the controller can journal the loss and go on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from theorycheck.errors import InvalidArgument, TheorycheckError
+
+Task = Callable[[dict[str, Any]], Any]
+
+
+class TaskLost(TheorycheckError):
+    """The worker running a task died (killed, out of memory, crashed) before returning a result."""
+
+
+class Executor(Protocol):
+    """What a campaign needs from wherever its tasks run."""
+
+    workers: int
+    description: str
+    shares_disk: bool  # workers see this machine's files (local processes, a local cluster)
+
+    def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
+        """Start ``fn(spec)``; returns a handle."""
+
+    def done(self, handles: Iterable[Any]) -> list[Any]:
+        """The handles that have finished (result or error), without blocking."""
+
+    def result(self, handle: Any) -> Any:
+        """The finished task's value; raises :class:`TaskLost` if its worker died, or the task's own exception."""
+
+    def close(self) -> None:
+        """Cancel what is pending and release the workers."""
+
+
+class InlineExecutor:
+    """Runs each task at submission, in this process."""
+
+    workers = 1
+    description = "this process"
+    shares_disk = True
+
+    def submit(self, fn: Task, spec: dict[str, Any]) -> cf.Future[Any]:
+        """Run ``fn(spec)`` now; the returned future is already done."""
+        future: cf.Future[Any] = cf.Future()
+        try:
+            future.set_result(fn(spec))
+        except Exception as exc:  # noqa: BLE001 - delivered through result(), as the other executors do
+            future.set_exception(exc)
+        return future
+
+    def done(self, handles: Iterable[Any]) -> list[Any]:
+        """All of them."""
+        return list(handles)
+
+    def result(self, handle: Any) -> Any:
+        """The value (or the task's exception)."""
+        return handle.result()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _limit_threads(threads: int) -> None:
+    """Worker initializer: numba and BLAS threads per worker, so N workers do not oversubscribe the cores."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
+
+
+class ProcessExecutor:
+    """Local ``spawn`` processes; a pool broken by a dying worker is rebuilt and its in-flight tasks are lost."""
+
+    shares_disk = True
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} local processes"
+        self._threads = max(1, (os.cpu_count() or 1) // workers)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_threads,
+            initargs=(self._threads,),
+        )
+
+    def submit(self, fn: Task, spec: dict[str, Any]) -> cf.Future[Any]:
+        """Queue ``fn(spec)`` (rebuilding the pool first if a dead worker broke it)."""
+        try:
+            return self._pool.submit(fn, spec)
+        except cf.process.BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, spec)
+
+    def done(self, handles: Iterable[Any]) -> list[Any]:
+        """Finished futures."""
+        return [h for h in handles if h.done()]
+
+    def result(self, handle: Any) -> Any:
+        """The value; :class:`TaskLost` if the pool broke under it."""
+        try:
+            return handle.result()
+        except cf.process.BrokenProcessPool as exc:
+            raise TaskLost(f"a worker process died: {exc}") from None
+
+    def close(self) -> None:
+        """Cancel pending tasks, stop the processes."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster: an explicit scheduler address, or a loopback LocalCluster we start."""
+
+    def __init__(self, *, scheduler: str | None = None, local_workers: int | None = None) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise InvalidArgument(
+                "--scheduler" if scheduler else "--dask-local",
+                scheduler or local_workers,
+                "needs Dask distributed, which is not installed",
+                "pip install 'theorycheck[dask]'",
+            ) from None
+        self._distributed = distributed
+        self._cluster: Any = None
+        if scheduler is not None:
+            if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+                raise InvalidArgument("--scheduler", scheduler, "is not a scheduler address", "give tcp://HOST:PORT")
+            try:
+                self._client = distributed.Client(scheduler, timeout="20s", set_as_default=False)
+            except OSError as exc:
+                problem = f"cannot be reached ({' '.join(str(exc).split())})"
+                raise InvalidArgument("--scheduler", scheduler, problem, "start the scheduler or fix the address") from None
+            self.shares_disk = False
+        else:
+            n = local_workers or 1
+            self._cluster = distributed.LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",  # never listen beyond this machine unless the user gives an address
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            self._client = distributed.Client(self._cluster, set_as_default=False)
+            self.shares_disk = True
+        workers = self._client.scheduler_info().get("workers", {})
+        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        self.description = f"Dask at {self._client.scheduler.address} ({self.workers} worker threads)"
+
+    def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
+        """Submit ``fn(spec)`` (``pure=False``: equal specs are still separate runs)."""
+        return self._client.submit(fn, spec, pure=False)
+
+    def done(self, handles: Iterable[Any]) -> list[Any]:
+        """Finished futures (including errored and lost ones)."""
+        return [h for h in handles if h.done()]
+
+    def result(self, handle: Any) -> Any:
+        """The value; :class:`TaskLost` when Dask gave up on it after workers died (``KilledWorker``)."""
+        try:
+            return handle.result()
+        except self._distributed.KilledWorker as exc:
+            raise TaskLost(f"Dask lost the task with its workers: {exc}") from None
+        except self._distributed.client.FutureCancelledError as exc:
+            raise TaskLost(f"Dask cancelled the task: {exc}") from None
+
+    def close(self) -> None:
+        """Close the client (and the LocalCluster we started)."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def open_executor(*, workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Any:
+    """The executor the options ask for: Dask if ``scheduler`` or ``dask_local``, else local processes.
+
+    ``workers=None`` means every core; ``workers=1`` runs tasks in this process.
+    """
+    if scheduler is not None and dask_local is not None:
+        raise InvalidArgument("--dask-local", dask_local, "conflicts with --scheduler", "give one of them")
+    if scheduler is not None or dask_local is not None:
+        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+    n = workers or os.cpu_count() or 1
+    return InlineExecutor() if n == 1 else ProcessExecutor(n)

@@ -1,0 +1,482 @@
+"""``theorycheck stress``: a time-boxed hunt for the worst instance of a claim, on one machine or a Dask cluster.
+
+The campaign is a stream of *chunks*. A chunk (:func:`run_chunk`, run by a worker) is deterministic given its
+spec: a Hypothesis search with ``target()`` on the claim's margin, seeded, without the example database,
+which first re-checks the campaign's elite (the worst instances found so far, as explicit examples), then a
+local refinement (``search.refine``: Nelder-Mead over singular values, scales, step and angles) from the
+chunk's worst instances. A violation found by refinement is fed back through Hypothesis as an explicit
+example, then confirmed on the precision ladder; the worker builds its report and ships it as text.
+
+The controller (:func:`stress`, this process) is the single writer: it journals each chunk before it is
+submitted (its spec is its reproducer), writes reports as results stream back, merges the elite, sizes the
+next chunks to about :data:`CHUNK_SECONDS`, and stops when the budget is spent or a counterexample is
+confirmed. Workers on this machine also journal the instance they are about to check, so a worker killed by
+an instance leaves that instance in ``crashes/``. Ctrl-C leaves a valid journal and index; ``--resume``
+re-runs the interrupted chunks first and carries the counts, the worst instance and the elite forward.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from theorycheck.campaign import Target, ref_source, resolve_ref
+from theorycheck.claims import Claim, Verdict
+from theorycheck.config import Profile
+from theorycheck.confirm import confirm
+from theorycheck.dynamics.instance import Instance
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal
+from theorycheck.parallel import Executor, TaskLost
+from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
+from theorycheck.report._record import example_code, slug
+from theorycheck.search.hypothesis import SearchStats, evaluate, search
+from theorycheck.search.refine import refine
+
+CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
+FIRST_CHUNK = 8  # examples in the first chunk, before any rate is known (it may pay numba's compile)
+KEEP = 4  # elite size: the worst instances carried between chunks
+REFINE_STARTS = 2  # refinements per chunk
+REFINE_EVALS = 150  # Nelder-Mead evaluations per refinement: ~80-130 walk a 6-parameter start into a 0.1% band
+MAX_ATTEMPTS = 2  # a chunk lost with its worker is re-run once (innocent chunks die with a broken local pool)
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``"10m"``, ``"90s"``, ``"1h30m"``, ``"45"`` (plain numbers are seconds).
+
+    Raises:
+        InvalidArgument: not a positive duration.
+    """
+    spec = text.strip().lower()
+    parts = _DURATION.findall(spec)
+    if not spec or "".join(n + u for n, u in parts) != spec:
+        raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
+    seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
+    if seconds <= 0:
+        raise InvalidArgument("--budget", text, "is not a positive duration", "give at least 1s")
+    return seconds
+
+
+# ---- worker side -----------------------------------------------------------------------------------------
+
+
+def _tree(instance: Any) -> Any:
+    return encode(instance, inline=True)[0]
+
+
+def _inflight_writer(path: Path, ref: dict[str, Any]) -> Callable[[Any], None]:
+    """Before each instance: write it (atomically, no fsync: a killed process still leaves it) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def before(instance: Any) -> None:
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"claim_ref": ref, "instance": _tree(instance)}), encoding="utf-8")
+        tmp.replace(path)
+
+    return before
+
+
+def _confirmed_report(
+    claim: Claim, verdict: Verdict, target_ref: dict[str, Any], how: dict[str, Any], report_dir: str
+) -> tuple[str, str, str]:
+    conf = confirm(claim, verdict)
+    files = build(claim, verdict, conf, claim_ref=target_ref, how_found=how, report_root=report_dir)
+    return conf.status, files.dumps(), f"{conf.status.upper()}: {verdict.summary()} ({conf.reason})"
+
+
+def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0914 - one worker task, read top to bottom
+    """One chunk of a stress campaign (runs in a worker). Deterministic given ``spec``; returns plain data."""
+    started = time.perf_counter()
+    target = resolve_ref(spec["ref"], spec.get("source"))
+    claim, entry = target.claim, target.entry
+    profile = Profile(**{**spec["profile"], "shrink_cost_limit": spec["profile"]["shrink_cost_limit"] or math.inf})
+    rung = None
+    if profile.search_rung:
+        from theorycheck.precision import Precision
+
+        rung = Precision.parse(profile.search_rung)
+    inflight = spec.get("inflight")
+    before = _inflight_writer(Path(inflight), spec["ref"]) if inflight else None
+    stats = SearchStats(keep=KEEP)
+    elite = [decode(t) for t in spec["elite"]]
+    violation, _ = search(
+        claim,
+        entry.instances(),
+        max_examples=spec["examples"],
+        profile=profile,
+        cost=entry.cost,
+        examples=elite,
+        before_example=before,
+        stats=stats,
+    )
+    how = {"method": "stress: hypothesis generate+target+shrink", "seed": profile.seed, "chunk": spec["task"]}
+    refine_evals = 0
+    if violation is None and entry.refinable:
+        rng = np.random.default_rng(spec["seed"])
+        starts = [v.instance for v in stats.elite if isinstance(v.instance, Instance)][:REFINE_STARTS]
+        for start in starts:
+            found, used = refine(
+                start,
+                lambda inst: evaluate(claim, inst, stats=stats, rung=rung, before_example=before),
+                max_evals=REFINE_EVALS,
+                rng=rng,
+            )
+            refine_evals += used
+            if found is not None and found.violated:
+                # fed back as an explicit Hypothesis example: checked by exactly the path every example takes
+                violation, _ = search(claim, entry.instances(), max_examples=1, profile=profile, examples=[found.instance])
+                how = {**how, "method": "stress: local refinement (Nelder-Mead), re-checked as an explicit example"}
+                if violation is not None:
+                    break
+    reports, statuses, lines = [], [], []
+    if violation is not None:
+        status, text, line = _confirmed_report(claim, violation, spec["ref"], how, spec["report_dir"])
+        statuses.append(status)
+        reports.append(text)
+        lines.append(line)
+    if stats.artifacts and spec.get("report_artifacts"):
+        art_how = {**how, "method": "stress: set aside by the in-search precision rung"}
+        status, text, line = _confirmed_report(claim, stats.artifacts[0], spec["ref"], art_how, spec["report_dir"])
+        statuses.append(status)
+        reports.append(text)
+        lines.append(line)
+    worst = stats.worst
+    return {
+        "task": spec["task"],
+        "examples": stats.examples,
+        "applicable": stats.applicable,
+        "violations": stats.violations,
+        "refine_evals": refine_evals,
+        "first_violation_at": stats.first_violation_at,
+        "artifacts": len(stats.artifacts),
+        "worst_margin": None if worst is None or math.isnan(worst.margin) else worst.margin,
+        "worst": None if worst is None else {"summary": worst.summary(), "instance": _tree(worst.instance)},
+        "elite": [{"margin": v.margin, "instance": _tree(v.instance)} for v in stats.elite],
+        "reports": reports,
+        "statuses": statuses,
+        "lines": lines,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+# ---- controller side -------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Tally:
+    """A campaign's running totals (what the progress line shows)."""
+
+    label: str
+    budget: float
+    workers: int = 1
+    examples: int = 0
+    applicable: int = 0
+    violations: int = 0
+    refine_evals: int = 0
+    artifacts: int = 0
+    counterexamples: int = 0
+    unconfirmed: int = 0
+    lost: int = 0
+    first_violation_at: int | None = None  # instances checked when the first float64 violation showed
+    worst_margin: float = math.inf
+    worst: dict[str, Any] | None = None
+    started: float = attrs.field(factory=time.perf_counter)
+    before: float = 0.0  # seconds spent by earlier sessions of a resumed campaign
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of this session."""
+        return time.perf_counter() - self.started
+
+    @property
+    def left(self) -> float:
+        """Budget left in this session (seconds, >= 0)."""
+        return max(0.0, self.budget - self.seconds)
+
+    def line(self) -> str:
+        """``label: N instances (r/s), worst margin m, c counterexamples, t left``."""
+        rate = self.examples / max(self.seconds + self.before, 1e-9)
+        worst = "n/a" if math.isinf(self.worst_margin) else f"{self.worst_margin:.3g}"
+        left = int(round(self.left))
+        return (
+            f"{self.label}: {self.examples:,} instances ({rate:.0f}/s, {self.workers} workers), worst margin {worst}, "
+            f"{self.counterexamples} counterexamples, {self.unconfirmed} unconfirmed, {left // 60}m{left % 60:02d}s left"
+        )
+
+    def add(self, result: dict[str, Any]) -> None:
+        """Fold a chunk's result in."""
+        if self.first_violation_at is None and result.get("first_violation_at") is not None:
+            self.first_violation_at = self.examples + int(result["first_violation_at"])
+        for k in ("examples", "applicable", "violations", "refine_evals", "artifacts"):
+            setattr(self, k, getattr(self, k) + int(result[k]))
+        m = result["worst_margin"]
+        if result["worst"] is not None and (m is None or m < self.worst_margin):
+            self.worst_margin = -math.inf if m is None else m  # None: a NaN margin, a violation
+            self.worst = result["worst"]
+
+
+@attrs.frozen
+class StressOutcome:
+    """What a stress campaign found.
+
+    Attributes:
+        claim: the claim.
+        tally: totals (instances, worst margin, counterexamples, unconfirmed, lost chunks).
+        reports: report folders written in this session.
+        lines: one line per violation found (status, instance, margin).
+        stopped: "budget", "counterexample" or "interrupted".
+        folder: the campaign folder (journal, worst instance, crash reproducers).
+    """
+
+    claim: Claim
+    tally: Tally
+    reports: tuple[Path, ...]
+    lines: tuple[str, ...]
+    stopped: str
+    folder: Path
+
+    @property
+    def counterexample(self) -> bool:
+        """A confirmed or certified counterexample was found."""
+        return self.tally.counterexamples > 0
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Float64 violations that are artifacts or undecided."""
+        return self.tally.unconfirmed > 0
+
+
+def _profile_data(profile: Profile) -> dict[str, Any]:
+    data = attrs.asdict(profile)
+    data["shrink_cost_limit"] = profile.shrink_cost_limit if math.isfinite(profile.shrink_cost_limit) else None
+    return data
+
+
+def _chunk_seed(base: int, index: int) -> int:
+    return (base * 1_000_003 + index * 7_919) % (2**32)
+
+
+@attrs.define
+class _Campaign:
+    """The controller's state: journal, elite, the next chunk's index and size."""
+
+    target: Target
+    folder: Path
+    journal: Journal
+    profile: Profile
+    report_dir: str
+    shares_disk: bool
+    base_seed: int
+    tally: Tally
+    elite: list[dict[str, Any]] = attrs.field(factory=list)
+    index: int = 0
+    rate: float = 0.0  # examples per second per worker, measured
+    artifact_reported: bool = False
+    source: str | None = None
+
+    def spec(self, remaining: float) -> dict[str, Any]:
+        seed = _chunk_seed(self.base_seed, self.index)
+        # about half of a chunk's time goes to Hypothesis examples, the rest to refinement
+        size = FIRST_CHUNK if self.rate <= 0 else int(self.rate * min(CHUNK_SECONDS, max(remaining, 0.5)) / 2)
+        task = f"c{self.index:05d}"
+        self.index += 1
+        return {
+            "task": task,
+            "attempt": 1,
+            "seed": seed,
+            "examples": max(2, min(size, 5000)),
+            "ref": dict(self.target.ref),
+            "source": self.source,
+            "profile": _profile_data(attrs.evolve(self.profile, seed=seed, database=None)),
+            "elite": [e["instance"] for e in self.elite],
+            "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
+            "report_dir": self.report_dir,
+            "report_artifacts": not self.artifact_reported,
+        }
+
+    def merge_elite(self, found: list[dict[str, Any]]) -> None:
+        seen = {json.dumps(e["instance"], sort_keys=True) for e in self.elite}
+        for e in found:
+            key = json.dumps(e["instance"], sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                self.elite.append(e)
+        self.elite.sort(key=lambda e: e["margin"])
+        del self.elite[KEEP:]
+
+
+def _folder(report_dir: str, claim: Claim) -> Path:
+    return Path(report_dir) / "campaigns" / f"stress-{slug(claim.id)}"
+
+
+def _restore(c: _Campaign) -> list[dict[str, Any]]:
+    """Counts, worst, elite and next index from an earlier session's journal; returns the chunks to re-run."""
+    for e in c.journal.events():
+        if e["event"] == "start":
+            c.base_seed = int(e["base_seed"])
+        elif e["event"] == "submit":
+            c.index = max(c.index, int(e["spec"]["task"][1:]) + 1)
+        elif e["event"] == "done":
+            r = e["result"]
+            c.tally.add(r)
+            c.tally.before += float(r["seconds"])
+            c.tally.counterexamples += int(e.get("counterexamples", 0))
+            c.tally.unconfirmed += int(e.get("unconfirmed", 0))
+            c.merge_elite(r["elite"])
+            c.artifact_reported |= bool(e.get("artifact_reported"))
+        elif e["event"] == "lost":
+            c.tally.lost += 1
+    return c.journal.in_flight()
+
+
+def _rotate(journal: Journal) -> None:
+    if journal.path.exists():
+        k = 1
+        while journal.path.with_name(f"journal.{k}.jsonl").exists():
+            k += 1
+        journal.path.replace(journal.path.with_name(f"journal.{k}.jsonl"))
+
+
+def _keep_crash(c: _Campaign, spec: dict[str, Any], reason: str) -> Path | None:
+    """Move a lost chunk's in-flight instance to ``crashes/``, with a pasteable ``@example``."""
+    if not spec.get("inflight") or not Path(spec["inflight"]).is_file():
+        return None
+    data = json.loads(Path(spec["inflight"]).read_text(encoding="utf-8"))
+    dest = c.folder / "crashes" / f"{spec['task']}-attempt{spec['attempt']}.json"
+    data.update(
+        reason=reason,
+        chunk_spec=spec,
+        example=example_code(c.target.claim, data["instance"], str(dest)),
+    )
+    write_atomic(dest, json.dumps(data, indent=1).encode())
+    Path(spec["inflight"]).unlink(missing_ok=True)
+    return dest
+
+
+def _write_worst(c: _Campaign) -> None:
+    w = c.tally.worst
+    if w is None:
+        return
+    data = {
+        "claim": c.target.claim.id,
+        "claim_ref": dict(c.target.ref),
+        "margin": c.tally.worst_margin if math.isfinite(c.tally.worst_margin) else None,
+        "summary": w["summary"],
+        "instance": w["instance"],
+        "example": example_code(c.target.claim, w["instance"], str(c.folder / "worst.json")),
+    }
+    write_atomic(c.folder / "worst.json", json.dumps(data, indent=1).encode())
+
+
+def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in one piece
+    target: Target,
+    *,
+    budget: float,
+    executor: Executor,
+    profile: Profile,
+    report_dir: str = "reports",
+    resume: bool = False,
+    keep_going: bool = False,
+    on_progress: Callable[[Tally], None] | None = None,
+) -> StressOutcome:
+    """Run a stress campaign on ``target`` for ``budget`` seconds of wall time.
+
+    Stops early at the first confirmed or certified counterexample unless ``keep_going``. Ctrl-C stops it
+    cleanly (``stopped == "interrupted"``): everything finished is journaled and its reports are written.
+    """
+    claim = target.claim
+    folder = _folder(report_dir, claim)
+    journal = Journal(folder / "journal.jsonl")
+    tally = Tally(claim.id, budget, workers=executor.workers)
+    base = profile.seed if profile.seed is not None else secrets.randbits(31)
+    c = _Campaign(target, folder, journal, profile, report_dir, executor.shares_disk, base, tally)
+    c.source = ref_source(target)
+    rerun: list[dict[str, Any]] = []
+    if resume and journal.path.exists():
+        rerun = _restore(c)
+        journal.append("resume", time=time.time(), rerun=[s["task"] for s in rerun])
+    else:
+        _rotate(journal)
+        journal.append("start", time=time.time(), claim=claim.id, ref=dict(target.ref), base_seed=c.base_seed)
+    reports: list[Path] = []
+    lines: list[str] = []
+    pending: dict[Any, dict[str, Any]] = {}
+    stopped = "budget"
+    try:
+        while True:
+            found = tally.counterexamples > 0 and not keep_going
+            while not found and len(pending) < 2 * executor.workers and (rerun or tally.left > 0):
+                spec = rerun.pop(0) if rerun else c.spec(tally.left)
+                journal.append("submit", task=spec["task"], spec=spec)
+                pending[executor.submit(run_chunk, spec)] = spec
+            if not pending:
+                break
+            if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
+                break  # chunks outliving the budget stay "in flight" in the journal: --resume re-runs them
+            finished = executor.done(list(pending))
+            if not finished:
+                time.sleep(0.05)
+            for handle in finished:
+                spec = pending.pop(handle)
+                try:
+                    result = executor.result(handle)
+                except TaskLost as exc:
+                    crash = _keep_crash(c, spec, str(exc))
+                    tally.lost += 1
+                    journal.append("lost", task=spec["task"], reason=str(exc), crash=str(crash) if crash else None)
+                    lines.append(
+                        f"chunk {spec['task']} lost with its worker ({exc})"
+                        + (f"; the instance it was checking: {crash}" if crash else "")
+                    )
+                    if spec["attempt"] < MAX_ATTEMPTS:
+                        rerun.append({**spec, "attempt": spec["attempt"] + 1})
+                    continue
+                written = [write_report(report_dir, ReportFiles.loads(text)) for text in result["reports"]]
+                reports += written
+                lines += result["lines"]
+                n_found = sum(s in {"confirmed", "certified"} for s in result["statuses"])
+                n_unconf = len(result["statuses"]) - n_found
+                tally.add(result)
+                tally.counterexamples += n_found
+                tally.unconfirmed += n_unconf
+                c.artifact_reported |= result["artifacts"] > 0 and bool(spec.get("report_artifacts"))
+                c.merge_elite(result["elite"])
+                if result["seconds"] > 0:
+                    measured = (result["examples"] + 1) / result["seconds"]  # every instance, refinement included
+                    c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
+                slim = {k: v for k, v in result.items() if k not in {"reports", "lines"}}
+                journal.append(
+                    "done",
+                    task=spec["task"],
+                    result=slim,
+                    reports=[p.name for p in written],
+                    counterexamples=n_found,
+                    unconfirmed=n_unconf,
+                    artifact_reported=c.artifact_reported,
+                )
+                if spec.get("inflight"):
+                    Path(spec["inflight"]).unlink(missing_ok=True)
+                if on_progress is not None:
+                    on_progress(tally)
+            if on_progress is not None:
+                on_progress(tally)
+        if tally.counterexamples and not keep_going:
+            stopped = "counterexample"
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    finally:
+        journal.append("stop", reason=stopped, seconds=tally.seconds, pending=[s["task"] for s in pending.values()])
+        _write_worst(c)
+    return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder)
