@@ -1,8 +1,9 @@
-"""The ``theorycheck`` command: list, check, replay, report, demo.
+"""The ``theorycheck`` command: list, check, stress, scale, replay, report, demo.
 
-Exit statuses (``check``, ``replay``, ``demo``): 0 no violation found (demo: every fact as expected);
-1 a confirmed or certified counterexample; 2 a usage or input error (one line on stderr, never a
-traceback); 3 only unconfirmed or float64-artifact violations.
+Exit statuses (``check``, ``stress``, ``replay``, ``demo``): 0 no violation found (demo: every fact as
+expected); 1 a confirmed or certified counterexample; 2 a usage or input error (one line on stderr, never a
+traceback); 3 only unconfirmed or float64-artifact violations; 130 interrupted (Ctrl-C: reports, journal and
+index are complete; ``--resume`` continues). ``scale``: 0 the stated bound and exponents hold, 1 violated.
 """
 
 from __future__ import annotations
@@ -67,12 +68,16 @@ class Progress:
         self.started = time.perf_counter()
 
     def __call__(self, stats: Any) -> None:
-        """Called after every example: redraw (terminal) or print a line when ``every`` seconds passed."""
+        """Called after every example: redraw (terminal) or print a line when ``every`` seconds passed.
+
+        ``stats`` is a search's :class:`SearchStats` or anything with a ``line()`` method (campaign tallies).
+        """
         now = time.perf_counter()
         if now - self.last < self.every:
             return
         self.last = now
-        line = self.line(stats)
+        own = getattr(stats, "line", None)
+        line = own() if callable(own) else self.line(stats)
         if self.tty:
             self.stream.write("\r\x1b[2K" + line[:200])
         else:
@@ -104,6 +109,22 @@ def _parser() -> _Parser:
     ck.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
     _search_options(ck)
     ck.add_argument("--workers", type=_positive, default=1, help="processes (claims run in parallel)")
+    st = sub.add_parser("stress", help="a time-boxed targeted search for the worst instance (Hypothesis + refinement)")
+    st.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
+    st.add_argument("--budget", type=_duration, default=600.0, help="wall time, e.g. 90s, 10m, 1h (default 10m)")
+    _search_options(st, examples=False)
+    _executor_options(st)
+    st.add_argument("--resume", action="store_true", help="continue the interrupted campaign of this claim")
+    st.add_argument("--keep-going", action="store_true", help="do not stop at the first confirmed counterexample")
+    sc = sub.add_parser("scale", help="sweep a claim's parameters on a log grid and fit its exponents")
+    sc.add_argument("target", metavar="TARGET", help="a claim with a scaling law (theorycheck list marks them)")
+    sc.add_argument("--vary", action="append", default=[], metavar="NAME=LO..HI[:FORM]",
+                    help="an axis to sweep (repeatable): a range, a list v1,v2,..., or just NAME for its default range")
+    sc.add_argument("--points", type=_int_at_least(2), default=7, help="log-spaced values per range (default 7)")
+    sc.add_argument("--repeats", type=_positive, default=3, help="seeds per grid point (default 3)")
+    sc.add_argument("--report-dir", default="reports", help="where the page goes (default: reports)")
+    _executor_options(sc)
+    sc.add_argument("--resume", action="store_true", help="skip the tasks an interrupted sweep finished")
     rp = sub.add_parser("replay", help="re-run a report's stored instance exactly and print the verdict")
     rp.add_argument("report", metavar="REPORT_DIR")
     rp.add_argument("--no-ladder", action="store_true", help="float64 only")
@@ -115,10 +136,28 @@ def _parser() -> _Parser:
     return p
 
 
-def _search_options(p: argparse.ArgumentParser) -> None:
+def _duration(text: str) -> float:
+    from theorycheck.stress import parse_duration
+
+    try:
+        return parse_duration(text)
+    except TheorycheckError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, default=None, help="local processes (default: every core)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, tcp://HOST:PORT")
+    where.add_argument("--dask-local", type=_positive, default=None, metavar="N",
+                       help="start a Dask LocalCluster of N workers on 127.0.0.1")
+
+
+def _search_options(p: argparse.ArgumentParser, *, examples: bool = True) -> None:
     from theorycheck.config import PROFILES
 
-    p.add_argument("--examples", type=_positive, default=None, help="examples per claim (default: the profile's)")
+    if examples:
+        p.add_argument("--examples", type=_positive, default=None, help="examples per claim (default: the profile's)")
     p.add_argument("--seed", type=_seed, default=None, help="Hypothesis seed (default: the profile's)")
     p.add_argument("--profile", choices=sorted(PROFILES), default=None, help="ci | default | deep")
     p.add_argument("--report-dir", default="reports", help="where reports go (default: reports)")
@@ -137,6 +176,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             "expect": e.claim.expect,
             "arxiv": e.claim.source.arxiv,
             "statement": e.claim.statement,
+            "scaling": e.scaling is not None,
         }
         for cid, e in sorted(CATALOGUE.items())
     ]
@@ -145,7 +185,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         return OK
     for r in rows:
         mark = "holds  " if r["expect"] == "holds" else "refuted"
-        out.write(f"{r['id']:<62} {mark} {r['provenance']:<13} {r['paper']}, {r['locator']}\n")
+        scale = "scale" if r["scaling"] else "     "
+        out.write(f"{r['id']:<62} {mark} {scale} {r['provenance']:<13} {r['paper']}, {r['locator']}\n")
     out.write(f"{len(rows)} claims\n")
     return OK
 
@@ -262,6 +303,129 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _finish(args.report_dir, summaries, f"theorycheck check {args.target}", started, out)
 
 
+def _open_executor(args: argparse.Namespace) -> Any:
+    from theorycheck.parallel import open_executor
+
+    return open_executor(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local)
+
+
+def _stress_line(o: Any) -> str:
+    t = o.tally
+    head = (
+        f"{o.claim.id} ({o.claim.source.cite()}): {t.examples:,} instances in {t.seconds:.1f}s "
+        f"({t.refine_evals:,} by local refinement)"
+    )
+    if o.lines:
+        head += "; " + "; ".join(o.lines)
+    if not t.counterexamples and not t.unconfirmed:
+        worst = "n/a" if t.worst is None else f"{t.worst_margin:.3g} on {t.worst['summary'].split(' on ', 1)[-1]}"
+        head += f"; no violation, worst margin {worst}"
+    if t.worst is not None:
+        head += f"; worst instance: {o.folder / 'worst.json'}"
+    if o.reports:
+        head += "; report: " + ", ".join(str(p / "report.html") for p in o.reports)
+    return head
+
+
+def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Targeted, time-boxed search of each claim of TARGET (the budget split between them)."""
+    from theorycheck.campaign import resolve
+    from theorycheck.stress import stress
+
+    started = time.perf_counter()
+    targets = resolve(args.target)
+    profile = _profile(args)
+    executor = _open_executor(args)
+    summaries: list[dict[str, Any]] = []
+    interrupted = False
+    try:
+        err.write(f"theorycheck stress: {len(targets)} claim(s), {args.budget:.0f}s, on {executor.description}\n")
+        for t in targets:
+            progress = Progress(err, t.claim.id)
+            o = stress(
+                t,
+                budget=args.budget / len(targets),
+                executor=executor,
+                profile=profile,
+                report_dir=args.report_dir,
+                resume=args.resume,
+                keep_going=args.keep_going,
+                on_progress=progress,
+            )
+            progress.done()
+            line = _stress_line(o)
+            out.write(line + "\n")
+            out.flush()
+            summaries.append(
+                {
+                    "line": line,
+                    "examples": o.tally.examples,
+                    "violation": o.tally.violations > 0,
+                    "counterexample": o.counterexample,
+                    "unconfirmed": o.unconfirmed,
+                    "artifacts": o.tally.artifacts,
+                    "undecided": 0,
+                }
+            )
+            if o.stopped == "interrupted":
+                interrupted = True
+                break
+    finally:
+        executor.close()
+    status = _finish(args.report_dir, summaries, f"theorycheck stress {args.target}", started, out)
+    if interrupted:
+        err.write(
+            "theorycheck: interrupted; reports and the journal are complete. "
+            f"Resume: theorycheck stress {args.target} --resume\n"
+        )
+        return 130
+    return status
+
+
+def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Sweep, fit, compare with the stated exponents; write the page."""
+    from theorycheck.campaign import resolve
+    from theorycheck.report import rebuild_index
+    from theorycheck.sweep import parse_vary, scaling_of, summary_line, sweep
+
+    targets = [t for t in resolve(args.target) if t.entry.scaling is not None] or resolve(args.target)[:1]
+    if len(targets) > 1:
+        names = ", ".join(t.ref.get("name", t.claim.id) for t in targets)
+        problem = f"holds {len(targets)} claims with a scaling law ({names})"
+        raise UsageError(f"TARGET={args.target!r}: {problem}. Fix: pick one as FILE::NAME")
+    (target,) = targets
+    scaling = scaling_of(target)
+    options = args.vary or [scaling.axes[0].name]
+    varies = [parse_vary(v, scaling, args.points) for v in options]
+    executor = _open_executor(args)
+    command = "theorycheck scale " + " ".join([args.target] + [f"--vary {v}" for v in options]) + (
+        f" --points {args.points} --repeats {args.repeats}"
+    )
+    try:
+        err.write(f"theorycheck scale: on {executor.description}\n")
+        progress = Progress(err, target.claim.id)
+        o = sweep(
+            target,
+            varies,
+            repeats=args.repeats,
+            executor=executor,
+            report_dir=args.report_dir,
+            resume=args.resume,
+            command=command,
+            on_progress=progress,
+        )
+        progress.done()
+    finally:
+        executor.close()
+    out.write(summary_line(o.record) + f"\npage: {o.folder / 'scale.html'}\n")
+    index = rebuild_index(args.report_dir)
+    out.write(f"index: {index}\n")
+    if o.stopped == "interrupted":
+        err.write(f"theorycheck: interrupted; resume: {command} --resume\n")
+        return 130
+    return FOUND if o.bound_violated else OK
+
+
 def cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
     """Re-run a stored instance and print the verdict."""
     from theorycheck.campaign import replay
@@ -284,7 +448,14 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return OK
 
 
-def main(  # noqa: PLR0911 - one return per subcommand and per failure kind
+def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The built-in example."""
+    from theorycheck.demo import run_demo
+
+    return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
+
+
+def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """Entry point; returns the exit status. User mistakes print one line on stderr and return 2."""
@@ -292,17 +463,16 @@ def main(  # noqa: PLR0911 - one return per subcommand and per failure kind
     err = err or sys.stderr
     try:
         args = _parser().parse_args(argv)
-        if args.command == "list":
-            return cmd_list(args, out)
-        if args.command == "check":
-            return cmd_check(args, out, err)
-        if args.command == "replay":
-            return cmd_replay(args, out)
-        if args.command == "report":
-            return cmd_report(args, out)
-        from theorycheck.demo import run_demo
-
-        return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
+        commands: dict[str, Callable[[], int]] = {
+            "list": lambda: cmd_list(args, out),
+            "check": lambda: cmd_check(args, out, err),
+            "stress": lambda: cmd_stress(args, out, err),
+            "scale": lambda: cmd_scale(args, out, err),
+            "replay": lambda: cmd_replay(args, out),
+            "report": lambda: cmd_report(args, out),
+            "demo": lambda: cmd_demo(args, out, err),
+        }
+        return commands[args.command]()
     except (TheorycheckError, OSError) as exc:  # ours name the argument and the fix; anything else is a bug
         err.write(f"theorycheck: error: {' '.join(str(exc).split())}\n")
         return USAGE

@@ -85,7 +85,7 @@ def _limit_threads(threads: int) -> None:
     try:
         import numba
 
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - numba is a dependency
         pass
 
@@ -147,20 +147,23 @@ class DaskExecutor:
                 "needs Dask distributed, which is not installed",
                 "pip install 'theorycheck[dask]'",
             ) from None
-        self._distributed = distributed
+        self._distributed: Any = distributed  # untyped library: used through Any
         self._cluster: Any = None
+        self._client: Any = None
         if scheduler is not None:
             if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
                 raise InvalidArgument("--scheduler", scheduler, "is not a scheduler address", "give tcp://HOST:PORT")
             try:
-                self._client = distributed.Client(scheduler, timeout="20s", set_as_default=False)
+                self._client = self._distributed.Client(scheduler, timeout="20s", set_as_default=False)
             except OSError as exc:
                 problem = f"cannot be reached ({' '.join(str(exc).split())})"
-                raise InvalidArgument("--scheduler", scheduler, problem, "start the scheduler or fix the address") from None
+                raise InvalidArgument(
+                    "--scheduler", scheduler, problem, "start the scheduler or fix the address"
+                ) from None
             self.shares_disk = False
         else:
             n = local_workers or 1
-            self._cluster = distributed.LocalCluster(
+            self._cluster = self._distributed.LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
@@ -168,7 +171,7 @@ class DaskExecutor:
                 dashboard_address=None,
                 silence_logs=40,
             )
-            self._client = distributed.Client(self._cluster, set_as_default=False)
+            self._client = self._distributed.Client(self._cluster, set_as_default=False)
             self.shares_disk = True
         workers = self._client.scheduler_info().get("workers", {})
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))

@@ -23,12 +23,14 @@ import os
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 import numpy as np
+from hypothesis.errors import HypothesisDeprecationWarning
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Claim, Verdict
@@ -96,11 +98,10 @@ def _confirmed_report(
     return conf.status, files.dumps(), f"{conf.status.upper()}: {verdict.summary()} ({conf.reason})"
 
 
-def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0914 - one worker task, read top to bottom
+def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
     """One chunk of a stress campaign (runs in a worker). Deterministic given ``spec``; returns plain data."""
     started = time.perf_counter()
     target = resolve_ref(spec["ref"], spec.get("source"))
-    claim, entry = target.claim, target.entry
     profile = Profile(**{**spec["profile"], "shrink_cost_limit": spec["profile"]["shrink_cost_limit"] or math.inf})
     rung = None
     if profile.search_rung:
@@ -111,6 +112,27 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0914 - one wo
     before = _inflight_writer(Path(inflight), spec["ref"]) if inflight else None
     stats = SearchStats(keep=KEEP)
     elite = [decode(t) for t in spec["elite"]]
+    with warnings.catch_warnings():
+        # On a Dask worker, the worker's own threads touch the global `random` module while Hypothesis draws;
+        # Hypothesis sees the state change and blames the strategy. Our strategies use no `random` (a whole-repo
+        # test enforces it), so this one warning is a false positive here.
+        warnings.filterwarnings(
+            "ignore", message="Do not use the `random` module", category=HypothesisDeprecationWarning
+        )
+        return _chunk(spec, target, profile, rung, before, stats, elite, started)
+
+
+def _chunk(
+    spec: dict[str, Any],
+    target: Target,
+    profile: Profile,
+    rung: Any,
+    before: Callable[[Any], None] | None,
+    stats: SearchStats,
+    elite: list[Any],
+    started: float,
+) -> dict[str, Any]:
+    claim, entry = target.claim, target.entry
     violation, _ = search(
         claim,
         entry.instances(),
@@ -136,7 +158,9 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0914 - one wo
             refine_evals += used
             if found is not None and found.violated:
                 # fed back as an explicit Hypothesis example: checked by exactly the path every example takes
-                violation, _ = search(claim, entry.instances(), max_examples=1, profile=profile, examples=[found.instance])
+                violation, _ = search(
+                    claim, entry.instances(), max_examples=1, profile=profile, examples=[found.instance]
+                )
                 how = {**how, "method": "stress: local refinement (Nelder-Mead), re-checked as an explicit example"}
                 if violation is not None:
                     break
@@ -209,10 +233,11 @@ class Tally:
         """``label: N instances (r/s), worst margin m, c counterexamples, t left``."""
         rate = self.examples / max(self.seconds + self.before, 1e-9)
         worst = "n/a" if math.isinf(self.worst_margin) else f"{self.worst_margin:.3g}"
-        left = int(round(self.left))
+        left = round(self.left)
         return (
-            f"{self.label}: {self.examples:,} instances ({rate:.0f}/s, {self.workers} workers), worst margin {worst}, "
-            f"{self.counterexamples} counterexamples, {self.unconfirmed} unconfirmed, {left // 60}m{left % 60:02d}s left"
+            f"{self.label}: {self.examples:,} instances ({rate:.0f}/s on {self.workers} workers), "
+            f"worst margin {worst}, {self.counterexamples} counterexamples, {self.unconfirmed} unconfirmed, "
+            f"{left // 60}m{left % 60:02d}s left"
         )
 
     def add(self, result: dict[str, Any]) -> None:
@@ -413,6 +438,7 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     reports: list[Path] = []
     lines: list[str] = []
     pending: dict[Any, dict[str, Any]] = {}
+    seen_reports: set[str] = set()
     stopped = "budget"
     try:
         while True:
@@ -421,8 +447,8 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                 spec = rerun.pop(0) if rerun else c.spec(tally.left)
                 journal.append("submit", task=spec["task"], spec=spec)
                 pending[executor.submit(run_chunk, spec)] = spec
-            if not pending:
-                break
+            if not pending or found:
+                break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
             if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
                 break  # chunks outliving the budget stay "in flight" in the journal: --resume re-runs them
             finished = executor.done(list(pending))
@@ -443,9 +469,15 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                     if spec["attempt"] < MAX_ATTEMPTS:
                         rerun.append({**spec, "attempt": spec["attempt"] + 1})
                     continue
-                written = [write_report(report_dir, ReportFiles.loads(text)) for text in result["reports"]]
+                written = []
+                for text, line in zip(result["reports"], result["lines"], strict=True):
+                    files = ReportFiles.loads(text)
+                    if files.name in seen_reports:
+                        continue  # chunks that shrink to the same minimal counterexample: one report, one line
+                    seen_reports.add(files.name)
+                    written.append(write_report(report_dir, files))
+                    lines.append(line)
                 reports += written
-                lines += result["lines"]
                 n_found = sum(s in {"confirmed", "certified"} for s in result["statuses"])
                 n_unconf = len(result["statuses"]) - n_found
                 tally.add(result)

@@ -251,7 +251,7 @@ SCALING_T_TOTAL = Scaling(
     quantity="GD steps until f <= eps",
     axes=(
         _kappa_axis(4.0, "T_total = 8/(eta sigma_d) (...) with eta ~ sigma_d^3: kappa^4 at sigma_1 = 1"),
-        Axis("eps", 1e-10, 1e-12, 1e-4, "log", 1.0, _EPS_AXIS_NOTE),
+        Axis("eps", 1e-10, 1e-14, 1e-8, "log", 1.0, _EPS_AXIS_NOTE),
     ),
     build=_scaling_instance,
     bound=_t_total_at,
@@ -600,7 +600,7 @@ KAPPA_FREE = register(
         quantity="GD steps until f <= eps",
         axes=(
             _kappa_axis(0.0, "the variant says the count does not depend on kappa"),
-            Axis("eps", 1e-10, 1e-12, 1e-4, "log", None),
+            Axis("eps", 1e-10, 1e-14, 1e-8, "log", None),
         ),
         build=_scaling_instance,
         bound=lambda p: 100.0 if p["eps"] >= 1e-10 else None,

@@ -78,12 +78,10 @@ def perturb(instance: Instance, theta: np.ndarray) -> Instance:
     moved = {k: round(float(x), 4) for k, x in t.items() if x != 0.0}
     if moved:
         params["refined"] = ", ".join(f"{k} {x:+g}" for k, x in moved.items())
-    return Instance(
-        instance.objective, new_target, init, step, instance.max_steps, instance.data, instance.tol, params
-    )
+    return Instance(instance.objective, new_target, init, step, instance.max_steps, instance.data, instance.tol, params)
 
 
-class _Found(Exception):  # noqa: N818 - control flow, not an error
+class _Found(Exception):
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
 

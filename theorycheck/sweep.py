@@ -1,0 +1,429 @@
+"""``theorycheck scale``: sweep a claim's parameters on a log grid, fit the exponents, compare with the stated ones.
+
+The grid is the product of the swept axes' values (``points`` log-spaced values per axis) times ``repeats``
+seeds. Tasks (one per repeat and per combination of the axes after the first) run on the executor: each
+builds its instances with the claim's :class:`~theorycheck.claims.Scaling` and measures them as one batch.
+The controller journals every task before it runs and its result when it returns, so an interrupted sweep
+resumes where it stopped. The fit is ordinary least squares of ``log T`` on the axes' regressors with 95%
+t-intervals; each fitted exponent is set beside the stated one ("loose", "consistent", "exceeds"), and the
+measured values are checked point by point against the claim's stated bound when it gives one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import scipy.stats
+
+from theorycheck.campaign import Target, ref_source, resolve_ref
+from theorycheck.claims import Axis, Scaling
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal
+from theorycheck.parallel import Executor, TaskLost
+from theorycheck.report import environment, write_atomic
+from theorycheck.report._record import slug
+
+SCHEMA = "theorycheck.scale/1"
+LEVEL = 0.95
+
+
+@attrs.frozen
+class Vary:
+    """One ``--vary`` option: an axis and its values."""
+
+    axis: Axis
+    values: tuple[float, ...]
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidArgument("--vary", option, f"{text!r} is not a number", "write e.g. kappa=1..1000") from None
+
+
+def parse_vary(option: str, scaling: Scaling, points: int) -> Vary:
+    """``name=lo..hi[:form]`` (``points`` log-spaced values), ``name=v1,v2,...`` or ``name`` (its default range).
+
+    Raises:
+        InvalidArgument: unknown axis (naming the axes), malformed range, values outside the axis's domain.
+    """
+    name, _, rest = option.partition("=")
+    axis = scaling.axis(name.strip())
+    form = axis.form
+    if ":" in rest:
+        rest, _, form = rest.rpartition(":")
+        axis = attrs.evolve(axis, form=form)
+    if not rest:
+        lo, hi = axis.lo, axis.hi
+        values = np.geomspace(lo, hi, points)
+    elif ".." in rest:
+        a, _, b = rest.partition("..")
+        lo, hi = _number(a, option), _number(b, option)
+        if not lo < hi:
+            raise InvalidArgument("--vary", option, "has lo >= hi", "write lo..hi with lo < hi")
+        values = np.geomspace(axis.check(lo, "--vary"), axis.check(hi, "--vary"), points)
+    else:
+        values = np.array(sorted({_number(v, option) for v in rest.split(",") if v.strip()}))
+    vals = tuple(float(f"{axis.check(float(v), '--vary'):.6g}") for v in values)
+    if len(set(vals)) < 2:
+        raise InvalidArgument("--vary", option, "gives fewer than two distinct values", "widen the range")
+    return Vary(axis, vals)
+
+
+@attrs.frozen
+class AxisFit:
+    """One fitted exponent with its 95% interval, beside the stated one."""
+
+    name: str
+    term: str
+    exponent: float
+    half_width: float
+    stated: float | None
+    verdict: str  # "loose" | "consistent" | "exceeds" | "no stated exponent"
+
+    def text(self) -> str:
+        """``observed exponent 1.02 +- 0.05 against the stated 4: loose``."""
+        head = f"{self.term}: observed exponent {self.exponent:.3g} ± {self.half_width:.2g}"
+        if self.stated is None:
+            return f"{head} (the claim states none)"
+        return f"{head} against the stated {self.stated:g}: {self.verdict}"
+
+
+def _verdict(exponent: float, half: float, stated: float | None) -> str:
+    if stated is None:
+        return "no stated exponent"
+    if exponent - half > stated:
+        return "exceeds (the bound cannot hold as the parameter grows)"
+    if exponent + half < stated:
+        return "loose"
+    return "consistent (tight)"
+
+
+@attrs.frozen
+class Fit:
+    """``log T = sum a_k g_k(x_k) + c`` by least squares: exponents, intercept, R^2, points used."""
+
+    axes: tuple[AxisFit, ...]
+    intercept: float
+    r2: float
+    n: int
+    dof: int
+
+    def predict(self, regressors: np.ndarray) -> np.ndarray:
+        """``T`` predicted at rows of regressors (one column per axis)."""
+        a = np.array([f.exponent for f in self.axes])
+        predicted: np.ndarray = np.exp(regressors @ a + self.intercept)
+        return predicted
+
+
+def fit(axes: Sequence[Axis], params: Sequence[Mapping[str, float]], values: np.ndarray) -> Fit:
+    """Least squares of ``log T`` on the axes' regressors; 95% t-intervals from the residual variance.
+
+    Rows whose value is not finite and positive are left out (reported by the caller as censored).
+
+    Raises:
+        InvalidArgument: fewer usable rows than parameters plus one.
+    """
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    x = np.column_stack([a.regressor(np.array([p[a.name] for p in params])) for a in axes] + [np.ones(len(params))])
+    x, y = x[ok], np.log(v[ok])
+    n, k = x.shape
+    if n <= k:
+        raise InvalidArgument("rows", n, f"are too few to fit {k} coefficients", "sweep more points or repeats")
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ coef
+    dof = n - k
+    s2 = float(resid @ resid) / dof
+    cov = s2 * np.linalg.pinv(x.T @ x)
+    half = scipy.stats.t.ppf(0.5 + LEVEL / 2, dof) * np.sqrt(np.maximum(np.diag(cov), 0.0))
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float(resid @ resid) / tss if tss > 0 else 1.0
+    fits = tuple(
+        AxisFit(a.name, a.term(), float(coef[i]), float(half[i]), a.stated, _verdict(coef[i], half[i], a.stated))
+        for i, a in enumerate(axes)
+    )
+    return Fit(fits, float(coef[-1]), r2, n, dof)
+
+
+# ---- tasks -------------------------------------------------------------------------------------------------
+
+
+def run_points(spec: dict[str, Any]) -> dict[str, Any]:
+    """Worker task: build and measure ``spec["points"]`` (``[params, repeat]`` pairs) as one batch."""
+    started = time.perf_counter()
+    target = resolve_ref(spec["ref"], spec.get("source"))
+    scaling = scaling_of(target)
+    instances = [scaling.build(p, int(r)) for p, r in spec["points"]]
+    values = scaling.measure(instances)
+    return {
+        "task": spec["task"],
+        "values": [None if not math.isfinite(x) else float(x) for x in values],
+        "horizons": [int(i.max_steps) for i in instances],
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def scaling_of(target: Target) -> Scaling:
+    """The target's scaling law.
+
+    Raises:
+        InvalidArgument: the claim has none.
+    """
+    if target.entry.scaling is None:
+        raise InvalidArgument(
+            "TARGET",
+            target.claim.id,
+            "has no scaling law to sweep",
+            "pick a claim with one (theorycheck list marks them 'scale') or pass scaling=Scaling(...) in your file",
+        )
+    return target.entry.scaling
+
+
+def _tasks(target: Target, varies: Sequence[Vary], repeats: int) -> list[dict[str, Any]]:
+    scaling = scaling_of(target)
+    fixed = {a.name: a.default for a in scaling.axes}
+    first, rest = varies[0], varies[1:]
+    tasks = []
+    for combo in itertools.product(*[v.values for v in rest]):
+        for r in range(repeats):
+            points = [
+                [{**fixed, **dict(zip([v.axis.name for v in rest], combo, strict=True)), first.axis.name: x}, r]
+                for x in first.values
+            ]
+            key = hashlib.sha256(json.dumps(points, sort_keys=True).encode()).hexdigest()[:12]
+            tasks.append({"task": key, "points": points, "ref": dict(target.ref)})
+    return tasks
+
+
+@attrs.define
+class SweepProgress:
+    """Totals for the progress line."""
+
+    label: str
+    tasks: int
+    done: int = 0
+    runs: int = 0
+    censored: int = 0
+    started: float = attrs.field(factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        """Wall time so far."""
+        return time.perf_counter() - self.started
+
+    def line(self) -> str:
+        """``label: 3/10 tasks, 21 runs (4.2/s), 0 not converged, 12s``."""
+        rate = self.runs / max(self.seconds, 1e-9)
+        return (
+            f"{self.label}: {self.done}/{self.tasks} tasks, {self.runs} runs ({rate:.1f}/s), "
+            f"{self.censored} did not reach the target within the horizon, {self.seconds:.0f}s"
+        )
+
+
+@attrs.frozen
+class SweepOutcome:
+    """A finished (or interrupted) sweep: its record and where it was written."""
+
+    record: dict[str, Any]
+    folder: Path
+    stopped: str
+
+    @property
+    def bound_violated(self) -> bool:
+        """A measured value beyond the stated bound, or a fitted exponent above the stated one."""
+        return bool(self.record.get("bound_violated"))
+
+
+def sweep(  # noqa: C901 - the controller loop reads best in one piece
+    target: Target,
+    varies: Sequence[Vary],
+    *,
+    repeats: int,
+    executor: Executor,
+    report_dir: str = "reports",
+    resume: bool = False,
+    command: str = "",
+    on_progress: Callable[[SweepProgress], None] | None = None,
+) -> SweepOutcome:
+    """Run the sweep, fit, write ``scale.json`` and ``scale.html`` under ``REPORT_DIR/scales/``."""
+    scaling = scaling_of(target)
+    if len({v.axis.name for v in varies}) != len(varies):
+        raise InvalidArgument("--vary", [v.axis.name for v in varies], "names an axis twice", "vary each axis once")
+    tasks = _tasks(target, varies, repeats)
+    source = ref_source(target)
+    campaign = Path(report_dir) / "campaigns" / f"scale-{slug(target.claim.id)}"
+    journal = Journal(campaign / "journal.jsonl")
+    results: dict[str, dict[str, Any]] = {}
+    if resume:
+        results = {e["task"]: e["result"] for e in journal.events() if e["event"] == "done"}
+        journal.append("resume", time=time.time(), done=len(results))
+    else:
+        if journal.path.exists():
+            journal.path.replace(journal.path.with_name(f"journal.{int(time.time())}.jsonl"))
+        journal.append("start", time=time.time(), claim=target.claim.id, command=command)
+    todo = [t for t in tasks if t["task"] not in results]
+    progress = SweepProgress(target.claim.id, len(tasks), done=len(tasks) - len(todo))
+    pending: dict[Any, dict[str, Any]] = {}
+    stopped = "complete"
+    lost: list[str] = []
+    try:
+        while todo or pending:
+            while todo and len(pending) < 2 * executor.workers:
+                spec = {**todo.pop(0), "source": source}
+                journal.append("submit", task=spec["task"], spec={k: v for k, v in spec.items() if k != "source"})
+                pending[executor.submit(run_points, spec)] = spec
+            finished = executor.done(list(pending))
+            if not finished:
+                time.sleep(0.05)
+            for handle in finished:
+                spec = pending.pop(handle)
+                try:
+                    result = executor.result(handle)
+                except TaskLost as exc:
+                    journal.append("lost", task=spec["task"], reason=str(exc))
+                    lost.append(spec["task"])
+                    continue
+                results[spec["task"]] = result
+                journal.append("done", task=spec["task"], result=result)
+                progress.done += 1
+                progress.runs += len(result["values"])
+                progress.censored += sum(v is None for v in result["values"])
+                if on_progress is not None:
+                    on_progress(progress)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    journal.append("stop", reason=stopped, pending=[s["task"] for s in pending.values()])
+    record = _record(target, scaling, varies, repeats, tasks, results, command, lost)
+    record["stopped"] = stopped
+    folder = _write(report_dir, target, record)
+    return SweepOutcome(record, folder, stopped)
+
+
+def _record(
+    target: Target,
+    scaling: Scaling,
+    varies: Sequence[Vary],
+    repeats: int,
+    tasks: Sequence[Mapping[str, Any]],
+    results: Mapping[str, Mapping[str, Any]],
+    command: str,
+    lost: Sequence[str],
+) -> dict[str, Any]:
+    rows = []
+    for t in tasks:
+        r = results.get(t["task"])
+        if r is None:
+            continue
+        for (p, rep), value, horizon in zip(t["points"], r["values"], r["horizons"], strict=True):
+            bound = scaling.bound(p) if scaling.bound is not None else None
+            rows.append({"params": p, "repeat": rep, "value": value, "horizon": horizon, "bound": bound})
+    axes = [v.axis for v in varies]
+    values = np.array([np.nan if r["value"] is None else r["value"] for r in rows])
+    fitted: Fit | None = None
+    fit_error = None
+    if rows:
+        try:
+            fitted = fit(axes, [r["params"] for r in rows], values)
+        except InvalidArgument as exc:
+            fit_error = str(exc)
+    over = [
+        r
+        for r in rows
+        if r["bound"] is not None
+        and (
+            (r["value"] is not None and r["value"] > r["bound"]) or (r["value"] is None and r["horizon"] >= r["bound"])
+        )
+    ]
+    ratios = [r["value"] / r["bound"] for r in rows if r["bound"] and r["value"] is not None]
+    exceeds = fitted is not None and any(f.verdict.startswith("exceeds") for f in fitted.axes)
+    if scaling.bound is None:
+        bound_text = "the claim states no bound to check point by point"
+    elif over:
+        w = max(over, key=lambda r: (r["value"] or math.inf) / r["bound"])
+        shown = "not reached within the horizon" if w["value"] is None else f"{w['value']:g}"
+        bound_text = (
+            f"bound violated at {len(over)} of {len(rows)} runs (worst: {shown} > {w['bound']:.4g} at {w['params']})"
+        )
+    elif ratios:
+        bound_text = f"bound holds with slack: measured/bound <= {max(ratios):.3g} over {len(ratios)} runs"
+    else:
+        bound_text = "no run to compare with the bound"
+    return {
+        "schema": SCHEMA,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "claim": {
+            "id": target.claim.id,
+            "statement": target.claim.statement,
+            "reference": target.claim.source.cite(),
+            "provenance": target.claim.source.provenance,
+        },
+        "claim_ref": dict(target.ref),
+        "quantity": scaling.quantity,
+        "stated": scaling.stated,
+        "setting": scaling.setting,
+        "varied": [
+            {"name": v.axis.name, "form": v.axis.form, "values": list(v.values), "note": v.axis.note} for v in varies
+        ],
+        "fixed": {a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
+        "repeats": repeats,
+        "tasks": len(tasks),
+        "tasks_done": sum(t["task"] in results for t in tasks),
+        "tasks_lost": list(lost),
+        "rows": rows,
+        "censored": int(np.sum(~np.isfinite(values))) if rows else 0,
+        "fit": None
+        if fitted is None
+        else {
+            "model": "log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
+            "axes": [attrs.asdict(f) | {"text": f.text()} for f in fitted.axes],
+            "intercept": fitted.intercept,
+            "r2": fitted.r2,
+            "n": fitted.n,
+            "dof": fitted.dof,
+            "level": LEVEL,
+        },
+        "fit_error": fit_error,
+        "bound": bound_text,
+        "bound_violated": bool(over) or exceeds,
+        "environment": environment(),
+    }
+
+
+def summary_line(record: Mapping[str, Any]) -> str:
+    """One line: the fitted law and the verdicts."""
+    head = f"{record['claim']['id']}: {len(record['rows'])} runs"
+    if record["fit"] is None:
+        return f"{head}; no fit ({record['fit_error']}); {record['bound']}"
+    law = "; ".join(a["text"] for a in record["fit"]["axes"])
+    return f"{head}; {law}; R^2 {record['fit']['r2']:.3f}{_poor(record['fit']['r2'])}; {record['bound']}"
+
+
+POOR_FIT = 0.9
+
+
+def _poor(r2: float) -> str:
+    return " (below 0.9: the power law fits poorly, the exponents are indicative only)" if r2 < POOR_FIT else ""
+
+
+def _write(report_dir: str, target: Target, record: dict[str, Any]) -> Path:
+    from theorycheck.report._scale import render_scale
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    folder = Path(report_dir) / "scales" / f"{slug(target.claim.id)}-{stamp}"
+    record["folder"] = str(folder)
+    write_atomic(folder / "scale.json", json.dumps(record, indent=1, allow_nan=False).encode())
+    write_atomic(folder / "scale.html", render_scale(record).encode())
+    return folder
