@@ -17,6 +17,7 @@ re-runs the interrupted chunks first and carries the counts, the worst instance 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import hypothesis
 import numpy as np
 from hypothesis.errors import HypothesisDeprecationWarning
 
@@ -50,7 +52,7 @@ FIRST_CHUNK = 8  # examples in the first chunk, before any rate is known (it may
 KEEP = 4  # elite size: the worst instances carried between chunks
 REFINE_STARTS = 2  # refinements per chunk
 REFINE_EVALS = 150  # Nelder-Mead evaluations per refinement: ~80-130 walk a 6-parameter start into a 0.1% band
-MAX_ATTEMPTS = 2  # a chunk lost with its worker is re-run once (innocent chunks die with a broken local pool)
+MAX_ATTEMPTS = 4  # a lost chunk is re-run skipping the instance it died on, at most this many times in all
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
 
@@ -63,7 +65,8 @@ def parse_duration(text: str) -> float:
     """
     spec = text.strip().lower()
     parts = _DURATION.findall(spec)
-    if not spec or "".join(n + u for n, u in parts) != spec:
+    unitless_among_others = len(parts) > 1 and any(not u for _, u in parts)
+    if not spec or "".join(n + u for n, u in parts) != spec or unitless_among_others:
         raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
     seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
     if seconds <= 0:
@@ -78,14 +81,32 @@ def _tree(instance: Any) -> Any:
     return encode(instance, inline=True)[0]
 
 
-def _inflight_writer(path: Path, ref: dict[str, Any]) -> Callable[[Any], None]:
-    """Before each instance: write it (atomically, no fsync: a killed process still leaves it) to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def instance_digest(tree: Any) -> str:
+    """A short digest of an encoded instance (how a re-run chunk recognises the instance it died on)."""
+    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class _Skip(Exception):  # noqa: N818 - control flow: an instance a worker died on, skipped on the re-run
+    pass
+
+
+def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -> Callable[[Any], None] | None:
+    """Before each instance: skip it if a worker died on it; else journal it to ``path`` (atomic, no fsync:
+    a killed process still leaves the file)."""
+    if path is None and not skip:
+        return None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
     def before(instance: Any) -> None:
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"claim_ref": ref, "instance": _tree(instance)}), encoding="utf-8")
-        tmp.replace(path)
+        tree = _tree(instance)
+        digest = instance_digest(tree)
+        if digest in skip:
+            raise _Skip
+        if path is not None:
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"claim_ref": ref, "instance": tree, "digest": digest}), encoding="utf-8")
+            tmp.replace(path)
 
     return before
 
@@ -109,7 +130,7 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
 
         rung = Precision.parse(profile.search_rung)
     inflight = spec.get("inflight")
-    before = _inflight_writer(Path(inflight), spec["ref"]) if inflight else None
+    before = _before_each(Path(inflight) if inflight else None, spec["ref"], frozenset(spec.get("skip", ())))
     stats = SearchStats(keep=KEEP)
     elite = [decode(t) for t in spec["elite"]]
     with warnings.catch_warnings():
@@ -120,6 +141,15 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
             "ignore", message="Do not use the `random` module", category=HypothesisDeprecationWarning
         )
         return _chunk(spec, target, profile, rung, before, stats, elite, started)
+
+
+def _refined(
+    claim: Claim, instance: Any, stats: SearchStats, rung: Any, before: Callable[[Any], None] | None
+) -> Verdict | None:
+    try:
+        return evaluate(claim, instance, stats=stats, rung=rung, before_example=before)
+    except _Skip:
+        return None
 
 
 def _chunk(
@@ -133,6 +163,14 @@ def _chunk(
     started: float,
 ) -> dict[str, Any]:
     claim, entry = target.claim, target.entry
+
+    def before_drawn(instance: Any) -> None:
+        try:
+            if before is not None:
+                before(instance)
+        except _Skip:
+            hypothesis.reject()  # inside the Hypothesis test: the example is dropped, the search goes on
+
     violation, _ = search(
         claim,
         entry.instances(),
@@ -140,9 +178,10 @@ def _chunk(
         profile=profile,
         cost=entry.cost,
         examples=elite,
-        before_example=before,
+        before_example=before_drawn,
         stats=stats,
     )
+    search_seconds, search_examples = time.perf_counter() - started, stats.examples
     how = {"method": "stress: hypothesis generate+target+shrink", "seed": profile.seed, "chunk": spec["task"]}
     refine_evals = 0
     if violation is None and entry.refinable:
@@ -151,7 +190,7 @@ def _chunk(
         for start in starts:
             found, used = refine(
                 start,
-                lambda inst: evaluate(claim, inst, stats=stats, rung=rung, before_example=before),
+                lambda inst: _refined(claim, inst, stats, rung, before),
                 max_evals=REFINE_EVALS,
                 rng=rng,
             )
@@ -192,6 +231,7 @@ def _chunk(
         "statuses": statuses,
         "lines": lines,
         "seconds": time.perf_counter() - started,
+        "search_rate": search_examples / max(search_seconds, 1e-6),  # Hypothesis examples per second
     }
 
 
@@ -307,7 +347,7 @@ class _Campaign:
     tally: Tally
     elite: list[dict[str, Any]] = attrs.field(factory=list)
     index: int = 0
-    rate: float = 0.0  # examples per second per worker, measured
+    rate: float = 0.0  # Hypothesis examples per second per worker, measured (refinement is faster: no draws)
     artifact_reported: bool = False
     source: str | None = None
 
@@ -376,7 +416,12 @@ def _rotate(journal: Journal) -> None:
 
 def _keep_crash(c: _Campaign, spec: dict[str, Any], reason: str) -> Path | None:
     """Move a lost chunk's in-flight instance to ``crashes/``, with a pasteable ``@example``."""
-    if not spec.get("inflight") or not Path(spec["inflight"]).is_file():
+    if not spec.get("inflight"):
+        return None
+    inflight = Path(spec["inflight"])
+    for tmp in inflight.parent.glob(inflight.name + ".*.tmp"):
+        tmp.unlink(missing_ok=True)  # a worker killed between writing and renaming
+    if not inflight.is_file():
         return None
     data = json.loads(Path(spec["inflight"]).read_text(encoding="utf-8"))
     dest = c.folder / "crashes" / f"{spec['task']}-attempt{spec['attempt']}.json"
@@ -439,11 +484,13 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     lines: list[str] = []
     pending: dict[Any, dict[str, Any]] = {}
     seen_reports: set[str] = set()
+    # one chunk queued behind each running one keeps workers busy; in-process there is nothing to overlap
+    capacity = 1 if executor.workers == 1 else 2 * executor.workers
     stopped = "budget"
     try:
         while True:
             found = tally.counterexamples > 0 and not keep_going
-            while not found and len(pending) < 2 * executor.workers and (rerun or tally.left > 0):
+            while not found and len(pending) < capacity and (rerun or tally.left > 0):
                 spec = rerun.pop(0) if rerun else c.spec(tally.left)
                 journal.append("submit", task=spec["task"], spec=spec)
                 pending[executor.submit(run_chunk, spec)] = spec
@@ -466,8 +513,11 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                         f"chunk {spec['task']} lost with its worker ({exc})"
                         + (f"; the instance it was checking: {crash}" if crash else "")
                     )
-                    if spec["attempt"] < MAX_ATTEMPTS:
-                        rerun.append({**spec, "attempt": spec["attempt"] + 1})
+                    culprit = None if crash is None else json.loads(crash.read_text(encoding="utf-8")).get("digest")
+                    if culprit is not None and spec["attempt"] < MAX_ATTEMPTS:
+                        # deterministic re-run that skips the instance it died on: only that instance is lost
+                        skip = [*spec.get("skip", []), culprit]
+                        rerun.append({**spec, "attempt": spec["attempt"] + 1, "skip": skip})
                     continue
                 written = []
                 for text, line in zip(result["reports"], result["lines"], strict=True):
@@ -485,9 +535,8 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                 tally.unconfirmed += n_unconf
                 c.artifact_reported |= result["artifacts"] > 0 and bool(spec.get("report_artifacts"))
                 c.merge_elite(result["elite"])
-                if result["seconds"] > 0:
-                    measured = (result["examples"] + 1) / result["seconds"]  # every instance, refinement included
-                    c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
+                measured = float(result["search_rate"])
+                c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
                 slim = {k: v for k, v in result.items() if k not in {"reports", "lines"}}
                 journal.append(
                     "done",

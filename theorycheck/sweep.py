@@ -27,6 +27,7 @@ import scipy.stats
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Axis, Scaling
+from theorycheck.claims._scaling import FORMS
 from theorycheck.errors import InvalidArgument
 from theorycheck.journal import Journal
 from theorycheck.parallel import Executor, TaskLost
@@ -63,7 +64,13 @@ def parse_vary(option: str, scaling: Scaling, points: int) -> Vary:
     form = axis.form
     if ":" in rest:
         rest, _, form = rest.rpartition(":")
-        axis = attrs.evolve(axis, form=form)
+        if form not in FORMS:
+            raise InvalidArgument("--vary", option, f"{form!r} is not a scaling form", f"use one of {FORMS}")
+        try:
+            axis = attrs.evolve(axis, form=form, lo=axis.lo, hi=axis.hi)
+        except InvalidArgument:
+            problem = f"{axis.name} cannot take the {form} form (its values must lie in (0, 1))"
+            raise InvalidArgument("--vary", option, problem, "use the power form") from None
     if not rest:
         lo, hi = axis.lo, axis.hi
         values = np.geomspace(lo, hi, points)

@@ -30,7 +30,7 @@ from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import deep_mf
 
-__all__ = ["CLAIM_FILE", "FLOAT_FLOOR", "OVERSHOOT", "floor_instance", "overshoot_instance", "precision_dependent"]
+__all__ = ["BAND_FILE", "CLAIM_FILE", "CRASH_FILE", "FLOAT_FLOOR", "OVERSHOOT", "floor_instance", "overshoot_instance", "precision_dependent"]
 
 OVERSHOOT = Claim(
     id="test.overshoot.loss_non_increasing",
@@ -168,3 +168,11 @@ CLAIM = Claim(
 )
 band = property_test(CLAIM, instances())
 '''
+
+
+# The same family, true everywhere, with a check that kills its process for kappa > 90 (a segfault or an OOM
+# kill, planted): a stress campaign must lose only the chunk in flight and keep the instance that killed it.
+CRASH_FILE = BAND_FILE.replace("distance / HALF_WIDTH - 1.0", "distance + 1.0").replace(
+    "def band_slack(instance, run):\n",
+    "def band_slack(instance, run):\n    import os\n    if instance.target.condition > 90:\n        os._exit(3)\n",
+).replace('id="planted.kappa_band"', 'id="planted.crashes_above_kappa_90"')

@@ -168,8 +168,12 @@ def render_report(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -
     return _page(f"{status}: {claim['id']}", body)
 
 
-def render_index(reports: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str, Any]]) -> str:
-    """The index page: the runs' summary table, then one row per report (newest first), linked."""
+def render_index(
+    reports: Sequence[Mapping[str, Any]],
+    runs: Sequence[Mapping[str, Any]],
+    scales: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """The index page: the runs' summary table, one row per report (newest first), then the scaling sweeps."""
     run_rows = [
         [
             r.get("started", ""), r.get("command", ""), r.get("claims", 0), r.get("examples", 0),
@@ -203,4 +207,18 @@ def render_index(reports: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[st
         + "<h2>Counterexamples and artifacts</h2>"
         + _table(["claim", "status", "quantity", "margin", "instance", "created"], rep_rows, raw_cols=range(6))
     )
+    if scales:
+        scale_rows = [
+            [
+                f"<a href=\"{esc(urllib.parse.quote(s['folder']))}/scale.html\">{esc(s['claim'])}</a>",
+                esc("BOUND VIOLATED" if s["violated"] else "holds"),
+                esc("; ".join(s["fit"])),
+                esc(s["bound"]),
+                esc(s["created"]),
+            ]
+            for s in scales
+        ]
+        body += "<h2>Scaling sweeps</h2>" + _table(
+            ["claim", "verdict", "fitted exponents", "point by point", "created"], scale_rows, raw_cols=range(5)
+        )
     return _page("theorycheck reports", body)

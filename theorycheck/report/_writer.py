@@ -138,7 +138,21 @@ def rebuild_index(root: str | os.PathLike[str]) -> Path:
             run = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(run, dict):
                 runs.append(run)
-    write_atomic(base / "index.html", render_index(reports, runs).encode())
+    scales = []
+    for path in sorted((base / "scales").glob("*/scale.json"), reverse=True):
+        with contextlib.suppress(json.JSONDecodeError, OSError, KeyError, TypeError):
+            rec = json.loads(path.read_text(encoding="utf-8"))
+            scales.append(
+                {
+                    "folder": f"scales/{path.parent.name}",
+                    "claim": rec["claim"]["id"],
+                    "created": rec["created"],
+                    "bound": rec["bound"],
+                    "violated": bool(rec["bound_violated"]),
+                    "fit": [a["text"] for a in (rec.get("fit") or {}).get("axes", [])],
+                }
+            )
+    write_atomic(base / "index.html", render_index(reports, runs, scales).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
-    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs}, indent=1).encode())
+    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": scales}, indent=1).encode())
     return base / "index.html"

@@ -88,7 +88,7 @@ class _Found(Exception):
 
 def refine(
     instance: Instance,
-    evaluate: Callable[[Instance], Verdict],
+    evaluate: Callable[[Instance], Verdict | None],
     *,
     max_evals: int = 60,
     radius: float = 0.3,
@@ -98,7 +98,8 @@ def refine(
 
     Args:
         instance: the start (theta = 0).
-        evaluate: checks one instance (the caller counts it, applies the in-search precision rung, journals it).
+        evaluate: checks one instance (the caller counts it, applies the in-search precision rung, journals it);
+            None means the instance was skipped (scored like one outside the assumptions).
         max_evals: evaluations at most.
         radius: the initial simplex's size in every coordinate (log units and radians).
         rng: turns the initial simplex by a random rotation, so that parallel workers refining the same
@@ -114,6 +115,8 @@ def refine(
         nonlocal used
         used += 1
         verdict = evaluate(perturb(instance, theta))
+        if verdict is None:
+            return math.inf
         if verdict.violated:
             raise _Found(verdict)
         if verdict.status == "not_applicable":

@@ -1,0 +1,135 @@
+"""``theorycheck stress``: durations, the journal, local refinement, and whole campaigns in this process."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import attrs
+import numpy as np
+import pytest
+
+from tests.common.claims import BAND_FILE, overshoot_instance
+from theorycheck.campaign import resolve
+from theorycheck.config import PROFILES
+from theorycheck.dynamics.instance import Instance, Target
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal
+from theorycheck.models import asymmetric_mf
+from theorycheck.parallel import InlineExecutor, open_executor
+from theorycheck.report import decode, read_record
+from theorycheck.search.hypothesis import SearchStats, evaluate
+from theorycheck.search.refine import knob_names, perturb, refine
+from theorycheck.stress import parse_duration, stress
+
+PROFILE = attrs.evolve(PROFILES["default"], database=None, seed=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("10m", 600), ("1h30m", 5400), ("45", 45), ("0.5m", 30), ("2h", 7200)]
+)
+def test_budgets_are_read_as_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "10x", "m", "-5m", "0s", "10 minutes", "1m1"])
+def test_a_malformed_budget_names_the_option_and_the_fix(text: str) -> None:
+    with pytest.raises(InvalidArgument, match=r"--budget=.*Fix: "):
+        parse_duration(text)
+
+
+def test_the_journal_skips_a_torn_last_line_and_lists_the_chunks_in_flight(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j" / "journal.jsonl")
+    j.append("submit", task="a", spec={"task": "a"})
+    j.append("submit", task="b", spec={"task": "b"})
+    j.append("done", task="a", result={})
+    with j.path.open("a") as fh:
+        fh.write('{"event": "submit", "task": "c", "spe')  # a crash mid-write
+    assert [e["event"] for e in j.events()] == ["submit", "submit", "done"]
+    assert j.in_flight() == [{"task": "b"}]
+
+
+def test_perturbing_by_zero_returns_the_instance_itself_and_a_step_moves_kappa_as_asked() -> None:
+    inst = overshoot_instance()
+    names = knob_names(inst)
+    assert names == ("log sigma_1", "log sigma_2", "log init scale", "log step", "left angle", "right angle")
+    assert perturb(inst, np.zeros(len(names))) is inst
+    theta = np.zeros(len(names))
+    theta[1] = -math.log(4.0)  # sigma_2 / 4
+    moved = perturb(inst, theta)
+    assert moved.target.condition == pytest.approx(4 * inst.target.condition)
+    assert np.array_equal(moved.init, inst.init)
+    u, s, vh = np.linalg.svd(moved.target.matrix)
+    assert s == pytest.approx(moved.target.sigma)
+    theta[:] = 0
+    theta[4] = 0.3  # a rotation changes the target, not its spectrum
+    turned = perturb(inst, theta)
+    assert np.linalg.svd(turned.target.matrix, compute_uv=False) == pytest.approx(inst.target.sigma)
+    assert not np.allclose(turned.target.matrix, inst.target.matrix)
+    assert "left angle +0.3" in turned.params["refined"]
+
+
+def test_refinement_walks_from_kappa_one_into_a_band_random_draws_hit_once_in_thousands(tmp_path: Path) -> None:
+    path = tmp_path / "band.py"
+    path.write_text(BAND_FILE)
+    (target,) = resolve(f"{path}::band")
+    obj = asymmetric_mf(2, 2, 2)
+    start = Instance(obj, Target(np.eye(2), np.eye(2), np.ones(2), np.eye(2)), 1e-3 * np.ones(8), 0.5, 4000, tol=1e-6)
+    stats = SearchStats()
+    found, used = refine(start, lambda i: evaluate(target.claim, i, stats=stats), max_evals=300)
+    assert found is not None and found.violated, found
+    assert used == stats.examples <= 300
+    assert abs(math.log(found.instance.target.condition / 61.3687)) < 2e-4
+
+
+def test_a_stress_campaign_finds_the_band_reports_it_and_journals_every_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "band.py"
+    path.write_text(BAND_FILE)
+    (target,) = resolve(f"{path}::band")
+    reports = tmp_path / "reports"
+    out = stress(target, budget=60, executor=InlineExecutor(), profile=PROFILE, report_dir=str(reports))
+    assert out.stopped == "counterexample"
+    assert out.counterexample and out.tally.counterexamples == 1
+    (folder,) = out.reports
+    record = read_record(folder)
+    assert record["status"] == "confirmed"
+    assert record["how_found"]["method"].startswith("stress: local refinement")
+    assert record["claim_ref"] == {"kind": "file", "file": str(path.resolve()), "name": "band"}
+    events = list(Journal(out.folder / "journal.jsonl").events())
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "stop"
+    assert kinds.count("submit") == kinds.count("done")
+    worst = json.loads((out.folder / "worst.json").read_text())
+    assert worst["margin"] < 0
+    assert decode(worst["instance"]).target.condition == pytest.approx(61.3687, rel=1e-3)
+
+
+def test_a_true_claim_runs_for_its_budget_and_reports_the_worst_margin(tmp_path: Path) -> None:
+    (target,) = resolve("yedu2021.s3.gd_imbalance_identity")
+    out = stress(target, budget=3, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
+    assert out.stopped == "budget"
+    assert not out.counterexample and not out.reports
+    assert out.tally.examples > 20
+    assert 0 <= out.tally.worst_margin < math.inf
+    assert (out.folder / "worst.json").is_file()
+    assert "instances" in out.tally.line() and "left" in out.tally.line()
+
+
+def test_resuming_carries_the_counts_and_seeds_forward(tmp_path: Path) -> None:
+    (target,) = resolve("yedu2021.s3.gd_imbalance_identity")
+    first = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
+    second = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path), resume=True)
+    assert second.tally.examples > first.tally.examples
+    events = list(Journal(second.folder / "journal.jsonl").events())
+    tasks = [e["task"] for e in events if e["event"] == "submit"]
+    assert len(tasks) == len(set(tasks)), "a resumed campaign must not repeat finished chunks"
+    assert [e["event"] for e in events].count("start") == 1
+
+
+def test_executor_options_conflict_and_unknown_schedulers_are_named() -> None:
+    with pytest.raises(InvalidArgument, match="--dask-local"):
+        open_executor(scheduler="tcp://127.0.0.1:1", dask_local=2)
+    with pytest.raises(InvalidArgument, match="--scheduler=.*tcp://HOST:PORT"):
+        open_executor(scheduler="127.0.0.1:8786")
+    assert isinstance(open_executor(workers=1), InlineExecutor)
