@@ -386,7 +386,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Sweep, fit, compare with the stated exponents; write the page."""
     from theorycheck.campaign import resolve
     from theorycheck.report import rebuild_index
-    from theorycheck.sweep import parse_vary, scaling_of, summary_line, sweep
+    from theorycheck.sweep import plan, scaling_of, summary_line, sweep
 
     targets = [t for t in resolve(args.target) if t.entry.scaling is not None] or resolve(args.target)[:1]
     if len(targets) > 1:
@@ -396,7 +396,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     (target,) = targets
     scaling = scaling_of(target)
     options = args.vary or [scaling.axes[0].name]
-    varies = [parse_vary(v, scaling, args.points) for v in options]
+    varies = plan(scaling, options, args.points)
     executor = _open_executor(args)
     command = "theorycheck scale " + " ".join([args.target] + [f"--vary {v}" for v in options]) + (
         f" --points {args.points} --repeats {args.repeats}"

@@ -86,13 +86,15 @@ def instance_digest(tree: Any) -> str:
     return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
 
 
-class _Skip(Exception):  # noqa: N818 - control flow: an instance a worker died on, skipped on the re-run
+class _Skip(Exception):
     pass
 
 
 def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -> Callable[[Any], None] | None:
-    """Before each instance: skip it if a worker died on it; else journal it to ``path`` (atomic, no fsync:
-    a killed process still leaves the file)."""
+    """Before each instance: skip it if a worker died on it, else journal it to ``path``.
+
+    The write is atomic without fsync: a killed process still leaves the file (the machine did not die).
+    """
     if path is None and not skip:
         return None
     if path is not None:

@@ -88,6 +88,23 @@ def parse_vary(option: str, scaling: Scaling, points: int) -> Vary:
     return Vary(axis, vals)
 
 
+def plan(scaling: Scaling, options: Sequence[str], points: int) -> list[Vary]:
+    """The ``--vary`` options parsed and checked together (each axis at most once; none: the first axis).
+
+    Raises:
+        InvalidArgument: see :func:`parse_vary`, or an axis named twice.
+    """
+    varies = [parse_vary(v, scaling, points) for v in (options or [scaling.axes[0].name])]
+    _check_distinct(varies)
+    return varies
+
+
+def _check_distinct(varies: Sequence[Vary]) -> None:
+    names = [v.axis.name for v in varies]
+    if len(set(names)) != len(names):
+        raise InvalidArgument("--vary", names, "names an axis twice", "vary each axis once")
+
+
 @attrs.frozen
 class AxisFit:
     """One fitted exponent with its 95% interval, beside the stated one."""
@@ -253,7 +270,7 @@ class SweepOutcome:
         return bool(self.record.get("bound_violated"))
 
 
-def sweep(  # noqa: C901 - the controller loop reads best in one piece
+def sweep(
     target: Target,
     varies: Sequence[Vary],
     *,
@@ -266,8 +283,7 @@ def sweep(  # noqa: C901 - the controller loop reads best in one piece
 ) -> SweepOutcome:
     """Run the sweep, fit, write ``scale.json`` and ``scale.html`` under ``REPORT_DIR/scales/``."""
     scaling = scaling_of(target)
-    if len({v.axis.name for v in varies}) != len(varies):
-        raise InvalidArgument("--vary", [v.axis.name for v in varies], "names an axis twice", "vary each axis once")
+    _check_distinct(varies)
     tasks = _tasks(target, varies, repeats)
     source = ref_source(target)
     campaign = Path(report_dir) / "campaigns" / f"scale-{slug(target.claim.id)}"

@@ -120,6 +120,17 @@ BAD_FILES = {
         (["frobnicate"], "invalid choice"),
         ([], "required"),
         (["check"], "TARGET"),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--budget", "ten minutes"], "--budget"),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--budget", "0s"], "--budget"),
+        (["stress", "yedu2021.s3.gd_imbalance_identty"], "did you mean"),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--workers", "2", "--dask-local", "2"], "not allowed with"),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--scheduler", "head:8786"], "tcp://HOST:PORT"),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--scheduler", "tcp://127.0.0.1:9"], "cannot be reached"),
+        (["scale", "yedu2021.s3.gd_imbalance_identity"], "has no scaling law"),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kapa=1..10"], "vary one of: kappa, eps"),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kappa=10..1"], "lo >= hi"),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--points", "1"], "--points"),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kappa", "--vary", "kappa"], "twice"),
     ],
     ids=lambda v: "-".join(v) if isinstance(v, list) else None,
 )
@@ -179,3 +190,36 @@ def test_progress_prints_plain_lines_when_not_on_a_terminal() -> None:
     assert "claim.x: 41 examples" in line
     assert "worst margin -0.25" in line
     assert "1 violations" in line
+
+
+def test_stress_on_a_true_claim_exits_0_and_prints_the_worst_margin(tmp_path: Path) -> None:
+    code, out, err = run(
+        "stress", "yedu2021.s3.gd_imbalance_identity", "--budget", "2s", "--workers", "1", "--seed", "1",
+        "--report-dir", str(tmp_path),
+    )
+    assert code == 0, out + err
+    assert "no violation, worst margin" in out
+    assert "worst instance:" in out
+    assert (tmp_path / "index.html").is_file()
+    assert json.loads((tmp_path / "index.json").read_text())["runs"][0]["command"].startswith("theorycheck stress")
+
+
+def test_scale_prints_the_fit_and_exits_1_when_the_stated_bound_fails(tmp_path: Path) -> None:
+    code, out, err = run(
+        "scale", "yedu2021.F2_5.steps_independent_of_kappa", "--vary", "kappa=1..64", "--points", "4",
+        "--repeats", "2", "--workers", "1", "--report-dir", str(tmp_path),
+    )
+    assert code == 1, out + err
+    assert "against the stated 0: exceeds" in out
+    assert "bound violated" in out
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["scales"][0]["violated"] is True
+    assert "Scaling sweeps" in (tmp_path / "index.html").read_text()
+
+
+def test_list_marks_the_claims_that_scale_can_sweep() -> None:
+    code, out, _ = run("list")
+    assert code == 0
+    marked = [line.split()[0] for line in out.splitlines() if " scale " in line]
+    assert "yedu2021.thm1_1.converges_within_t_total" in marked
+    assert "yedu2021.F2_5.steps_independent_of_kappa" in marked

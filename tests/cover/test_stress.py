@@ -60,7 +60,7 @@ def test_perturbing_by_zero_returns_the_instance_itself_and_a_step_moves_kappa_a
     moved = perturb(inst, theta)
     assert moved.target.condition == pytest.approx(4 * inst.target.condition)
     assert np.array_equal(moved.init, inst.init)
-    u, s, vh = np.linalg.svd(moved.target.matrix)
+    _u, s, _vh = np.linalg.svd(moved.target.matrix)
     assert s == pytest.approx(moved.target.sigma)
     theta[:] = 0
     theta[4] = 0.3  # a rotation changes the target, not its spectrum
@@ -78,7 +78,8 @@ def test_refinement_walks_from_kappa_one_into_a_band_random_draws_hit_once_in_th
     start = Instance(obj, Target(np.eye(2), np.eye(2), np.ones(2), np.eye(2)), 1e-3 * np.ones(8), 0.5, 4000, tol=1e-6)
     stats = SearchStats()
     found, used = refine(start, lambda i: evaluate(target.claim, i, stats=stats), max_evals=300)
-    assert found is not None and found.violated, found
+    assert found is not None
+    assert found.violated, found
     assert used == stats.examples <= 300
     assert abs(math.log(found.instance.target.condition / 61.3687)) < 2e-4
 
@@ -90,7 +91,8 @@ def test_a_stress_campaign_finds_the_band_reports_it_and_journals_every_chunk(tm
     reports = tmp_path / "reports"
     out = stress(target, budget=60, executor=InlineExecutor(), profile=PROFILE, report_dir=str(reports))
     assert out.stopped == "counterexample"
-    assert out.counterexample and out.tally.counterexamples == 1
+    assert out.counterexample
+    assert out.tally.counterexamples == 1
     (folder,) = out.reports
     record = read_record(folder)
     assert record["status"] == "confirmed"
@@ -98,7 +100,8 @@ def test_a_stress_campaign_finds_the_band_reports_it_and_journals_every_chunk(tm
     assert record["claim_ref"] == {"kind": "file", "file": str(path.resolve()), "name": "band"}
     events = list(Journal(out.folder / "journal.jsonl").events())
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "start" and kinds[-1] == "stop"
+    assert kinds[0] == "start"
+    assert kinds[-1] == "stop"
     assert kinds.count("submit") == kinds.count("done")
     worst = json.loads((out.folder / "worst.json").read_text())
     assert worst["margin"] < 0
@@ -109,11 +112,13 @@ def test_a_true_claim_runs_for_its_budget_and_reports_the_worst_margin(tmp_path:
     (target,) = resolve("yedu2021.s3.gd_imbalance_identity")
     out = stress(target, budget=3, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
     assert out.stopped == "budget"
-    assert not out.counterexample and not out.reports
+    assert not out.counterexample
+    assert not out.reports
     assert out.tally.examples > 20
     assert 0 <= out.tally.worst_margin < math.inf
     assert (out.folder / "worst.json").is_file()
-    assert "instances" in out.tally.line() and "left" in out.tally.line()
+    assert "instances" in out.tally.line()
+    assert "left" in out.tally.line()
 
 
 def test_resuming_carries_the_counts_and_seeds_forward(tmp_path: Path) -> None:
@@ -130,6 +135,6 @@ def test_resuming_carries_the_counts_and_seeds_forward(tmp_path: Path) -> None:
 def test_executor_options_conflict_and_unknown_schedulers_are_named() -> None:
     with pytest.raises(InvalidArgument, match="--dask-local"):
         open_executor(scheduler="tcp://127.0.0.1:1", dask_local=2)
-    with pytest.raises(InvalidArgument, match="--scheduler=.*tcp://HOST:PORT"):
+    with pytest.raises(InvalidArgument, match=r"--scheduler=.*tcp://HOST:PORT"):
         open_executor(scheduler="127.0.0.1:8786")
     assert isinstance(open_executor(workers=1), InlineExecutor)

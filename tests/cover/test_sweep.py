@@ -64,7 +64,8 @@ def test_the_fit_recovers_planted_exponents_inside_its_intervals() -> None:
     assert a.verdict.startswith("consistent")
     assert b.verdict == "loose"  # stated 3, observed 2
     assert f.r2 > 0.99
-    assert f.n == len(params) and f.dof == len(params) - 3
+    assert f.n == len(params)
+    assert f.dof == len(params) - 3
 
 
 def test_the_fit_leaves_out_runs_that_never_reached_the_target_and_refuses_too_few_rows() -> None:
@@ -85,16 +86,20 @@ def test_ye_du_steps_grow_about_linearly_in_kappa_far_below_the_stated_fourth_po
     (kappa,) = out.record["fit"]["axes"]
     assert 0.8 < kappa["exponent"] < 1.1
     assert kappa["half_width"] < 0.1
-    assert kappa["verdict"] == "loose" and kappa["stated"] == 4.0
+    assert kappa["verdict"] == "loose"
+    assert kappa["stated"] == 4.0
     assert "bound holds with slack" in out.record["bound"]
     assert not out.bound_violated
     by_kappa: dict[float, list[float]] = {}
     for r in out.record["rows"]:
         by_kappa.setdefault(r["params"]["kappa"], []).append(r["value"])
     assert 15 < np.median(by_kappa[1.0]) < 40  # about 26
-    assert "observed exponent" in summary_line(out.record) and "against the stated 4: loose" in summary_line(out.record)
+    assert "observed exponent" in summary_line(out.record)
+    assert "against the stated 4: loose" in summary_line(out.record)
     page = (out.folder / "scale.html").read_text()
-    assert page.count("<svg") == 1 and "<polyline" in page and "loose" in page
+    assert page.count("<svg") == 1
+    assert "<polyline" in page
+    assert "loose" in page
     assert json.loads((out.folder / "scale.json").read_text())["schema"] == "theorycheck.scale/1"
 
 
