@@ -225,6 +225,7 @@ def _chunk(
         "violations": stats.violations,
         "refine_evals": refine_evals,
         "first_violation_at": stats.first_violation_at,
+        "first_violation_seconds": stats.first_violation_seconds,
         "artifacts": len(stats.artifacts),
         "worst_margin": None if worst is None or math.isnan(worst.margin) else worst.margin,
         "worst": None if worst is None else {"summary": worst.summary(), "instance": _tree(worst.instance)},
@@ -256,6 +257,7 @@ class Tally:
     unconfirmed: int = 0
     lost: int = 0
     first_violation_at: int | None = None  # instances checked when the first float64 violation showed
+    first_violation_seconds: float | None = None  # and the wall time (chunk start as seen by the controller)
     worst_margin: float = math.inf
     worst: dict[str, Any] | None = None
     started: float = attrs.field(factory=time.perf_counter)
@@ -286,6 +288,8 @@ class Tally:
         """Fold a chunk's result in."""
         if self.first_violation_at is None and result.get("first_violation_at") is not None:
             self.first_violation_at = self.examples + int(result["first_violation_at"])
+            started = float(result.get("submitted", self.seconds - result["seconds"]))
+            self.first_violation_seconds = started + float(result["first_violation_seconds"])
         for k in ("examples", "applicable", "violations", "refine_evals", "artifacts"):
             setattr(self, k, getattr(self, k) + int(result[k]))
         m = result["worst_margin"]
@@ -486,6 +490,7 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     lines: list[str] = []
     pending: dict[Any, dict[str, Any]] = {}
     seen_reports: set[str] = set()
+    submitted: dict[str, float] = {}  # task -> session seconds at submission
     # one chunk queued behind each running one keeps workers busy; in-process there is nothing to overlap
     capacity = 1 if executor.workers == 1 else 2 * executor.workers
     stopped = "budget"
@@ -495,6 +500,7 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
             while not found and len(pending) < capacity and (rerun or tally.left > 0):
                 spec = rerun.pop(0) if rerun else c.spec(tally.left)
                 journal.append("submit", task=spec["task"], spec=spec)
+                submitted[spec["task"]] = tally.seconds
                 pending[executor.submit(run_chunk, spec)] = spec
             if not pending or found:
                 break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
@@ -521,6 +527,7 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                         skip = [*spec.get("skip", []), culprit]
                         rerun.append({**spec, "attempt": spec["attempt"] + 1, "skip": skip})
                     continue
+                result["submitted"] = submitted.pop(spec["task"], tally.seconds - result["seconds"])
                 written = []
                 for text, line in zip(result["reports"], result["lines"], strict=True):
                     files = ReportFiles.loads(text)

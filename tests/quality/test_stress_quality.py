@@ -4,14 +4,14 @@ The planted claim (``tests.common.claims.BAND_FILE``) fails only for condition n
 (the draws are kappa in [1, 100]). Plain Hypothesis (generation only: no target phase, no refinement) needs
 thousands of examples to land there; the stress campaign's refinement walks into the band from wherever
 Hypothesis starts it. Both are measured in instances checked until the first violation (the unit the GD
-runs cost) and in wall time, median over seeds; plain runs that miss within their budget count as the whole
-budget, which only flatters them.
+runs cost) and in wall time until it (the confirmation and report that follow are the same for both and not
+counted), median over seeds; plain runs that miss within their budget count as the whole budget, which only
+flatters them.
 """
 
 from __future__ import annotations
 
 import statistics
-import time
 from pathlib import Path
 
 import attrs
@@ -34,7 +34,6 @@ def test_stress_finds_a_thin_kappa_band_at_least_five_times_faster_than_plain_hy
     plain_n, plain_s, stress_n, stress_s = [], [], [], []
     for seed in SEEDS:
         profile = attrs.evolve(PROFILES["default"], database=None, seed=seed)
-        t0 = time.perf_counter()
         _, stats = search(
             target.claim,
             target.entry.instances(),
@@ -43,14 +42,14 @@ def test_stress_finds_a_thin_kappa_band_at_least_five_times_faster_than_plain_hy
             targeting=False,
             shrinking=False,
         )
-        plain_s.append(time.perf_counter() - t0)
+        plain_s.append(stats.first_violation_seconds or stats.seconds)
         plain_n.append(stats.first_violation_at or PLAIN_BUDGET)
-        t0 = time.perf_counter()
         out = stress(target, budget=60, executor=InlineExecutor(), profile=profile, report_dir=str(tmp_path / "r"))
-        stress_s.append(time.perf_counter() - t0)
         assert out.counterexample, f"seed {seed}: stress missed the band in 60 s"
         assert out.tally.first_violation_at is not None
+        assert out.tally.first_violation_seconds is not None
         stress_n.append(out.tally.first_violation_at)
+        stress_s.append(out.tally.first_violation_seconds)
     ratio_n = statistics.median(plain_n) / statistics.median(stress_n)
     ratio_s = statistics.median(plain_s) / statistics.median(stress_s)
     summary = f"instances plain {plain_n} vs stress {stress_n}; seconds plain {plain_s} vs stress {stress_s}"

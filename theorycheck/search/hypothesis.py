@@ -89,6 +89,7 @@ class SearchStats:
     keep: int = 0
     elite: list[Verdict] = attrs.field(factory=list)
     first_violation_at: int | None = None
+    first_violation_seconds: float | None = None  # wall time from the start to the first violation
 
     @property
     def seconds(self) -> float:
@@ -101,6 +102,7 @@ class SearchStats:
         self.violations += verdict.violated
         if verdict.violated and self.first_violation_at is None:
             self.first_violation_at = self.examples
+            self.first_violation_seconds = self.seconds
         if verdict.margin < self.worst_margin or (math.isnan(verdict.margin) and self.worst is None):
             self.worst_margin, self.worst = verdict.margin, verdict
         if self.keep and not math.isnan(verdict.margin):
