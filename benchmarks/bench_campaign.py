@@ -33,7 +33,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--budget", type=float, default=30.0, help="seconds of stress per executor")
     p.add_argument("--claim", default="luo2025.thm5.hermitian_term_nondecreasing")
-    p.add_argument("--points", type=int, default=12, help="kappa values of the scale sweep")
+    p.add_argument("--points", type=int, default=24, help="kappa values of the scale sweep")
+    p.add_argument("--repeats", type=int, default=16, help="seeds per point of the scale sweep")
     args = p.parse_args()
     profile = attrs.evolve(PROFILES["default"], seed=0, database=None)
     (target,) = resolve(args.claim)
@@ -51,15 +52,15 @@ def main() -> None:
         print(f"  {label:<32} {out.tally.examples:>8,} instances  {rate:8.1f}/s  {rate / base:4.2f}x")
     (sweep_target,) = resolve("yedu2021.thm1_1.converges_within_t_total")
     assert sweep_target.entry.scaling is not None
-    varies = plan(sweep_target.entry.scaling, [f"kappa=1..1000"], args.points)
-    print(f"scale yedu2021.thm1_1 kappa=1..1000, {args.points} points x 8 repeats")
+    varies = plan(sweep_target.entry.scaling, ["kappa=1..1000", "eps=1e-14,1e-12,1e-10"], args.points)
+    print(f"scale yedu2021.thm1_1 kappa=1..1000 x 3 eps, {args.points} points x {args.repeats} repeats")
     base_s = None
     for label, options in EXECUTORS.items():
         executor = open_executor(**options)
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 t0 = time.perf_counter()
-                sweep(sweep_target, varies, repeats=8, executor=executor, report_dir=tmp)
+                sweep(sweep_target, varies, repeats=args.repeats, executor=executor, report_dir=tmp)
                 seconds = time.perf_counter() - t0
         finally:
             executor.close()

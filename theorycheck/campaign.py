@@ -105,7 +105,7 @@ def _entry_of(value: Any) -> Entry | None:
             claim,
             lambda: strategy,
             cost=int(getattr(value, "cost", 1)),
-            refinable=bool(getattr(value, "refinable", True)),
+            refinable=bool(getattr(value, "refinable", False)),
             scaling=getattr(value, "scaling", None),
         )
     return None

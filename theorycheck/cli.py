@@ -311,10 +311,12 @@ def _open_executor(args: argparse.Namespace) -> Any:
 
 def _stress_line(o: Any) -> str:
     t = o.tally
-    head = (
-        f"{o.claim.id} ({o.claim.source.cite()}): {t.examples:,} instances in {t.seconds:.1f}s "
-        f"({t.refine_evals:,} by local refinement)"
+    refined = (
+        f"{t.refine_evals:,} by local refinement"
+        if o.refinable
+        else "local refinement off: the claim is not marked refinable=True"
     )
+    head = f"{o.claim.id} ({o.claim.source.cite()}): {t.examples:,} instances in {t.seconds:.1f}s ({refined})"
     if o.lines:
         head += "; " + "; ".join(o.lines)
     if not t.counterexamples and not t.unconfirmed:

@@ -90,6 +90,16 @@ def _limit_threads(threads: int) -> None:
         pass
 
 
+def _single_threaded(fn: Task, spec: dict[str, Any]) -> Any:
+    """Run a task with one numba thread (numba's setting is per calling thread, so it is made in the task).
+
+    Dask parallelises across workers; numba's OpenMP threads on top of that oversubscribe the cores and spin:
+    measured 30x slower per instance on a 2-worker LocalCluster on this 2-core machine before this.
+    """
+    _limit_threads(1)
+    return fn(spec)
+
+
 class ProcessExecutor:
     """Local ``spawn`` processes; a pool broken by a dying worker is rebuilt and its in-flight tasks are lost."""
 
@@ -178,8 +188,8 @@ class DaskExecutor:
         self.description = f"Dask at {self._client.scheduler.address} ({self.workers} worker threads)"
 
     def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
-        """Submit ``fn(spec)`` (``pure=False``: equal specs are still separate runs)."""
-        return self._client.submit(fn, spec, pure=False)
+        """Submit ``fn(spec)`` (``pure=False``: equal specs are still separate runs), one numba thread per task."""
+        return self._client.submit(_single_threaded, fn, spec, pure=False)
 
     def done(self, handles: Iterable[Any]) -> list[Any]:
         """Finished futures (including errored and lost ones)."""

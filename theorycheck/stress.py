@@ -309,6 +309,7 @@ class StressOutcome:
         lines: one line per violation found (status, instance, margin).
         stopped: "budget", "counterexample" or "interrupted".
         folder: the campaign folder (journal, worst instance, crash reproducers).
+        refinable: local refinement ran (the claim opted in).
     """
 
     claim: Claim
@@ -317,6 +318,7 @@ class StressOutcome:
     lines: tuple[str, ...]
     stopped: str
     folder: Path
+    refinable: bool = False
 
     @property
     def counterexample(self) -> bool:
@@ -569,4 +571,4 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     finally:
         journal.append("stop", reason=stopped, seconds=tally.seconds, pending=[s["task"] for s in pending.values()])
         _write_worst(c)
-    return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder)
+    return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder, target.entry.refinable)

@@ -166,7 +166,7 @@ CLAIM = Claim(
     conclusion=band_slack,
     expect="refuted",
 )
-band = property_test(CLAIM, instances())
+band = property_test(CLAIM, instances(), refinable=True)  # the assumptions are the whole family
 '''
 
 

@@ -109,7 +109,6 @@ CRITICAL = register(
         tightness="Exact; rounding only.",
     ),
     _critical_instances,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 
@@ -150,7 +149,6 @@ CLASSIFICATION = register(
         tightness="Matches 275 numerically classified points (theorems.md 4.3).",
     ),
     _critical_instances,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 

@@ -112,7 +112,6 @@ DESCENT = register(
         "ours does (B^{2N-2}).",
     ),
     _data_instances,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 

@@ -24,7 +24,10 @@ class Entry:
         cost: examples are this many times dearer than usual: the profile's budgets are divided by it
             (at least 2 examples), e.g. a claim whose instance is a batch of 16 seeds of 2e5 steps.
         refinable: ``theorycheck stress`` may move the instance's singular values, scales, step and angles
-            (``search.refine``); False for claims whose checks read the drawn ``params`` (they would go stale).
+            (``search.refine``). Opt in only when the claim's assumptions state everything an instance must
+            satisfy and its checks read the instance, not the drawn ``params``: refinement leaves the
+            strategy's structure behind (a Sigma = sigma_1 I target gets distinct singular values, an eta tied
+            to sigma_1 comes loose), and the claim is the only judge of the refined instance.
         scaling: what ``theorycheck scale`` sweeps and fits for this claim, or None.
     """
 
@@ -33,7 +36,7 @@ class Entry:
     refute_budget: int | None = None
     slow: bool = False
     cost: int = 1
-    refinable: bool = True
+    refinable: bool = False
     scaling: Scaling | None = None
 
 

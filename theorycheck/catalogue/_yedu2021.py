@@ -285,7 +285,6 @@ CONVERGENCE = register(
     _theorem_instances,
     cost=3,
     scaling=SCALING_T_TOTAL,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 
@@ -466,7 +465,6 @@ GF_TIME = register(
         tightness="Equality up to the solver's tolerance: the (1/sigma_d) ln(sigma_d/delta) term of Corollary 1.2 is tight.",
     ),
     _scalar_gf_instances,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 GF_TIME_SKETCH = register(
@@ -488,7 +486,6 @@ GF_TIME_SKETCH = register(
     ),
     _scalar_gf_instances,
     refute_budget=30,
-    refinable=False,  # its checks read instance.params, which refinement would leave stale
 )
 
 

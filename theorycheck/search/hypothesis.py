@@ -215,7 +215,7 @@ def property_test(
     profile: Profile | None = None,
     cost: int = 1,
     examples: Sequence[Any] = (),
-    refinable: bool = True,
+    refinable: bool = False,
     scaling: Any = None,
 ) -> Callable[[], None]:
     """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
@@ -223,9 +223,11 @@ def property_test(
     The profile is read when the test runs (so a pytest option chosen after import applies). ``examples``
     are instances checked first, every run (pinned counterexamples: a report's ``@example`` snippet). The
     returned function carries ``claim``, ``instances``, ``cost``, ``refinable`` and ``scaling`` attributes, so
-    ``theorycheck check|stress|scale FILE`` finds it. ``refinable=False`` keeps ``theorycheck stress`` from moving
-    the instances' parameters (set it when the check reads ``instance.params``); ``scaling`` is a
-    :class:`theorycheck.claims.Scaling` for ``theorycheck scale``.
+    ``theorycheck check|stress|scale FILE`` finds it. ``refinable=True`` lets ``theorycheck stress`` move the
+    instances' singular values, scales, step and angles (``search.refine``): opt in only when the claim's
+    assumptions state everything an instance must satisfy (the strategy's structure is not kept) and its checks
+    read the instance, not ``instance.params``. ``scaling`` is a :class:`theorycheck.claims.Scaling` for
+    ``theorycheck scale``.
     """
 
     def test() -> None:

@@ -8,8 +8,11 @@ aligned with a saddle. The objective is the claim's signed margin; an instance o
 assumptions scores ``+inf`` (refinement cannot manufacture invalid counterexamples: the claim re-checks its
 own assumptions on every refined instance).
 
-Only claims whose checks read the instance itself (not the ``params`` it was drawn with) may be refined;
-catalogue entries that read ``params`` set ``refinable=False``.
+Refinement is opt-in (``refinable=True`` on the claim's ``Entry`` or ``property_test``): it leaves the
+strategy's structure behind (a ``Sigma = sigma_1 I`` target gets distinct singular values, a step tied to
+``sigma_1`` comes loose), so it is only sound for claims whose assumptions state everything an instance must
+satisfy and whose checks read the instance, not the ``params`` it was drawn with. Each knob stays within a
+factor of 10 (angles within a half turn) of the start.
 """
 
 from __future__ import annotations
@@ -81,6 +84,9 @@ def perturb(instance: Instance, theta: np.ndarray) -> Instance:
     return Instance(instance.objective, new_target, init, step, instance.max_steps, instance.data, instance.tol, params)
 
 
+LOG_RANGE = math.log(10.0)  # refinement moves each log knob by at most a factor of 10
+
+
 class _Found(Exception):
     def __init__(self, verdict: Verdict) -> None:
         self.verdict = verdict
@@ -128,11 +134,16 @@ def refine(
     dim = len(knob_names(instance))
     axes = np.eye(dim) if rng is None else np.linalg.qr(rng.standard_normal((dim, dim)))[0]
     simplex = np.vstack([np.zeros(dim), radius * axes])
+    # stay near the start: each singular value, the init scale and the step within a factor of LOG_RANGE's
+    # exponential, angles within a half turn (far moves leave the regime the strategy drew from)
+    names = knob_names(instance)
+    limits = [math.pi if n.endswith("angle") else LOG_RANGE for n in names]
     try:
         scipy.optimize.minimize(
             objective,
             np.zeros(dim),
             method="Nelder-Mead",
+            bounds=[(-b, b) for b in limits],
             options={"maxfev": max_evals, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 0.0},
         )
     except _Found as found:
