@@ -146,8 +146,11 @@ def _duration(text: str) -> float:
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers", type=_positive, default=None,
+        help="local processes (default: every core); with --scheduler, at most this many tasks at once",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive, default=None, help="local processes (default: every core)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler, tcp://HOST:PORT")
     where.add_argument("--dask-local", type=_positive, default=None, metavar="N",
                        help="start a Dask LocalCluster of N workers on 127.0.0.1")

@@ -147,7 +147,9 @@ class ProcessExecutor:
 class DaskExecutor:
     """Tasks on a Dask distributed cluster: an explicit scheduler address, or a loopback LocalCluster we start."""
 
-    def __init__(self, *, scheduler: str | None = None, local_workers: int | None = None) -> None:
+    def __init__(
+        self, *, scheduler: str | None = None, local_workers: int | None = None, limit: int | None = None
+    ) -> None:
         try:
             import distributed
         except ImportError:
@@ -185,6 +187,8 @@ class DaskExecutor:
             self.shares_disk = True
         workers = self._client.scheduler_info().get("workers", {})
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        if limit is not None:
+            self.workers = min(self.workers, limit)  # --workers with --scheduler: share the cluster
         self.description = f"Dask at {self._client.scheduler.address} ({self.workers} worker threads)"
 
     def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
@@ -214,11 +218,14 @@ class DaskExecutor:
 def open_executor(*, workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Any:
     """The executor the options ask for: Dask if ``scheduler`` or ``dask_local``, else local processes.
 
-    ``workers=None`` means every core; ``workers=1`` runs tasks in this process.
+    ``workers=None`` means every core; ``workers=1`` runs tasks in this process. With a ``scheduler``,
+    ``workers`` caps the tasks in flight (the cluster may be shared).
     """
     if scheduler is not None and dask_local is not None:
         raise InvalidArgument("--dask-local", dask_local, "conflicts with --scheduler", "give one of them")
+    if dask_local is not None and workers is not None:
+        raise InvalidArgument("--workers", workers, "conflicts with --dask-local N", "give --dask-local N alone")
     if scheduler is not None or dask_local is not None:
-        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+        return DaskExecutor(scheduler=scheduler, local_workers=dask_local, limit=workers)
     n = workers or os.cpu_count() or 1
     return InlineExecutor() if n == 1 else ProcessExecutor(n)

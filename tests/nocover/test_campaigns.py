@@ -98,7 +98,7 @@ def test_a_stress_campaign_on_a_dask_scheduler_writes_the_same_report_as_a_local
 def test_a_scale_sweep_on_a_dask_scheduler_fits_the_ye_du_exponent(scheduler: str, tmp_path: Path) -> None:
     run = subprocess.run(
         [*CLI, "scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kappa=1..1000", "--points", "5",
-         "--repeats", "2", "--scheduler", scheduler, "--report-dir", str(tmp_path)],
+         "--repeats", "2", "--workers", "8", "--scheduler", scheduler, "--report-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=600, env=ENV, check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
