@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -80,7 +81,7 @@ class InlineExecutor:
 
 
 def _limit_threads(threads: int) -> None:
-    """Worker initializer: numba and BLAS threads per worker, so N workers do not oversubscribe the cores."""
+    """Numba and BLAS threads per worker, so N workers do not oversubscribe the cores."""
     os.environ["OMP_NUM_THREADS"] = str(threads)
     try:
         import numba
@@ -100,6 +101,15 @@ def _single_threaded(fn: Task, spec: dict[str, Any]) -> Any:
     return fn(spec)
 
 
+def _worker_setup(threads: int) -> None:
+    """Local worker initializer: thread limits; Ctrl-C is left to the controller.
+
+    The controller journals, writes the index and stops the pool; workers would each print a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit_threads(threads)
+
+
 class ProcessExecutor:
     """Local ``spawn`` processes; a pool broken by a dying worker is rebuilt and its in-flight tasks are lost."""
 
@@ -115,7 +125,7 @@ class ProcessExecutor:
         return cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_threads,
+            initializer=_worker_setup,
             initargs=(self._threads,),
         )
 
