@@ -201,16 +201,27 @@ def resolve_ref(ref: Mapping[str, Any], source: str | None = None) -> Target:
     if ref.get("kind") == "catalogue":
         return Target(CATALOGUE[ref["id"]], dict(ref))
     path = Path(ref["file"])
+    text = source if source is not None else (path.read_text(encoding="utf-8") if path.is_file() else "")
+    key = (str(ref["file"]), ref["name"], hashlib.sha256(text.encode()).hexdigest()[:16])
+    if key in _RESOLVED:  # a worker runs many chunks of one campaign: import the claim file once
+        return _RESOLVED[key]
     if source is not None and (not path.is_file() or path.read_text(encoding="utf-8") != source):
         import tempfile
 
-        folder = Path(tempfile.mkdtemp(prefix="theorycheck-claims-"))
+        # one folder per file content: re-resolving the same text reuses it
+        folder = Path(tempfile.gettempdir()) / f"theorycheck-claims-{key[2]}"
+        folder.mkdir(exist_ok=True)
         path = folder / path.name
-        path.write_text(source, encoding="utf-8")
+        if not path.is_file():
+            path.write_text(source, encoding="utf-8")
     entries = load_file(str(path))
     if ref["name"] not in entries:
         raise InvalidArgument("claim_ref.name", ref["name"], f"is not in {ref['file']}", "was the file edited?")
-    return Target(entries[ref["name"]], dict(ref))
+    _RESOLVED[key] = Target(entries[ref["name"]], dict(ref))
+    return _RESOLVED[key]
+
+
+_RESOLVED: dict[tuple[str, str, str], Target] = {}
 
 
 def budget(target: Target, profile: Profile, examples: int | None) -> int:

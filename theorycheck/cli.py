@@ -345,7 +345,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     interrupted = False
     try:
         err.write(f"theorycheck stress: {len(targets)} claim(s), {args.budget:.0f}s, on {executor.description}\n")
-        for t in targets:
+        for t in targets:  # a ChunkFailed ends the command (one line, exit 2); its reports are on disk
             progress = Progress(err, t.claim.id)
             o = stress(
                 t,
@@ -368,8 +368,8 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "violation": o.tally.violations > 0,
                     "counterexample": o.counterexample,
                     "unconfirmed": o.unconfirmed,
-                    "artifacts": o.tally.artifacts,
-                    "undecided": 0,
+                    "artifacts": o.tally.artifacts_reported,
+                    "undecided": o.tally.undecided,
                 }
             )
             if o.stopped == "interrupted":
@@ -393,7 +393,8 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from theorycheck.report import rebuild_index
     from theorycheck.sweep import plan, scaling_of, summary_line, sweep
 
-    targets = [t for t in resolve(args.target) if t.entry.scaling is not None] or resolve(args.target)[:1]
+    resolved = resolve(args.target)
+    targets = [t for t in resolved if t.entry.scaling is not None] or resolved[:1]
     if len(targets) > 1:
         names = ", ".join(t.ref.get("name", t.claim.id) for t in targets)
         problem = f"holds {len(targets)} claims with a scaling law ({names})"

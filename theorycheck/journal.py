@@ -30,6 +30,15 @@ class Journal:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def rotate(self) -> None:
+        """Move an existing journal aside (``journal.1.jsonl``, ``journal.2.jsonl``, ...) to start afresh."""
+        if not self.path.exists():
+            return
+        k = 1
+        while (aside := self.path.with_name(f"{self.path.stem}.{k}{self.path.suffix}")).exists():
+            k += 1
+        self.path.replace(aside)
+
     def events(self) -> Iterator[dict[str, Any]]:
         """Every complete event, in order (torn or garbled lines are skipped)."""
         if not self.path.exists():
@@ -44,11 +53,18 @@ class Journal:
                     yield event
 
     def in_flight(self) -> list[dict[str, Any]]:
-        """Specs of tasks submitted but neither done nor lost: what a crash or Ctrl-C interrupted."""
+        """Specs still owed: submitted and not finished, or lost with a re-run queued but not yet submitted.
+
+        A ``lost`` event carrying a ``retry`` spec keeps the task open with that spec; ``done``, ``failed``
+        and a ``lost`` event without one close it.
+        """
         open_tasks: dict[str, dict[str, Any]] = {}
         for e in self.events():
+            task = e.get("task", "")
             if e["event"] == "submit":
-                open_tasks[e["task"]] = e["spec"]
-            elif e["event"] in {"done", "lost"}:
-                open_tasks.pop(e.get("task", ""), None)
+                open_tasks[task] = e["spec"]
+            elif e["event"] == "lost" and e.get("retry"):
+                open_tasks[task] = e["retry"]
+            elif e["event"] in {"done", "lost", "failed"}:
+                open_tasks.pop(task, None)
         return list(open_tasks.values())

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
 
@@ -29,13 +29,23 @@ Task = Callable[[dict[str, Any]], Any]
 
 
 class TaskLost(TheorycheckError):
-    """The worker running a task died (killed, out of memory, crashed) before returning a result."""
+    """The worker running a task died (killed, out of memory, crashed) before returning a result.
+
+    ``culprits``: process ids of the local workers that died on their own (the others were stopped by the
+    broken pool, innocent), or None when the executor cannot tell (Dask: the task itself was the culprit, after
+    Dask's own retries).
+    """
+
+    def __init__(self, message: str, culprits: frozenset[int] | None = None) -> None:
+        super().__init__(message)
+        self.culprits = culprits
 
 
 class Executor(Protocol):
     """What a campaign needs from wherever its tasks run."""
 
     workers: int
+    capacity: int  # tasks to keep in flight (running plus queued)
     description: str
     shares_disk: bool  # workers see this machine's files (local processes, a local cluster)
 
@@ -56,6 +66,7 @@ class InlineExecutor:
     """Runs each task at submission, in this process."""
 
     workers = 1
+    capacity = 1  # a task runs at submission: nothing to overlap
     description = "this process"
     shares_disk = True
 
@@ -110,6 +121,12 @@ def _worker_setup(threads: int) -> None:
     _limit_threads(threads)
 
 
+def _died(pool: cf.ProcessPoolExecutor) -> set[int]:
+    """Pids of a pool's workers that exited on their own: the broken pool SIGTERMs the others."""
+    procs = getattr(pool, "_processes", None) or {}  # CPython's pid -> Process map, kept after a break
+    return {pid for pid, p in procs.items() if p.exitcode is not None and p.exitcode != -signal.SIGTERM}
+
+
 class ProcessExecutor:
     """Local ``spawn`` processes; a pool broken by a dying worker is rebuilt and its in-flight tasks are lost."""
 
@@ -117,8 +134,10 @@ class ProcessExecutor:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.capacity = 2 * workers  # one queued behind each running task keeps every worker busy
         self.description = f"{workers} local processes"
         self._threads = max(1, (os.cpu_count() or 1) // workers)
+        self._dead: set[int] = set()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
@@ -134,7 +153,8 @@ class ProcessExecutor:
         try:
             return self._pool.submit(fn, spec)
         except cf.process.BrokenProcessPool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._dead |= _died(self._pool)
+            self._stop(self._pool)
             self._pool = self._new_pool()
             return self._pool.submit(fn, spec)
 
@@ -147,11 +167,19 @@ class ProcessExecutor:
         try:
             return handle.result()
         except cf.process.BrokenProcessPool as exc:
-            raise TaskLost(f"a worker process died: {exc}") from None
+            culprits = frozenset(self._dead | _died(self._pool))
+            raise TaskLost(f"a worker process died: {exc}", culprits) from None
+
+    @staticmethod
+    def _stop(pool: cf.ProcessPoolExecutor) -> None:
+        # kill, not join: a budget is wall time, and a hung instance must not hold the exit
+        for p in list((getattr(pool, "_processes", None) or {}).values()):
+            p.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Cancel pending tasks, stop the processes."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Cancel pending tasks and kill the processes (running chunks are journaled as in flight)."""
+        self._stop(self._pool)
 
 
 class DaskExecutor:
@@ -195,10 +223,18 @@ class DaskExecutor:
             )
             self._client = self._distributed.Client(self._cluster, set_as_default=False)
             self.shares_disk = True
-        workers = self._client.scheduler_info().get("workers", {})
-        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
-        if limit is not None:
-            self.workers = min(self.workers, limit)  # --workers with --scheduler: share the cluster
+        try:
+            self._client.wait_for_workers(1, timeout=60)
+        except TimeoutError:
+            self.close()
+            raise InvalidArgument(
+                "--scheduler", scheduler, "has no workers after 60 s", "start workers: dask worker ADDRESS"
+            ) from None
+        self.workers = max(1, sum(int(n) for n in self._client.nthreads().values()))
+        self.capacity = 2 * self.workers
+        if limit is not None:  # --workers with --scheduler: at most this many tasks at once on a shared cluster
+            self.workers = min(self.workers, limit)
+            self.capacity = self.workers
         self.description = f"Dask at {self._client.scheduler.address} ({self.workers} worker threads)"
 
     def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
@@ -223,6 +259,42 @@ class DaskExecutor:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+class Interrupts:
+    """Ctrl-C for a controller loop: raises KeyboardInterrupt as usual *and* remembers it.
+
+    CPython drops an exception raised inside a garbage-collector callback (Hypothesis installs one), so a
+    Ctrl-C landing there would be lost; the loop also polls :attr:`requested` between tasks. Installed only in
+    the main thread and only when SIGINT is not ignored (a background job keeps ignoring it).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> Self:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if previous is not signal.SIG_IGN:
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        self.requested = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if a Ctrl-C came (even one Python could not raise where it landed)."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def open_executor(*, workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Any:

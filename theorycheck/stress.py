@@ -39,9 +39,9 @@ from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
 from theorycheck.confirm import confirm
 from theorycheck.dynamics.instance import Instance
-from theorycheck.errors import InvalidArgument
+from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import Journal
-from theorycheck.parallel import Executor, TaskLost
+from theorycheck.parallel import Executor, Interrupts, TaskLost
 from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
 from theorycheck.report._record import example_code, slug
 from theorycheck.search.hypothesis import SearchStats, evaluate, search
@@ -107,7 +107,8 @@ def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -
             raise _Skip
         if path is not None:
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"claim_ref": ref, "instance": tree, "digest": digest}), encoding="utf-8")
+            record = {"claim_ref": ref, "instance": tree, "digest": digest, "pid": os.getpid()}
+            tmp.write_text(json.dumps(record), encoding="utf-8")
             tmp.replace(path)
 
     return before
@@ -145,13 +146,59 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
         return _chunk(spec, target, profile, rung, before, stats, elite, started)
 
 
+class _OutOfTime(Exception):  # control flow: the chunk's refinement time is spent
+    pass
+
+
 def _refined(
-    claim: Claim, instance: Any, stats: SearchStats, rung: Any, before: Callable[[Any], None] | None
+    claim: Claim,
+    instance: Any,
+    stats: SearchStats,
+    rung: Any,
+    before: Callable[[Any], None] | None,
+    deadline: float,
 ) -> Verdict | None:
+    if time.perf_counter() > deadline:
+        raise _OutOfTime
     try:
         return evaluate(claim, instance, stats=stats, rung=rung, before_example=before)
     except _Skip:
         return None
+
+
+def _refine_elite(
+    spec: dict[str, Any],
+    target: Target,
+    profile: Profile,
+    rung: Any,
+    before: Callable[[Any], None] | None,
+    stats: SearchStats,
+) -> tuple[Verdict | None, int]:
+    """Refine the chunk's best starts until a violation or the chunk's refinement time is spent.
+
+    Returns the violation (re-checked through Hypothesis as an explicit example) and the evaluations used.
+    """
+    claim, entry = target.claim, target.entry
+    rng = np.random.default_rng(spec["seed"])
+    starts = [v.instance for v in stats.elite if isinstance(v.instance, Instance)][:REFINE_STARTS]
+    deadline = time.perf_counter() + float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
+    used = stats.examples
+    for start in starts:
+        try:
+            found, _ = refine(
+                start,
+                lambda inst: _refined(claim, inst, stats, rung, before, deadline),
+                max_evals=REFINE_EVALS,
+                rng=rng,
+            )
+        except _OutOfTime:
+            break
+        if found is not None and found.violated:
+            # fed back as an explicit Hypothesis example: checked by exactly the path every example takes
+            violation, _ = search(claim, entry.instances(), max_examples=1, profile=profile, examples=[found.instance])
+            if violation is not None:
+                return violation, stats.examples - used
+    return None, stats.examples - used
 
 
 def _chunk(
@@ -173,38 +220,26 @@ def _chunk(
         except _Skip:
             hypothesis.reject()  # inside the Hypothesis test: the example is dropped, the search goes on
 
-    violation, _ = search(
-        claim,
-        entry.instances(),
-        max_examples=spec["examples"],
-        profile=profile,
-        cost=entry.cost,
-        examples=elite,
-        before_example=before_drawn,
-        stats=stats,
-    )
+    try:
+        violation, _ = search(
+            claim,
+            entry.instances(),
+            max_examples=spec["examples"],
+            profile=profile,
+            cost=entry.cost,
+            examples=elite,
+            before_example=before_drawn,
+            stats=stats,
+        )
+    except hypothesis.errors.Unsatisfiable:
+        violation = None  # a short chunk of a claim whose assumptions rarely hold: zero applicable examples
     search_seconds, search_examples = time.perf_counter() - started, stats.examples
     how = {"method": "stress: hypothesis generate+target+shrink", "seed": profile.seed, "chunk": spec["task"]}
     refine_evals = 0
     if violation is None and entry.refinable:
-        rng = np.random.default_rng(spec["seed"])
-        starts = [v.instance for v in stats.elite if isinstance(v.instance, Instance)][:REFINE_STARTS]
-        for start in starts:
-            found, used = refine(
-                start,
-                lambda inst: _refined(claim, inst, stats, rung, before),
-                max_evals=REFINE_EVALS,
-                rng=rng,
-            )
-            refine_evals += used
-            if found is not None and found.violated:
-                # fed back as an explicit Hypothesis example: checked by exactly the path every example takes
-                violation, _ = search(
-                    claim, entry.instances(), max_examples=1, profile=profile, examples=[found.instance]
-                )
-                how = {**how, "method": "stress: local refinement (Nelder-Mead), re-checked as an explicit example"}
-                if violation is not None:
-                    break
+        violation, refine_evals = _refine_elite(spec, target, profile, rung, before, stats)
+        if violation is not None:
+            how = {**how, "method": "stress: local refinement (Nelder-Mead), re-checked as an explicit example"}
     reports, statuses, lines = [], [], []
     if violation is not None:
         status, text, line = _confirmed_report(claim, violation, spec["ref"], how, spec["report_dir"])
@@ -227,8 +262,11 @@ def _chunk(
         "first_violation_at": stats.first_violation_at,
         "first_violation_seconds": stats.first_violation_seconds,
         "artifacts": len(stats.artifacts),
-        "worst_margin": None if worst is None or math.isnan(worst.margin) else worst.margin,
-        "worst": None if worst is None else {"summary": worst.summary(), "instance": _tree(worst.instance)},
+        # JSON has no inf or NaN: a non-finite worst margin travels as None plus whether it was a violation
+        "worst_margin": None if worst is None or not math.isfinite(worst.margin) else worst.margin,
+        "worst": None
+        if worst is None
+        else {"summary": worst.summary(), "instance": _tree(worst.instance), "violated": worst.violated},
         "elite": [{"margin": v.margin, "instance": _tree(v.instance)} for v in stats.elite],
         "reports": reports,
         "statuses": statuses,
@@ -255,6 +293,8 @@ class Tally:
     artifacts: int = 0
     counterexamples: int = 0
     unconfirmed: int = 0
+    artifacts_reported: int = 0  # reports whose ladder said "artifact" (``artifacts``: set aside in the search)
+    undecided: int = 0
     lost: int = 0
     first_violation_at: int | None = None  # instances checked when the first float64 violation showed
     first_violation_seconds: float | None = None  # and the wall time (chunk start as seen by the controller)
@@ -292,10 +332,13 @@ class Tally:
             self.first_violation_seconds = started + float(result["first_violation_seconds"])
         for k in ("examples", "applicable", "violations", "refine_evals", "artifacts"):
             setattr(self, k, getattr(self, k) + int(result[k]))
-        m = result["worst_margin"]
-        if result["worst"] is not None and (m is None or m < self.worst_margin):
-            self.worst_margin = -math.inf if m is None else m  # None: a NaN margin, a violation
-            self.worst = result["worst"]
+        w = result["worst"]
+        if w is not None:
+            m = result["worst_margin"]
+            if m is None:  # not finite: -inf or NaN if it was a violation, else +inf
+                m = -math.inf if w.get("violated") else math.inf
+            if m < self.worst_margin or self.worst is None:
+                self.worst_margin, self.worst = m, w
 
 
 @attrs.frozen
@@ -343,7 +386,7 @@ def _chunk_seed(base: int, index: int) -> int:
 
 @attrs.define
 class _Campaign:
-    """The controller's state: journal, elite, the next chunk's index and size."""
+    """The controller's state: journal, elite, reports seen, the next chunk's index and size."""
 
     target: Target
     folder: Path
@@ -358,11 +401,13 @@ class _Campaign:
     rate: float = 0.0  # Hypothesis examples per second per worker, measured (refinement is faster: no draws)
     artifact_reported: bool = False
     source: str | None = None
+    seen_reports: set[str] = attrs.field(factory=set)
 
     def spec(self, remaining: float) -> dict[str, Any]:
         seed = _chunk_seed(self.base_seed, self.index)
         # about half of a chunk's time goes to Hypothesis examples, the rest to refinement
-        size = FIRST_CHUNK if self.rate <= 0 else int(self.rate * min(CHUNK_SECONDS, max(remaining, 0.5)) / 2)
+        share = min(CHUNK_SECONDS, max(remaining, 0.5)) / 2
+        size = FIRST_CHUNK if self.rate <= 0 else int(self.rate * share)
         task = f"c{self.index:05d}"
         self.index += 1
         return {
@@ -370,8 +415,8 @@ class _Campaign:
             "attempt": 1,
             "seed": seed,
             "examples": max(2, min(size, 5000)),
+            "refine_seconds": share,
             "ref": dict(self.target.ref),
-            "source": self.source,
             "profile": _profile_data(attrs.evolve(self.profile, seed=seed, database=None)),
             "elite": [e["instance"] for e in self.elite],
             "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
@@ -380,14 +425,24 @@ class _Campaign:
         }
 
     def merge_elite(self, found: list[dict[str, Any]]) -> None:
-        seen = {json.dumps(e["instance"], sort_keys=True) for e in self.elite}
+        seen = {instance_digest(e["instance"]) for e in self.elite}
         for e in found:
-            key = json.dumps(e["instance"], sort_keys=True)
+            key = instance_digest(e["instance"])
             if key not in seen:
                 seen.add(key)
                 self.elite.append(e)
         self.elite.sort(key=lambda e: e["margin"])
         del self.elite[KEEP:]
+
+    def count(self, statuses: list[str]) -> None:
+        """Count the statuses of newly written reports (confirmed/certified, artifact, undecided)."""
+        for status in statuses:
+            if status in {"confirmed", "certified"}:
+                self.tally.counterexamples += 1
+            else:
+                self.tally.unconfirmed += 1
+                self.tally.artifacts_reported += status == "artifact"
+                self.tally.undecided += status == "undecided"
 
 
 def _folder(report_dir: str, claim: Claim) -> Path:
@@ -395,7 +450,7 @@ def _folder(report_dir: str, claim: Claim) -> Path:
 
 
 def _restore(c: _Campaign) -> list[dict[str, Any]]:
-    """Counts, worst, elite and next index from an earlier session's journal; returns the chunks to re-run."""
+    """Counts, worst, elite, reports and next index from earlier sessions; returns the chunks to re-run."""
     for e in c.journal.events():
         if e["event"] == "start":
             c.base_seed = int(e["base_seed"])
@@ -404,43 +459,44 @@ def _restore(c: _Campaign) -> list[dict[str, Any]]:
         elif e["event"] == "done":
             r = e["result"]
             c.tally.add(r)
-            c.tally.before += float(r["seconds"])
-            c.tally.counterexamples += int(e.get("counterexamples", 0))
-            c.tally.unconfirmed += int(e.get("unconfirmed", 0))
+            c.count(list(e.get("statuses", [])))
+            c.seen_reports.update(e.get("reports", []))
             c.merge_elite(r["elite"])
             c.artifact_reported |= bool(e.get("artifact_reported"))
-        elif e["event"] == "lost":
+        elif e["event"] == "lost" and not e.get("retry"):
             c.tally.lost += 1
-    return c.journal.in_flight()
+        elif e["event"] == "stop":
+            c.tally.before += float(e.get("seconds", 0.0))  # wall time, not the sum over parallel chunks
+    return [{**spec, "source": c.source} for spec in c.journal.in_flight()]
 
 
-def _rotate(journal: Journal) -> None:
-    if journal.path.exists():
-        k = 1
-        while journal.path.with_name(f"journal.{k}.jsonl").exists():
-            k += 1
-        journal.path.replace(journal.path.with_name(f"journal.{k}.jsonl"))
-
-
-def _keep_crash(c: _Campaign, spec: dict[str, Any], reason: str) -> Path | None:
-    """Move a lost chunk's in-flight instance to ``crashes/``, with a pasteable ``@example``."""
-    if not spec.get("inflight"):
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
         return None
-    inflight = Path(spec["inflight"])
-    for tmp in inflight.parent.glob(inflight.name + ".*.tmp"):
-        tmp.unlink(missing_ok=True)  # a worker killed between writing and renaming
-    if not inflight.is_file():
-        return None
-    data = json.loads(Path(spec["inflight"]).read_text(encoding="utf-8"))
-    dest = c.folder / "crashes" / f"{spec['task']}-attempt{spec['attempt']}.json"
-    data.update(
-        reason=reason,
-        chunk_spec=spec,
-        example=example_code(c.target.claim, data["instance"], str(dest)),
-    )
+    return data if isinstance(data, dict) else None
+
+
+def _keep_crash(c: _Campaign, spec: dict[str, Any], info: dict[str, Any], reason: str) -> Path:
+    """Store the instance a dead worker was checking in ``crashes/``, with a pasteable ``@example``."""
+    dest = c.folder / "crashes" / f"{spec['task']}-{info.get('digest', 'unknown')}.json"
+    data = {
+        **info,
+        "reason": reason,
+        "chunk_spec": {k: v for k, v in spec.items() if k != "source"},
+        "example": example_code(c.target.claim, info["instance"], str(dest)),
+    }
     write_atomic(dest, json.dumps(data, indent=1).encode())
-    Path(spec["inflight"]).unlink(missing_ok=True)
     return dest
+
+
+def _clear_inflight(spec: dict[str, Any]) -> None:
+    if spec.get("inflight"):
+        inflight = Path(spec["inflight"])
+        inflight.unlink(missing_ok=True)
+        for tmp in inflight.parent.glob(inflight.name + ".*.tmp"):
+            tmp.unlink(missing_ok=True)  # a worker killed between writing and renaming
 
 
 def _write_worst(c: _Campaign) -> None:
@@ -458,6 +514,78 @@ def _write_worst(c: _Campaign) -> None:
     write_atomic(c.folder / "worst.json", json.dumps(data, indent=1).encode())
 
 
+class ChunkFailed(TheorycheckError):
+    """A chunk raised an ordinary exception (a bug in the claim's code, usually): the campaign stops."""
+
+
+def _on_lost(c: _Campaign, spec: dict[str, Any], exc: TaskLost, rerun: list[dict[str, Any]]) -> str | None:
+    """Journal a chunk lost with its worker and queue its re-run; returns a line for the user, if any.
+
+    Only the instance the dead worker was checking is lost: the chunk re-runs deterministically, skipping it.
+    Chunks that died with a broken local pool but whose worker was healthy re-run unchanged.
+    """
+    info = _read(Path(spec["inflight"])) if spec.get("inflight") else None
+    if exc.culprits is None:
+        guilty = info is not None  # Dask: the task itself killed its workers (after Dask's own retries)
+        if info is None:  # a remote worker: nothing journaled to skip, a re-run would die the same way
+            c.tally.lost += 1
+            c.journal.append("lost", task=spec["task"], reason=str(exc), crash=None)
+            return f"chunk {spec['task']} lost with its worker ({exc}); its spec is in {c.journal.path}"
+    else:
+        guilty = info is not None and info.get("pid") in exc.culprits
+    _clear_inflight(spec)
+    if not guilty:
+        rerun.append(spec)
+        c.journal.append("lost", task=spec["task"], reason=f"re-run: {exc}", retry=_journaled(spec))
+        return None
+    assert info is not None
+    crash = _keep_crash(c, spec, info, str(exc))
+    c.tally.lost += 1
+    retry = None
+    if spec["attempt"] < MAX_ATTEMPTS:
+        retry = {**spec, "attempt": spec["attempt"] + 1, "skip": [*spec.get("skip", []), info["digest"]]}
+        rerun.append(retry)
+    c.journal.append(
+        "lost", task=spec["task"], reason=str(exc), crash=str(crash), retry=None if retry is None else _journaled(retry)
+    )
+    return f"chunk {spec['task']} lost with its worker ({exc}); the instance that killed it: {crash}"
+
+
+def _journaled(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec as journaled: without the claim file's text (workers get it from the controller)."""
+    return {k: v for k, v in spec.items() if k != "source"}
+
+
+def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tuple[list[Path], list[str]]:
+    """Write a finished chunk's new reports (one per distinct counterexample), fold it in, journal it."""
+    written, lines, statuses = [], [], []
+    for text, line, status in zip(result["reports"], result["lines"], result["statuses"], strict=True):
+        files = ReportFiles.loads(text)
+        if files.name in c.seen_reports:
+            continue  # chunks that shrink to the same minimal counterexample: one report, one count
+        c.seen_reports.add(files.name)
+        written.append(write_report(c.report_dir, files))
+        lines.append(line)
+        statuses.append(status)
+    c.tally.add(result)
+    c.count(statuses)
+    c.artifact_reported |= "artifact" in statuses
+    c.merge_elite(result["elite"])
+    measured = float(result["search_rate"])
+    c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
+    slim = {k: v for k, v in result.items() if k not in {"reports", "lines"}}
+    c.journal.append(
+        "done",
+        task=spec["task"],
+        result=slim,
+        reports=[p.name for p in written],
+        statuses=statuses,
+        artifact_reported=c.artifact_reported,
+    )
+    _clear_inflight(spec)
+    return written, lines
+
+
 def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in one piece
     target: Target,
     *,
@@ -473,6 +601,9 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
 
     Stops early at the first confirmed or certified counterexample unless ``keep_going``. Ctrl-C stops it
     cleanly (``stopped == "interrupted"``): everything finished is journaled and its reports are written.
+
+    Raises:
+        ChunkFailed: a chunk raised an exception (the instance it was checking is kept in ``crashes/``).
     """
     claim = target.claim
     folder = _folder(report_dir, claim)
@@ -486,28 +617,31 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
         rerun = _restore(c)
         journal.append("resume", time=time.time(), rerun=[s["task"] for s in rerun])
     else:
-        _rotate(journal)
+        journal.rotate()
+        for stale in (folder / "inflight").glob("*"):
+            stale.unlink(missing_ok=True)  # an earlier campaign's: never blame its instances on this one's chunks
         journal.append("start", time=time.time(), claim=claim.id, ref=dict(target.ref), base_seed=c.base_seed)
     reports: list[Path] = []
     lines: list[str] = []
     pending: dict[Any, dict[str, Any]] = {}
-    seen_reports: set[str] = set()
     submitted: dict[str, float] = {}  # task -> session seconds at submission
-    # one chunk queued behind each running one keeps workers busy; in-process there is nothing to overlap
-    capacity = 1 if executor.workers == 1 else 2 * executor.workers
     stopped = "budget"
+    failure: ChunkFailed | None = None
+    interrupts = Interrupts()
     try:
+        interrupts.__enter__()
         while True:
+            interrupts.check()
             found = tally.counterexamples > 0 and not keep_going
-            while not found and len(pending) < capacity and (rerun or tally.left > 0):
-                spec = rerun.pop(0) if rerun else c.spec(tally.left)
-                journal.append("submit", task=spec["task"], spec=spec)
+            while not found and len(pending) < executor.capacity and (rerun or tally.left > 0):
+                spec = rerun.pop(0) if rerun else {**c.spec(tally.left), "source": c.source}
+                journal.append("submit", task=spec["task"], spec=_journaled(spec))
                 submitted[spec["task"]] = tally.seconds
                 pending[executor.submit(run_chunk, spec)] = spec
             if not pending or found:
                 break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
             if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
-                break  # chunks outliving the budget stay "in flight" in the journal: --resume re-runs them
+                break
             finished = executor.done(list(pending))
             if not finished:
                 time.sleep(0.05)
@@ -516,50 +650,17 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                 try:
                     result = executor.result(handle)
                 except TaskLost as exc:
-                    crash = _keep_crash(c, spec, str(exc))
-                    tally.lost += 1
-                    journal.append("lost", task=spec["task"], reason=str(exc), crash=str(crash) if crash else None)
-                    lines.append(
-                        f"chunk {spec['task']} lost with its worker ({exc})"
-                        + (f"; the instance it was checking: {crash}" if crash else "")
-                    )
-                    culprit = None if crash is None else json.loads(crash.read_text(encoding="utf-8")).get("digest")
-                    if culprit is not None and spec["attempt"] < MAX_ATTEMPTS:
-                        # deterministic re-run that skips the instance it died on: only that instance is lost
-                        skip = [*spec.get("skip", []), culprit]
-                        rerun.append({**spec, "attempt": spec["attempt"] + 1, "skip": skip})
+                    line = _on_lost(c, spec, exc, rerun)
+                    if line:
+                        lines.append(line)
                     continue
+                except Exception as exc:  # noqa: BLE001 - any error in a chunk: journal it, keep a reproducer
+                    failure = _failed(c, spec, exc)
+                    raise failure from None
                 result["submitted"] = submitted.pop(spec["task"], tally.seconds - result["seconds"])
-                written = []
-                for text, line in zip(result["reports"], result["lines"], strict=True):
-                    files = ReportFiles.loads(text)
-                    if files.name in seen_reports:
-                        continue  # chunks that shrink to the same minimal counterexample: one report, one line
-                    seen_reports.add(files.name)
-                    written.append(write_report(report_dir, files))
-                    lines.append(line)
-                reports += written
-                n_found = sum(s in {"confirmed", "certified"} for s in result["statuses"])
-                n_unconf = len(result["statuses"]) - n_found
-                tally.add(result)
-                tally.counterexamples += n_found
-                tally.unconfirmed += n_unconf
-                c.artifact_reported |= result["artifacts"] > 0 and bool(spec.get("report_artifacts"))
-                c.merge_elite(result["elite"])
-                measured = float(result["search_rate"])
-                c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
-                slim = {k: v for k, v in result.items() if k not in {"reports", "lines"}}
-                journal.append(
-                    "done",
-                    task=spec["task"],
-                    result=slim,
-                    reports=[p.name for p in written],
-                    counterexamples=n_found,
-                    unconfirmed=n_unconf,
-                    artifact_reported=c.artifact_reported,
-                )
-                if spec.get("inflight"):
-                    Path(spec["inflight"]).unlink(missing_ok=True)
+                new, new_lines = _on_done(c, spec, result)
+                reports += new
+                lines += new_lines
                 if on_progress is not None:
                     on_progress(tally)
             if on_progress is not None:
@@ -569,6 +670,22 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     except KeyboardInterrupt:
         stopped = "interrupted"
     finally:
-        journal.append("stop", reason=stopped, seconds=tally.seconds, pending=[s["task"] for s in pending.values()])
+        interrupts.__exit__()
+        journal.append(
+            "stop",
+            reason="error" if failure else stopped,
+            seconds=tally.seconds,
+            pending=[s["task"] for s in pending.values()],
+        )
         _write_worst(c)
     return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder, target.entry.refinable)
+
+
+def _failed(c: _Campaign, spec: dict[str, Any], exc: Exception) -> ChunkFailed:
+    """Journal a chunk that raised, keep the instance it was checking, and say so in one line."""
+    info = _read(Path(spec["inflight"])) if spec.get("inflight") else None
+    crash = _keep_crash(c, spec, info, f"{type(exc).__name__}: {exc}") if info else None
+    _clear_inflight(spec)
+    c.journal.append("failed", task=spec["task"], error=f"{type(exc).__name__}: {exc}", crash=str(crash or ""))
+    where = f"; the instance it was checking: {crash}" if crash else f"; its spec is in {c.journal.path}"
+    return ChunkFailed(f"chunk {spec['task']} of {c.target.claim.id} raised {type(exc).__name__}: {exc}{where}")

@@ -138,3 +138,51 @@ def test_executor_options_conflict_and_unknown_schedulers_are_named() -> None:
     with pytest.raises(InvalidArgument, match=r"--scheduler=.*tcp://HOST:PORT"):
         open_executor(scheduler="127.0.0.1:8786")
     assert isinstance(open_executor(workers=1), InlineExecutor)
+
+
+INF_FILE = BAND_FILE.replace("distance / HALF_WIDTH - 1.0", "math.inf")
+RAISING_FILE = BAND_FILE.replace(
+    "def band_slack(instance, run):\n", "def band_slack(instance, run):\n    raise ValueError('boom in the claim')\n"
+)
+
+
+def test_keep_going_counts_each_distinct_counterexample_once_and_keeps_searching(tmp_path: Path) -> None:
+    path = tmp_path / "band.py"
+    path.write_text(BAND_FILE)
+    (target,) = resolve(f"{path}::band")
+    out = stress(target, budget=4, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path / "r"),
+                 keep_going=True)
+    assert out.stopped == "budget"
+    assert out.tally.counterexamples == len(out.reports) >= 1
+    events = [e for e in Journal(out.folder / "journal.jsonl").events() if e["event"] == "done"]
+    assert len(events) >= 2
+    assert all(e["result"]["examples"] > 20 for e in events[1:]), "later chunks must search, not replay a violation"
+
+
+def test_an_infinite_margin_is_journaled_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "inf.py"
+    path.write_text(INF_FILE)
+    (target,) = resolve(f"{path}::band")
+    out = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
+    assert out.stopped == "budget"
+    assert out.tally.worst_margin == math.inf
+    assert [e["event"] for e in Journal(out.folder / "journal.jsonl").events()][-1] == "stop"
+
+
+def test_a_claim_that_raises_stops_the_campaign_with_one_line_naming_the_chunk_and_its_instance(
+    tmp_path: Path,
+) -> None:
+    from tests.cover.test_cli import run
+
+    path = tmp_path / "raising.py"
+    path.write_text(RAISING_FILE)
+    code, out, err = run("stress", f"{path}::band", "--budget", "5s", "--workers", "1", "--report-dir",
+                         str(tmp_path / "r"))
+    assert code == 2
+    assert out == ""
+    (line,) = [x for x in err.splitlines() if x.startswith("theorycheck: error")]
+    assert "chunk c00000 of planted.kappa_band raised ValueError: boom in the claim" in line
+    assert "the instance it was checking" in line
+    events = list(Journal(tmp_path / "r" / "campaigns" / "stress-planted.kappa_band" / "journal.jsonl").events())
+    assert [e["event"] for e in events][-2:] == ["failed", "stop"]
+    assert events[-1]["reason"] == "error"

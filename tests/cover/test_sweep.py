@@ -126,3 +126,32 @@ def test_a_resumed_sweep_runs_only_the_tasks_that_had_not_finished(tmp_path: Pat
     submitted = [e for e in journal.events() if e["event"] == "submit"]
     assert len(submitted) == 4 + 1
     assert again.record["rows"] == first.record["rows"]
+
+
+def test_a_fit_whose_usable_runs_sit_at_one_value_refuses_to_give_an_exponent() -> None:
+    axes = [Axis("kappa", 1, 1, 100, "power", 0.0)]
+    params = [{"kappa": k} for k in (1.0, 1.0, 10.0, 10.0, 100.0, 100.0)]
+    with pytest.raises(InvalidArgument, match="take one value"):
+        fit(axes, params, np.array([5.0, 6.0, math.nan, math.nan, math.nan, math.nan]))
+
+
+def test_switching_an_axis_to_another_form_drops_the_stated_exponent_of_the_old_one() -> None:
+    v = parse_vary("eps=1e-12..1e-8:power", _scaling(), 3)
+    assert v.axis.stated is None
+    assert parse_vary("eps=1e-12..1e-8:log", _scaling(), 3).axis.stated == 1.0
+
+
+def test_runs_that_never_reached_the_target_below_the_bound_are_reported_undecided() -> None:
+    from theorycheck.sweep import _check_bound
+
+    rows = [
+        {"params": {"kappa": 1.0}, "value": 10.0, "horizon": 100, "bound": 50.0},
+        {"params": {"kappa": 2.0}, "value": None, "horizon": 100, "bound": 500.0},
+    ]
+    text, violated = _check_bound(rows, stated=True)
+    assert not violated
+    assert "1 runs undecided" in text
+    rows[1]["horizon"] = 1000
+    text, violated = _check_bound(rows, stated=True)
+    assert violated
+    assert "not reached within the horizon" in text

@@ -109,7 +109,9 @@ def test_a_scale_sweep_on_a_dask_scheduler_fits_the_ye_du_exponent(scheduler: st
     assert record["tasks_done"] == record["tasks"] == 2
 
 
-def test_a_worker_killed_by_its_instance_loses_only_its_chunk_and_leaves_that_instance(tmp_path: Path) -> None:
+def test_a_worker_killed_by_its_instance_loses_only_that_instance_and_leaves_it_as_a_reproducer(
+    tmp_path: Path,
+) -> None:
     claim = tmp_path / "crash.py"
     claim.write_text(CRASH_FILE)
     (target,) = resolve(f"{claim}::band")
@@ -123,12 +125,16 @@ def test_a_worker_killed_by_its_instance_loses_only_its_chunk_and_leaves_that_in
     assert out.tally.lost >= 1
     assert out.tally.examples > 0, "chunks that met no crashing instance must still count"
     crashes = sorted((out.folder / "crashes").glob("*.json"))
-    assert crashes
+    assert len(crashes) == out.tally.lost
     kappas = [decode(json.loads(p.read_text())["instance"]).target.condition for p in crashes]
-    assert max(kappas) > 90, kappas  # the instance that killed the worker is among those kept
-    events = [e["event"] for e in Journal(out.folder / "journal.jsonl").events()]
-    assert events.count("lost") == out.tally.lost
-    assert not list((out.folder / "inflight").glob("*.json.*.tmp"))
+    assert min(kappas) > 90, f"an instance of a healthy worker was blamed: {kappas}"
+    events = list(Journal(out.folder / "journal.jsonl").events())
+    for e in events:
+        if e["event"] == "lost" and e.get("retry"):  # every lost chunk is re-run (or still owed to --resume)
+            later = [f for f in events if f.get("task") == e["task"] and f["event"] in {"done", "submit"}]
+            owed = e["task"] in [t["task"] for t in Journal(out.folder / "journal.jsonl").in_flight()]
+            assert later or owed
+    assert not list((out.folder / "inflight").glob("*.tmp"))
 
 
 def test_ctrl_c_leaves_a_valid_index_and_resume_carries_on(tmp_path: Path) -> None:

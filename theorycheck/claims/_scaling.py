@@ -58,12 +58,18 @@ class Axis:
 
     def regressor(self, values: np.ndarray) -> np.ndarray:
         """``g(x)``: log x (power) or log log(1/x) (log)."""
-        x = np.asarray(values, dtype=float)
-        return np.log(x) if self.form == "power" else np.log(np.log(1.0 / x))
+        return regressor(self.form, values)
 
     def term(self) -> str:
         """How the axis enters the fitted law: ``kappa^a`` or ``log(1/eps)^b``."""
         return self.name if self.form == "power" else f"log(1/{self.name})"
+
+
+def regressor(form: str, values: np.ndarray) -> np.ndarray:
+    """The fit's regressor of an axis of ``form``: log x (power) or log log(1/x) (log)."""
+    x = np.asarray(values, dtype=float)
+    out: np.ndarray = np.log(x) if form == "power" else np.log(np.log(1.0 / x))
+    return out
 
 
 def steps_to_tolerance(instances: Sequence[Instance]) -> np.ndarray:

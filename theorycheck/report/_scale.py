@@ -14,14 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from theorycheck.claims._scaling import regressor
 from theorycheck.report._html import _page, _table, esc
 from theorycheck.report._svg import Series, line_chart
 
 MAX_GROUPS = 6
-
-
-def _regressor(form: str, x: np.ndarray) -> np.ndarray:
-    return np.log(x) if form == "power" else np.log(np.log(1.0 / x))
 
 
 def _chart(record: Mapping[str, Any], k: int) -> str:
@@ -47,9 +44,9 @@ def _chart(record: Mapping[str, Any], k: int) -> str:
         series.append(Series(f"{label} (median of repeats)" if i == 0 else label, xs, ys))
         if fit is not None:
             coef = {a["name"]: a["exponent"] for a in fit["axes"]}
-            logt = fit["intercept"] + coef[axis["name"]] * _regressor(axis["form"], xs)
+            logt = fit["intercept"] + coef[axis["name"]] * regressor(axis["form"], xs)
             for o, v in zip(others, key, strict=True):
-                logt = logt + coef[o["name"]] * _regressor(o["form"], np.array([v]))
+                logt = logt + coef[o["name"]] * regressor(o["form"], np.array([v]))
             series.append(Series(f"fit {label}" if others else "fit", xs, np.exp(logt), dashed=True))
         if bounds.get(key):
             bx = np.array(sorted(bounds[key]))

@@ -75,8 +75,9 @@ def _seeded(profile: Profile, test: Callable[..., None]) -> Callable[..., None]:
 class SearchStats:
     """What a search saw: examples checked, applicable ones, the worst margin, float64 artifacts set aside.
 
-    ``elite`` keeps the ``keep`` applicable verdicts of smallest margin (distinct instances), the starting
-    points of local refinement; ``first_violation_at`` is the example count when the first violation showed.
+    ``elite`` keeps the ``keep`` applicable, holding verdicts of smallest finite margin (distinct
+    instances), the starting points of local refinement; ``first_violation_at`` is the example count when
+    the first violation showed.
     """
 
     examples: int = 0
@@ -105,7 +106,9 @@ class SearchStats:
             self.first_violation_seconds = self.seconds
         if verdict.margin < self.worst_margin or (math.isnan(verdict.margin) and self.worst is None):
             self.worst_margin, self.worst = verdict.margin, verdict
-        if self.keep and not math.isnan(verdict.margin):
+        # the elite are starting points for refinement and explicit examples of later chunks: a violation
+        # there would make every later chunk stop at its first explicit example
+        if self.keep and math.isfinite(verdict.margin) and not verdict.violated:
             if any(e.instance is verdict.instance or e.margin == verdict.margin for e in self.elite):
                 return  # Hypothesis re-runs an example while shrinking and targeting: keep distinct points
             self.elite.append(verdict)
