@@ -130,9 +130,9 @@ def test_a_resumed_sweep_runs_only_the_tasks_that_had_not_finished(tmp_path: Pat
 
 def test_a_fit_whose_usable_runs_sit_at_one_value_refuses_to_give_an_exponent() -> None:
     axes = [Axis("kappa", 1, 1, 100, "power", 0.0)]
-    params = [{"kappa": k} for k in (1.0, 1.0, 10.0, 10.0, 100.0, 100.0)]
+    params = [{"kappa": k} for k in (1.0, 1.0, 1.0, 10.0, 10.0, 100.0)]
     with pytest.raises(InvalidArgument, match="take one value"):
-        fit(axes, params, np.array([5.0, 6.0, math.nan, math.nan, math.nan, math.nan]))
+        fit(axes, params, np.array([5.0, 6.0, 5.5, math.nan, math.nan, math.nan]))
 
 
 def test_switching_an_axis_to_another_form_drops_the_stated_exponent_of_the_old_one() -> None:
