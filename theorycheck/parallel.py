@@ -188,6 +188,8 @@ class DaskExecutor:
     def __init__(
         self, *, scheduler: str | None = None, local_workers: int | None = None, limit: int | None = None
     ) -> None:
+        if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
+            raise InvalidArgument("--scheduler", scheduler, "is not a scheduler address", "give tcp://HOST:PORT")
         try:
             import distributed
         except ImportError:
@@ -201,8 +203,6 @@ class DaskExecutor:
         self._cluster: Any = None
         self._client: Any = None
         if scheduler is not None:
-            if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-                raise InvalidArgument("--scheduler", scheduler, "is not a scheduler address", "give tcp://HOST:PORT")
             try:
                 self._client = self._distributed.Client(scheduler, timeout="20s", set_as_default=False)
             except OSError as exc:

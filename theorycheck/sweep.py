@@ -283,7 +283,7 @@ class SweepOutcome:
         return bool(self.record.get("bound_violated"))
 
 
-def sweep(  # noqa: C901, PLR0915 - the controller loop reads best in one piece
+def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     target: Target,
     varies: Sequence[Vary],
     *,
@@ -306,8 +306,7 @@ def sweep(  # noqa: C901, PLR0915 - the controller loop reads best in one piece
         results = {e["task"]: e["result"] for e in journal.events() if e["event"] == "done"}
         journal.append("resume", time=time.time(), done=len(results))
     else:
-        if journal.path.exists():
-            journal.path.replace(journal.path.with_name(f"journal.{int(time.time())}.jsonl"))
+        journal.rotate()
         journal.append("start", time=time.time(), claim=target.claim.id, command=command)
     todo = [t for t in tasks if t["task"] not in results]
     progress = SweepProgress(target.claim.id, len(tasks), done=len(tasks) - len(todo))
