@@ -97,7 +97,7 @@ def test_ye_du_steps_grow_about_linearly_in_kappa_far_below_the_stated_fourth_po
     assert "observed exponent" in summary_line(out.record)
     assert "against the stated 4: loose" in summary_line(out.record)
     page = (out.folder / "scale.html").read_text()
-    assert page.count("<svg") == 1
+    assert page.count("<svg") == 2  # the fit, and the stated bound on its own chart
     assert "<polyline" in page
     assert "loose" in page
     assert json.loads((out.folder / "scale.json").read_text())["schema"] == "theorycheck.scale/1"

@@ -18,11 +18,21 @@ from theorycheck.claims._scaling import regressor
 from theorycheck.report._html import _page, _table, esc
 from theorycheck.report._svg import Series, line_chart
 
-MAX_GROUPS = 6
+MAX_GROUPS = 3  # lines per chart: the smallest, middle and largest values of the other axes
 
 
-def _chart(record: Mapping[str, Any], k: int) -> str:
-    """Measured medians against axis ``k`` (one line per value of the other axes), the fit dashed, the bound."""
+def _pick(keys: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    if len(keys) <= MAX_GROUPS:
+        return keys
+    return [keys[0], keys[len(keys) // 2], keys[-1]]
+
+
+def _chart(record: Mapping[str, Any], k: int, *, with_bound: bool = False) -> str:
+    """Measured medians against axis ``k`` (a line per value of the other axes), the fit or the bound dashed.
+
+    The stated bound gets its own chart (``with_bound``): it can sit decades above the data and would flatten
+    the view of the fit.
+    """
     varied = record["varied"]
     axis = varied[k]
     others = [v for i, v in enumerate(varied) if i != k]
@@ -37,18 +47,18 @@ def _chart(record: Mapping[str, Any], k: int) -> str:
             bounds[key][x] = r["bound"]
     series = []
     fit = record.get("fit")
-    for i, key in enumerate(sorted(groups)[:MAX_GROUPS]):
+    for i, key in enumerate(_pick(sorted(groups))):
         label = ", ".join(f"{o['name']}={v:g}" for o, v in zip(others, key, strict=True)) or "measured"
         xs = np.array(sorted(groups[key]))
         ys = np.array([statistics.median(groups[key][x]) for x in xs])
         series.append(Series(f"{label} (median of repeats)" if i == 0 else label, xs, ys))
-        if fit is not None:
+        if fit is not None and not with_bound:
             coef = {a["name"]: a["exponent"] for a in fit["axes"]}
             logt = fit["intercept"] + coef[axis["name"]] * regressor(axis["form"], xs)
             for o, v in zip(others, key, strict=True):
                 logt = logt + coef[o["name"]] * regressor(o["form"], np.array([v]))
             series.append(Series(f"fit {label}" if others else "fit", xs, np.exp(logt), dashed=True))
-        if bounds.get(key):
+        if with_bound and bounds.get(key):
             bx = np.array(sorted(bounds[key]))
             series.append(
                 Series(
@@ -58,9 +68,10 @@ def _chart(record: Mapping[str, Any], k: int) -> str:
                     dashed=True,
                 )
             )
+    what = "the stated bound" if with_bound else "the fit"
     return line_chart(
         series,
-        title=f"{record['quantity']} against {axis['name']} (log-log)",
+        title=f"{record['quantity']} against {axis['name']}, with {what} (log-log)",
         xlabel=axis["name"],
         ylabel=record["quantity"],
         log_x=True,
@@ -93,6 +104,8 @@ def render_scale(record: Mapping[str, Any]) -> str:
             law += ". R² is below 0.9: the law fits poorly and the exponents are indicative only"
     banner = "BOUND VIOLATED" if record.get("bound_violated") else "NO VIOLATION OF THE STATED BOUND"
     charts = "".join(_chart(record, k) for k in range(len(record["varied"])))
+    if any(r["bound"] is not None for r in record["rows"]):
+        charts += _chart(record, 0, with_bound=True)
     data_rows = [
         [
             json.dumps(r["params"]),
@@ -106,7 +119,7 @@ def render_scale(record: Mapping[str, Any]) -> str:
     env = record.get("environment", {})
     body = (
         f"<h1>{esc(banner)}: scaling of {esc(claim['id'])}</h1>"
-        f"<p><b>{esc(claim['reference'])}</b> ({esc(claim['provenance'])}): {esc(claim['statement'])}</p>"
+        f"<p><b>{esc(claim['reference'])}</b>: {esc(claim['statement'])}</p>"
         f"<p>Stated: {esc(record['stated'])}.</p><p>Measured: {esc(record['quantity'])}; {esc(record['setting'])}.</p>"
         f"<h2>Fitted exponents ({int(100 * (fit or {}).get('level', 0.95))}% intervals)</h2>"
         f"<p>{esc(law)}</p>"
