@@ -6,7 +6,10 @@ Chosen by ``THEORYCHECK_PROFILE`` (``ci``, ``default``, ``deep``) or the pytest 
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -43,6 +46,17 @@ class Profile:
     database: str | None = DEFAULT_DATABASE
     shrink_cost_limit: float = float("inf")
     search_rung: str | None = None
+
+    def to_data(self) -> dict[str, object]:
+        """Plain JSON data (an infinite ``shrink_cost_limit`` becomes None): how campaign specs carry a profile."""
+        data = attrs.asdict(self)
+        data["shrink_cost_limit"] = None if math.isinf(self.shrink_cost_limit) else self.shrink_cost_limit
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Profile:
+        """The profile :meth:`to_data` wrote."""
+        return cls(**{**data, "shrink_cost_limit": data["shrink_cost_limit"] or math.inf})
 
 
 PROFILES = {

@@ -8,11 +8,20 @@ fsynced; a line torn by a crash mid-write is skipped on reading, never fatal.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+
+def digest(data: Any) -> str:
+    """A short content digest of JSON data (task keys, the instance a dead worker was checking)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+SHIPPED = "source"  # a spec field sent to workers but not journaled: the claim file's text
 
 
 class Journal:
@@ -29,6 +38,10 @@ class Journal:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+    def submit(self, spec: dict[str, Any]) -> None:
+        """Journal a task's spec before it runs (without the shipped claim-file text, which can be long)."""
+        self.append("submit", task=spec["task"], spec=without_shipped(spec))
 
     def rotate(self) -> None:
         """Move an existing journal aside (``journal.1.jsonl``, ``journal.2.jsonl``, ...) to start afresh."""
@@ -68,3 +81,8 @@ class Journal:
             elif e["event"] in {"done", "lost", "failed"}:
                 open_tasks.pop(task, None)
         return list(open_tasks.values())
+
+
+def without_shipped(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec as journaled: without the claim file's text (workers get it from the controller)."""
+    return {k: v for k, v in spec.items() if k != SHIPPED}

@@ -17,7 +17,6 @@ re-runs the interrupted chunks first and carries the counts, the worst instance 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -40,11 +39,11 @@ from theorycheck.config import Profile
 from theorycheck.confirm import confirm
 from theorycheck.dynamics.instance import Instance
 from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.journal import Journal
+from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
 from theorycheck.parallel import Executor, Interrupts, TaskLost
 from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
 from theorycheck.report._record import example_code, slug
-from theorycheck.search.hypothesis import SearchStats, evaluate, search
+from theorycheck.search.hypothesis import SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
 
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
@@ -81,11 +80,6 @@ def _tree(instance: Any) -> Any:
     return encode(instance, inline=True)[0]
 
 
-def instance_digest(tree: Any) -> str:
-    """A short digest of an encoded instance (how a re-run chunk recognises the instance it died on)."""
-    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
-
-
 class _Skip(Exception):
     pass
 
@@ -102,12 +96,12 @@ def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -
 
     def before(instance: Any) -> None:
         tree = _tree(instance)
-        digest = instance_digest(tree)
-        if digest in skip:
+        key = digest(tree)
+        if key in skip:
             raise _Skip
         if path is not None:
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            record = {"claim_ref": ref, "instance": tree, "digest": digest, "pid": os.getpid()}
+            record = {"claim_ref": ref, "instance": tree, "digest": key, "pid": os.getpid()}
             tmp.write_text(json.dumps(record), encoding="utf-8")
             tmp.replace(path)
 
@@ -124,18 +118,6 @@ def _confirmed_report(
 
 def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
     """One chunk of a stress campaign (runs in a worker). Deterministic given ``spec``; returns plain data."""
-    started = time.perf_counter()
-    target = resolve_ref(spec["ref"], spec.get("source"))
-    profile = Profile(**{**spec["profile"], "shrink_cost_limit": spec["profile"]["shrink_cost_limit"] or math.inf})
-    rung = None
-    if profile.search_rung:
-        from theorycheck.precision import Precision
-
-        rung = Precision.parse(profile.search_rung)
-    inflight = spec.get("inflight")
-    before = _before_each(Path(inflight) if inflight else None, spec["ref"], frozenset(spec.get("skip", ())))
-    stats = SearchStats(keep=KEEP)
-    elite = [decode(t) for t in spec["elite"]]
     with warnings.catch_warnings():
         # On a Dask worker, the worker's own threads touch the global `random` module while Hypothesis draws;
         # Hypothesis sees the state change and blames the strategy. Our strategies use no `random` (a whole-repo
@@ -143,7 +125,7 @@ def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
         warnings.filterwarnings(
             "ignore", message="Do not use the `random` module", category=HypothesisDeprecationWarning
         )
-        return _chunk(spec, target, profile, rung, before, stats, elite, started)
+        return _chunk(spec)
 
 
 class _OutOfTime(Exception):  # control flow: the chunk's refinement time is spent
@@ -201,17 +183,16 @@ def _refine_elite(
     return None, stats.examples - used
 
 
-def _chunk(
-    spec: dict[str, Any],
-    target: Target,
-    profile: Profile,
-    rung: Any,
-    before: Callable[[Any], None] | None,
-    stats: SearchStats,
-    elite: list[Any],
-    started: float,
-) -> dict[str, Any]:
+def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    target = resolve_ref(spec["ref"], spec.get(SHIPPED))
     claim, entry = target.claim, target.entry
+    profile = Profile.from_data(spec["profile"])
+    rung = search_rung(profile)
+    inflight = spec.get("inflight")
+    before = _before_each(Path(inflight) if inflight else None, spec["ref"], frozenset(spec.get("skip", ())))
+    stats = SearchStats(keep=KEEP)
+    elite = [decode(t) for t in spec["elite"]]
 
     def before_drawn(instance: Any) -> None:
         try:
@@ -292,7 +273,6 @@ class Tally:
     refine_evals: int = 0
     artifacts: int = 0
     counterexamples: int = 0
-    unconfirmed: int = 0
     artifacts_reported: int = 0  # reports whose ladder said "artifact" (``artifacts``: set aside in the search)
     undecided: int = 0
     lost: int = 0
@@ -307,6 +287,11 @@ class Tally:
     def seconds(self) -> float:
         """Wall time of this session."""
         return time.perf_counter() - self.started
+
+    @property
+    def unconfirmed(self) -> int:
+        """Reports of float64 violations that are artifacts or undecided."""
+        return self.artifacts_reported + self.undecided
 
     @property
     def left(self) -> float:
@@ -374,12 +359,6 @@ class StressOutcome:
         return self.tally.unconfirmed > 0
 
 
-def _profile_data(profile: Profile) -> dict[str, Any]:
-    data = attrs.asdict(profile)
-    data["shrink_cost_limit"] = profile.shrink_cost_limit if math.isfinite(profile.shrink_cost_limit) else None
-    return data
-
-
 def _chunk_seed(base: int, index: int) -> int:
     return (base * 1_000_003 + index * 7_919) % (2**32)
 
@@ -417,7 +396,7 @@ class _Campaign:
             "examples": max(2, min(size, 5000)),
             "refine_seconds": share,
             "ref": dict(self.target.ref),
-            "profile": _profile_data(attrs.evolve(self.profile, seed=seed, database=None)),
+            "profile": attrs.evolve(self.profile, seed=seed, database=None).to_data(),
             "elite": [e["instance"] for e in self.elite],
             "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
             "report_dir": self.report_dir,
@@ -425,9 +404,9 @@ class _Campaign:
         }
 
     def merge_elite(self, found: list[dict[str, Any]]) -> None:
-        seen = {instance_digest(e["instance"]) for e in self.elite}
+        seen = {digest(e["instance"]) for e in self.elite}
         for e in found:
-            key = instance_digest(e["instance"])
+            key = digest(e["instance"])
             if key not in seen:
                 seen.add(key)
                 self.elite.append(e)
@@ -440,7 +419,6 @@ class _Campaign:
             if status in {"confirmed", "certified"}:
                 self.tally.counterexamples += 1
             else:
-                self.tally.unconfirmed += 1
                 self.tally.artifacts_reported += status == "artifact"
                 self.tally.undecided += status == "undecided"
 
@@ -467,7 +445,7 @@ def _restore(c: _Campaign) -> list[dict[str, Any]]:
             c.tally.lost += 1
         elif e["event"] == "stop":
             c.tally.before += float(e.get("seconds", 0.0))  # wall time, not the sum over parallel chunks
-    return [{**spec, "source": c.source} for spec in c.journal.in_flight()]
+    return [{**spec, SHIPPED: c.source} for spec in c.journal.in_flight()]
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -484,7 +462,7 @@ def _keep_crash(c: _Campaign, spec: dict[str, Any], info: dict[str, Any], reason
     data = {
         **info,
         "reason": reason,
-        "chunk_spec": {k: v for k, v in spec.items() if k != "source"},
+        "chunk_spec": without_shipped(spec),
         "example": example_code(c.target.claim, info["instance"], str(dest)),
     }
     write_atomic(dest, json.dumps(data, indent=1).encode())
@@ -525,18 +503,16 @@ def _on_lost(c: _Campaign, spec: dict[str, Any], exc: TaskLost, rerun: list[dict
     Chunks that died with a broken local pool but whose worker was healthy re-run unchanged.
     """
     info = _read(Path(spec["inflight"])) if spec.get("inflight") else None
-    if exc.culprits is None:
-        guilty = info is not None  # Dask: the task itself killed its workers (after Dask's own retries)
-        if info is None:  # a remote worker: nothing journaled to skip, a re-run would die the same way
-            c.tally.lost += 1
-            c.journal.append("lost", task=spec["task"], reason=str(exc), crash=None)
-            return f"chunk {spec['task']} lost with its worker ({exc}); its spec is in {c.journal.path}"
-    else:
-        guilty = info is not None and info.get("pid") in exc.culprits
+    if info is None and exc.culprits is None:  # a remote worker: nothing journaled to skip, a re-run dies too
+        c.tally.lost += 1
+        c.journal.append("lost", task=spec["task"], reason=str(exc), crash=None)
+        return f"chunk {spec['task']} lost with its worker ({exc}); its spec is in {c.journal.path}"
+    # culprits None (Dask): the task itself killed its workers, after Dask's own retries
+    guilty = info is not None and (exc.culprits is None or info.get("pid") in exc.culprits)
     _clear_inflight(spec)
     if not guilty:
         rerun.append(spec)
-        c.journal.append("lost", task=spec["task"], reason=f"re-run: {exc}", retry=_journaled(spec))
+        c.journal.append("lost", task=spec["task"], reason=f"re-run: {exc}", retry=without_shipped(spec))
         return None
     assert info is not None
     crash = _keep_crash(c, spec, info, str(exc))
@@ -545,15 +521,9 @@ def _on_lost(c: _Campaign, spec: dict[str, Any], exc: TaskLost, rerun: list[dict
     if spec["attempt"] < MAX_ATTEMPTS:
         retry = {**spec, "attempt": spec["attempt"] + 1, "skip": [*spec.get("skip", []), info["digest"]]}
         rerun.append(retry)
-    c.journal.append(
-        "lost", task=spec["task"], reason=str(exc), crash=str(crash), retry=None if retry is None else _journaled(retry)
-    )
+    journaled = None if retry is None else without_shipped(retry)
+    c.journal.append("lost", task=spec["task"], reason=str(exc), crash=str(crash), retry=journaled)
     return f"chunk {spec['task']} lost with its worker ({exc}); the instance that killed it: {crash}"
-
-
-def _journaled(spec: dict[str, Any]) -> dict[str, Any]:
-    """A spec as journaled: without the claim file's text (workers get it from the controller)."""
-    return {k: v for k, v in spec.items() if k != "source"}
 
 
 def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tuple[list[Path], list[str]]:
@@ -627,57 +597,55 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     submitted: dict[str, float] = {}  # task -> session seconds at submission
     stopped = "budget"
     failure: ChunkFailed | None = None
-    interrupts = Interrupts()
-    try:
-        interrupts.__enter__()
-        while True:
-            interrupts.check()
-            found = tally.counterexamples > 0 and not keep_going
-            while not found and len(pending) < executor.capacity and (rerun or tally.left > 0):
-                spec = rerun.pop(0) if rerun else {**c.spec(tally.left), "source": c.source}
-                journal.append("submit", task=spec["task"], spec=_journaled(spec))
-                submitted[spec["task"]] = tally.seconds
-                pending[executor.submit(run_chunk, spec)] = spec
-            if not pending or found:
-                break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
-            if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
-                break
-            finished = executor.done(list(pending))
-            if not finished:
-                time.sleep(0.05)
-            for handle in finished:
-                spec = pending.pop(handle)
-                try:
-                    result = executor.result(handle)
-                except TaskLost as exc:
-                    line = _on_lost(c, spec, exc, rerun)
-                    if line:
-                        lines.append(line)
-                    continue
-                except Exception as exc:  # noqa: BLE001 - any error in a chunk: journal it, keep a reproducer
-                    failure = _failed(c, spec, exc)
-                    raise failure from None
-                result["submitted"] = submitted.pop(spec["task"], tally.seconds - result["seconds"])
-                new, new_lines = _on_done(c, spec, result)
-                reports += new
-                lines += new_lines
+    with Interrupts() as interrupts:
+        try:
+            while True:
+                interrupts.check()
+                found = tally.counterexamples > 0 and not keep_going
+                while not found and len(pending) < executor.capacity and (rerun or tally.left > 0):
+                    spec = rerun.pop(0) if rerun else {**c.spec(tally.left), SHIPPED: c.source}
+                    journal.submit(spec)
+                    submitted[spec["task"]] = tally.seconds
+                    pending[executor.submit(run_chunk, spec)] = spec
+                if not pending or found:
+                    break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
+                if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
+                    break
+                finished = executor.done(list(pending))
+                if not finished:
+                    time.sleep(0.05)
+                for handle in finished:
+                    spec = pending.pop(handle)
+                    try:
+                        result = executor.result(handle)
+                    except TaskLost as exc:
+                        line = _on_lost(c, spec, exc, rerun)
+                        if line:
+                            lines.append(line)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - any error in a chunk: journal it, keep a reproducer
+                        failure = _failed(c, spec, exc)
+                        raise failure from None
+                    result["submitted"] = submitted.pop(spec["task"], tally.seconds - result["seconds"])
+                    new, new_lines = _on_done(c, spec, result)
+                    reports += new
+                    lines += new_lines
+                    if on_progress is not None:
+                        on_progress(tally)
                 if on_progress is not None:
                     on_progress(tally)
-            if on_progress is not None:
-                on_progress(tally)
-        if tally.counterexamples and not keep_going:
-            stopped = "counterexample"
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-    finally:
-        interrupts.__exit__()
-        journal.append(
-            "stop",
-            reason="error" if failure else stopped,
-            seconds=tally.seconds,
-            pending=[s["task"] for s in pending.values()],
-        )
-        _write_worst(c)
+            if tally.counterexamples and not keep_going:
+                stopped = "counterexample"
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+        finally:
+            journal.append(
+                "stop",
+                reason="error" if failure else stopped,
+                seconds=tally.seconds,
+                pending=[s["task"] for s in pending.values()],
+            )
+            _write_worst(c)
     return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder, target.entry.refinable)
 
 

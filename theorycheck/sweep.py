@@ -12,7 +12,6 @@ measured values are checked point by point against the claim's stated bound when
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
 import math
@@ -29,7 +28,7 @@ from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Axis, Scaling
 from theorycheck.claims._scaling import FORMS
 from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.journal import Journal
+from theorycheck.journal import SHIPPED, Journal, digest
 from theorycheck.parallel import Executor, Interrupts, TaskLost
 from theorycheck.report import environment, write_atomic
 from theorycheck.report._record import slug
@@ -200,7 +199,7 @@ def fit(axes: Sequence[Axis], params: Sequence[Mapping[str, float]], values: np.
 def run_points(spec: dict[str, Any]) -> dict[str, Any]:
     """Worker task: build and measure ``spec["points"]`` (``[params, repeat]`` pairs) as one batch."""
     started = time.perf_counter()
-    target = resolve_ref(spec["ref"], spec.get("source"))
+    target = resolve_ref(spec["ref"], spec.get(SHIPPED))
     scaling = scaling_of(target)
     instances = [scaling.build(p, int(r)) for p, r in spec["points"]]
     values = scaling.measure(instances)
@@ -228,8 +227,7 @@ def scaling_of(target: Target) -> Scaling:
     return target.entry.scaling
 
 
-def _tasks(target: Target, varies: Sequence[Vary], repeats: int) -> list[dict[str, Any]]:
-    scaling = scaling_of(target)
+def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: int) -> list[dict[str, Any]]:
     fixed = {a.name: a.default for a in scaling.axes}
     first, rest = varies[0], varies[1:]
     tasks = []
@@ -239,8 +237,7 @@ def _tasks(target: Target, varies: Sequence[Vary], repeats: int) -> list[dict[st
                 [{**fixed, **dict(zip([v.axis.name for v in rest], combo, strict=True)), first.axis.name: x}, r]
                 for x in first.values
             ]
-            key = hashlib.sha256(json.dumps(points, sort_keys=True).encode()).hexdigest()[:12]
-            tasks.append({"task": key, "points": points, "ref": dict(target.ref)})
+            tasks.append({"task": digest(points), "points": points, "ref": dict(target.ref)})
     return tasks
 
 
@@ -297,7 +294,7 @@ def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     """Run the sweep, fit, write ``scale.json`` and ``scale.html`` under ``REPORT_DIR/scales/``."""
     scaling = scaling_of(target)
     _check_distinct(varies)
-    tasks = _tasks(target, varies, repeats)
+    tasks = _tasks(target, scaling, varies, repeats)
     source = ref_source(target)
     campaign = Path(report_dir) / "campaigns" / f"scale-{slug(target.claim.id)}"
     journal = Journal(campaign / "journal.jsonl")
@@ -313,44 +310,42 @@ def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     pending: dict[Any, dict[str, Any]] = {}
     stopped = "complete"
     lost: list[str] = []
-    interrupts = Interrupts()
-    try:
-        interrupts.__enter__()
-        while todo or pending:
-            interrupts.check()
-            while todo and len(pending) < executor.capacity:
-                spec = {**todo.pop(0), "source": source}
-                journal.append("submit", task=spec["task"], spec={k: v for k, v in spec.items() if k != "source"})
-                pending[executor.submit(run_points, spec)] = spec
-            finished = executor.done(list(pending))
-            if not finished:
-                time.sleep(0.05)
-            for handle in finished:
-                spec = pending.pop(handle)
-                try:
-                    result = executor.result(handle)
-                except TaskLost as exc:
-                    journal.append("lost", task=spec["task"], reason=str(exc))
-                    lost.append(spec["task"])
-                    continue
-                except Exception as exc:
-                    stopped = "error"
-                    error = f"{type(exc).__name__}: {exc}"
-                    journal.append("failed", task=spec["task"], error=error)
-                    msg = f"sweep task {spec['task']} of {target.claim.id} raised {error} (points: {spec['points']})"
-                    raise TheorycheckError(msg) from exc
-                results[spec["task"]] = result
-                journal.append("done", task=spec["task"], result=result)
-                progress.done += 1
-                progress.runs += len(result["values"])
-                progress.censored += sum(v is None for v in result["values"])
-                if on_progress is not None:
-                    on_progress(progress)
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-    finally:
-        interrupts.__exit__()
-        journal.append("stop", reason=stopped, pending=[s["task"] for s in pending.values()])
+    with Interrupts() as interrupts:
+        try:
+            while todo or pending:
+                interrupts.check()
+                while todo and len(pending) < executor.capacity:
+                    spec = {**todo.pop(0), SHIPPED: source}
+                    journal.submit(spec)
+                    pending[executor.submit(run_points, spec)] = spec
+                finished = executor.done(list(pending))
+                if not finished:
+                    time.sleep(0.05)
+                for handle in finished:
+                    spec = pending.pop(handle)
+                    try:
+                        result = executor.result(handle)
+                    except TaskLost as exc:
+                        journal.append("lost", task=spec["task"], reason=str(exc))
+                        lost.append(spec["task"])
+                        continue
+                    except Exception as exc:
+                        stopped = "error"
+                        error = f"{type(exc).__name__}: {exc}"
+                        journal.append("failed", task=spec["task"], error=error)
+                        where = f"sweep task {spec['task']} of {target.claim.id}"
+                        raise TheorycheckError(f"{where} raised {error} (points: {spec['points']})") from exc
+                    results[spec["task"]] = result
+                    journal.append("done", task=spec["task"], result=result)
+                    progress.done += 1
+                    progress.runs += len(result["values"])
+                    progress.censored += sum(v is None for v in result["values"])
+                    if on_progress is not None:
+                        on_progress(progress)
+        except KeyboardInterrupt:
+            stopped = "interrupted"
+        finally:
+            journal.append("stop", reason=stopped, pending=[s["task"] for s in pending.values()])
     record = _record(target, scaling, varies, repeats, tasks, results, command, lost)
     record["stopped"] = stopped
     folder = _write(report_dir, target, record)

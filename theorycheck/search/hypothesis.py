@@ -116,7 +116,8 @@ class SearchStats:
             del self.elite[self.keep :]
 
 
-def _rung(profile: Profile) -> Precision | None:
+def search_rung(profile: Profile) -> Precision | None:
+    """The profile's in-search precision rung (``Profile.search_rung`` parsed), or None for float64 only."""
     return Precision.parse(profile.search_rung) if profile.search_rung else None
 
 
@@ -236,7 +237,7 @@ def property_test(
     def test() -> None:
         prof = profile or active_profile()
         settings = hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
-        _hypothesis_test(claim, instances, settings, _checker(claim, rung=_rung(prof)), examples, prof)()
+        _hypothesis_test(claim, instances, settings, _checker(claim, rung=search_rung(prof)), examples, prof)()
 
     test.__name__ = f"test_{claim.id.replace('.', '_')}"
     test.__doc__ = claim.statement
@@ -270,7 +271,7 @@ def search(
     prof = profile or active_profile()
     stats = stats if stats is not None else SearchStats()
     run_one = _checker(
-        claim, rung=_rung(prof), stats=stats, on_example=on_example, before_example=before_example
+        claim, rung=search_rung(prof), stats=stats, on_example=on_example, before_example=before_example
     )
 
     settings = hypothesis_settings(prof, max_examples=max_examples, cost=cost)
