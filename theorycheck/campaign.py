@@ -29,7 +29,7 @@ from theorycheck.config import Profile
 from theorycheck.confirm import Confirmation, confirm
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.report import build, load_instance, read_record, write_report
-from theorycheck.search.hypothesis import SearchStats, search
+from theorycheck.search.hypothesis import Refinement, SearchStats, search
 
 
 class ClaimFileError(TheorycheckError):
@@ -252,10 +252,15 @@ def check_target(
         profile=profile,
         cost=target.entry.cost,
         on_example=on_example,
+        refinement=Refinement.of(profile),
     )
     how = {
-        "method": "hypothesis generate+target+shrink",
+        "method": "hypothesis generate+target+shrink, then refinement over the draws and boundary search"
+        if profile.refine_share > 0
+        else "hypothesis generate+target+shrink",
+        "stage": stats.first_violation_stage,
         "examples": stats.examples,
+        "refine_evals": stats.refine_evals,
         "profile": profile.name,
         "seed": profile.seed,
         "budget": limit,

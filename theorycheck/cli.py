@@ -88,8 +88,9 @@ class Progress:
         """``label: N examples (r/s), worst margin m, v violations``."""
         rate = stats.examples / max(stats.seconds, 1e-9)
         worst = "n/a" if math.isinf(stats.worst_margin) else f"{stats.worst_margin:.3g}"
+        stage = f" [{stats.stage}]" if getattr(stats, "stage", None) else ""
         return (
-            f"{self.label}: {stats.examples} examples ({rate:.1f}/s), worst margin {worst}, "
+            f"{self.label}{stage}: {stats.examples} examples ({rate:.1f}/s), worst margin {worst}, "
             f"{stats.violations} violations, {len(stats.artifacts)} float64 artifacts"
         )
 
@@ -205,7 +206,10 @@ def _profile(args: argparse.Namespace) -> Any:
 
 def _outcome_line(o: Any) -> str:
     s = o.stats
-    head = f"{o.claim.id} ({o.claim.source.cite()}): {s.examples} examples in {s.seconds:.1f}s"
+    refined = f" ({s.refine_evals} by refinement)" if s.refine_evals else ""
+    head = f"{o.claim.id} ({o.claim.source.cite()}): {s.examples} examples{refined} in {s.seconds:.1f}s"
+    if s.first_violation_stage is not None and o.violation is not None:
+        head += f"; found by {s.first_violation_stage}"
     if o.violation is None:
         worst = "n/a" if math.isinf(s.worst_margin) else f"{s.worst_margin:.3g}"
         text = f"{head}; no violation, worst margin {worst}"
@@ -314,11 +318,9 @@ def _open_executor(args: argparse.Namespace) -> Any:
 
 def _stress_line(o: Any) -> str:
     t = o.tally
-    refined = (
-        f"{t.refine_evals:,} by local refinement"
-        if o.refinable
-        else "local refinement off: the claim is not marked refinable=True"
-    )
+    refined = f"{t.refine_evals:,} by refinement over the draws and boundary search (half of each chunk's time)"
+    if o.refinable:
+        refined += ", with the instance-knob moves the claim allows (refinable=True)"
     head = f"{o.claim.id} ({o.claim.source.cite()}): {t.examples:,} instances in {t.seconds:.1f}s ({refined})"
     if o.lines:
         head += "; " + "; ".join(o.lines)

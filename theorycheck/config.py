@@ -37,6 +37,9 @@ class Profile:
         search_rung: the cheap precision rung run inside the search on every float64 violation ("flint:113"),
             so shrinking keeps real violations and float64 artifacts are set aside; None: float64 only (the
             full ladder still runs once on the shrunk example).
+        refine_share: after Hypothesis's phases, refinement over the draws and boundary search from the worst
+            examples, with this many evaluations per Hypothesis example (0: none, so ``ci`` stays fast and
+            exactly seeded).
     """
 
     name: str
@@ -46,6 +49,7 @@ class Profile:
     database: str | None = DEFAULT_DATABASE
     shrink_cost_limit: float = float("inf")
     search_rung: str | None = None
+    refine_share: float = 0.0
 
     def to_data(self) -> dict[str, object]:
         """Plain JSON data (an infinite ``shrink_cost_limit`` becomes None): how campaign specs carry a profile."""
@@ -56,13 +60,17 @@ class Profile:
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Profile:
         """The profile :meth:`to_data` wrote."""
-        return cls(**{**data, "shrink_cost_limit": data["shrink_cost_limit"] or math.inf})
+        return cls(**{"refine_share": 0.0, **data, "shrink_cost_limit": data["shrink_cost_limit"] or math.inf})
 
 
 PROFILES = {
     "ci": Profile("ci", max_examples=12, refute_examples=60, seed=0, shrink_cost_limit=1),
-    "default": Profile("default", max_examples=100, refute_examples=300, seed=None, search_rung="flint:113"),
-    "deep": Profile("deep", max_examples=2000, refute_examples=2000, seed=None, search_rung="flint:113"),
+    "default": Profile(
+        "default", max_examples=100, refute_examples=300, seed=None, search_rung="flint:113", refine_share=1.0
+    ),
+    "deep": Profile(
+        "deep", max_examples=2000, refute_examples=2000, seed=None, search_rung="flint:113", refine_share=0.5
+    ),
 }
 
 

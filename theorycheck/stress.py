@@ -43,7 +43,8 @@ from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
 from theorycheck.parallel import Executor, Interrupts, TaskLost
 from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
 from theorycheck.report._record import example_code, slug
-from theorycheck.search.hypothesis import SearchStats, evaluate, search, search_rung
+from theorycheck.search.draws import Draw
+from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
 
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
@@ -113,7 +114,8 @@ def _confirmed_report(
 ) -> tuple[str, str, str]:
     conf = confirm(claim, verdict)
     files = build(claim, verdict, conf, claim_ref=target_ref, how_found=how, report_root=report_dir)
-    return conf.status, files.dumps(), f"{conf.status.upper()}: {verdict.summary()} ({conf.reason})"
+    stage = f" (found by {how['stage']})" if how.get("stage") else ""
+    return conf.status, files.dumps(), f"{conf.status.upper()}{stage}: {verdict.summary()} ({conf.reason})"
 
 
 def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +194,12 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
     inflight = spec.get("inflight")
     before = _before_each(Path(inflight) if inflight else None, spec["ref"], frozenset(spec.get("skip", ())))
     stats = SearchStats(keep=KEEP)
-    elite = [decode(t) for t in spec["elite"]]
+    elite = [decode(t) for t in spec["elite"]]  # the campaign's worst instances without a draw: explicit examples
+    primed = [Draw.from_data(d) for d in spec.get("primed", ())]  # with one: replayed in the reuse phase
+    # refinement over the draws and boundary search, in the chunk's refinement time share, for every claim
+    refinement = Refinement(
+        share=0.0, starts=REFINE_STARTS, seconds=float(spec.get("refine_seconds", CHUNK_SECONDS / 2)), min_evals=10**9
+    )
 
     def before_drawn(instance: Any) -> None:
         try:
@@ -211,16 +218,29 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
             examples=elite,
             before_example=before_drawn,
             stats=stats,
+            refinement=refinement,
+            primed=primed,
         )
     except hypothesis.errors.Unsatisfiable:
         violation = None  # a short chunk of a claim whose assumptions rarely hold: zero applicable examples
-    search_seconds, search_examples = time.perf_counter() - started, stats.examples
-    how = {"method": "stress: hypothesis generate+target+shrink", "seed": profile.seed, "chunk": spec["task"]}
-    refine_evals = 0
+    search_seconds = time.perf_counter() - started
+    search_examples = stats.examples - stats.refine_evals
+    how = {
+        "method": "stress: hypothesis generate+target+shrink, refinement over the draws, boundary search",
+        "stage": stats.first_violation_stage,
+        "seed": profile.seed,
+        "chunk": spec["task"],
+    }
+    refine_evals = stats.refine_evals
     if violation is None and entry.refinable:
-        violation, refine_evals = _refine_elite(spec, target, profile, rung, before, stats)
+        violation, knob_evals = _refine_elite(spec, target, profile, rung, before, stats)
+        refine_evals += knob_evals
         if violation is not None:
-            how = {**how, "method": "stress: local refinement (Nelder-Mead), re-checked as an explicit example"}
+            how = {
+                **how,
+                "method": "stress: local refinement of the instance's knobs (Nelder-Mead), re-checked as an example",
+                "stage": "refine",
+            }
     reports, statuses, lines = [], [], []
     if violation is not None:
         status, text, line = _confirmed_report(claim, violation, spec["ref"], how, spec["report_dir"])
@@ -242,18 +262,24 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
         "refine_evals": refine_evals,
         "first_violation_at": stats.first_violation_at,
         "first_violation_seconds": stats.first_violation_seconds,
+        "first_violation_stage": stats.first_violation_stage,
         "artifacts": len(stats.artifacts),
         # JSON has no inf or NaN: a non-finite worst margin travels as None plus whether it was a violation
         "worst_margin": None if worst is None or not math.isfinite(worst.margin) else worst.margin,
         "worst": None
         if worst is None
         else {"summary": worst.summary(), "instance": _tree(worst.instance), "violated": worst.violated},
-        "elite": [{"margin": v.margin, "instance": _tree(v.instance)} for v in stats.elite],
+        "elite": [
+            {"margin": e.margin, "instance": _tree(e.instance), "draw": None if e.draw is None else e.draw.to_data()}
+            for e in stats.elite
+        ],
+        "stage": how["stage"] if violation is not None else None,
         "reports": reports,
         "statuses": statuses,
         "lines": lines,
         "seconds": time.perf_counter() - started,
-        "search_rate": search_examples / max(search_seconds, 1e-6),  # Hypothesis examples per second
+        # Hypothesis examples per second (the refinement's evaluations and time are not in it)
+        "search_rate": search_examples / max(search_seconds - stats.refine_seconds, 1e-6),
     }
 
 
@@ -278,6 +304,7 @@ class Tally:
     lost: int = 0
     first_violation_at: int | None = None  # instances checked when the first float64 violation showed
     first_violation_seconds: float | None = None  # and the wall time (chunk start as seen by the controller)
+    first_violation_stage: str | None = None  # generate / target / reuse / refine / boundary
     worst_margin: float = math.inf
     worst: dict[str, Any] | None = None
     started: float = attrs.field(factory=time.perf_counter)
@@ -303,9 +330,10 @@ class Tally:
         rate = self.examples / max(self.seconds + self.before, 1e-9)
         worst = "n/a" if math.isinf(self.worst_margin) else f"{self.worst_margin:.3g}"
         left = round(self.left)
+        found = f" (first found by {self.first_violation_stage})" if self.first_violation_stage else ""
         return (
             f"{self.label}: {self.examples:,} instances ({rate:.0f}/s on {self.workers} workers), "
-            f"worst margin {worst}, {self.counterexamples} counterexamples, {self.unconfirmed} unconfirmed, "
+            f"worst margin {worst}, {self.counterexamples} counterexamples{found}, {self.unconfirmed} unconfirmed, "
             f"{left // 60}m{left % 60:02d}s left"
         )
 
@@ -315,6 +343,7 @@ class Tally:
             self.first_violation_at = self.examples + int(result["first_violation_at"])
             started = float(result.get("submitted", self.seconds - result["seconds"]))
             self.first_violation_seconds = started + float(result["first_violation_seconds"])
+            self.first_violation_stage = result.get("first_violation_stage")
         for k in ("examples", "applicable", "violations", "refine_evals", "artifacts"):
             setattr(self, k, getattr(self, k) + int(result[k]))
         w = result["worst"]
@@ -397,7 +426,8 @@ class _Campaign:
             "refine_seconds": share,
             "ref": dict(self.target.ref),
             "profile": attrs.evolve(self.profile, seed=seed, database=None).to_data(),
-            "elite": [e["instance"] for e in self.elite],
+            "elite": [e["instance"] for e in self.elite if not e.get("draw")],
+            "primed": [e["draw"] for e in self.elite if e.get("draw")],
             "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
             "report_dir": self.report_dir,
             "report_artifacts": not self.artifact_reported,

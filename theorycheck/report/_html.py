@@ -50,6 +50,11 @@ def fmt_float(node: Any) -> str:
     return "" if node is None else str(node)
 
 
+def _stage(how: Any) -> str:
+    stage = how.get("stage") if isinstance(how, dict) else None
+    return f" (stage that found it: {stage})" if stage else ""
+
+
 def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -158,7 +163,7 @@ def render_report(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -
 <h2>Reproduce</h2>
 <pre>{esc(record['replay'])}</pre>
 <p>Pin it in a test:</p><pre>{esc(record['example'] or 'not replayable: ' + json.dumps(record['instance']))}</pre>
-<p>Found by {esc(how.get('method', '?'))} after {esc(how.get('examples', '?'))} examples
+<p>Found by {esc(how.get('method', '?'))}{esc(_stage(how))} after {esc(how.get('examples', '?'))} examples
  (profile {esc(how.get('profile', '?'))}, seed {esc(how.get('seed', '?'))}).
  Arrays bit-exact in <code>{esc(record['arrays_file'])}</code>; record <code>report.json</code>
  (schema {esc(record['schema'])}), created {esc(record['created'])}.</p>

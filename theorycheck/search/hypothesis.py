@@ -27,6 +27,8 @@ from theorycheck.config import Profile, active_profile
 from theorycheck.confirm import confirm_cheaply
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
+from theorycheck.search.descent import Budget, Found, Spent, refine_draw
+from theorycheck.search.draws import Draw, PrimedDatabase, current_draw, current_phase, replay
 
 
 class ClaimViolated(TheorycheckError, AssertionError):
@@ -67,8 +69,38 @@ def hypothesis_settings(profile: Profile, *, max_examples: int | None = None, co
 _NO_SHRINK = tuple(p for p in hypothesis.Phase if p not in (hypothesis.Phase.shrink, hypothesis.Phase.explain))
 
 
-def _seeded(profile: Profile, test: Callable[..., None]) -> Callable[..., None]:
-    return hypothesis.seed(profile.seed)(test) if profile.seed is not None else test
+def _seeded(profile: Profile, test: Callable[..., None], *, primed: bool = False) -> Callable[..., None]:
+    """``test`` with the profile's seed, if any.
+
+    ``hypothesis.seed`` also switches the example database off (a seeded run neither loads nor saves
+    failures), which would drop a :class:`PrimedDatabase` too: for a primed run the seed is set the way
+    ``hypothesis.seed`` sets it, without that (internal attribute, pinned Hypothesis range, tested), and the
+    primed database carries no real one below it (``_hypothesis_test`` sees to that).
+    """
+    if profile.seed is None:
+        return test
+    if primed:
+        test._hypothesis_internal_use_seed = profile.seed  # type: ignore[attr-defined]  # noqa: SLF001
+        return test
+    return hypothesis.seed(profile.seed)(test)
+
+
+@attrs.frozen
+class Elite:
+    """One of the worst non-violating examples a search saw: its verdict and the draw that built it (or None)."""
+
+    verdict: Verdict
+    draw: Draw | None = None
+
+    @property
+    def margin(self) -> float:
+        """The verdict's margin."""
+        return self.verdict.margin
+
+    @property
+    def instance(self) -> Any:
+        """The example."""
+        return self.verdict.instance
 
 
 @attrs.define
@@ -76,8 +108,10 @@ class SearchStats:
     """What a search saw: examples checked, applicable ones, the worst margin, float64 artifacts set aside.
 
     ``elite`` keeps the ``keep`` applicable, holding verdicts of smallest finite margin (distinct
-    instances), the starting points of local refinement; ``first_violation_at`` is the example count when
-    the first violation showed.
+    instances), with their draws: the starting points of refinement; ``first_violation_at`` is the example
+    count when the first violation showed, ``first_violation_stage`` the stage that found it ("generate",
+    "target", "reuse" (the example database), "explicit" (an ``@example``), "refine" or "boundary").
+    ``refine_evals`` counts the examples refinement and boundary search built.
     """
 
     examples: int = 0
@@ -88,22 +122,27 @@ class SearchStats:
     artifacts: list[Verdict] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.perf_counter)
     keep: int = 0
-    elite: list[Verdict] = attrs.field(factory=list)
+    elite: list[Elite] = attrs.field(factory=list)
     first_violation_at: int | None = None
     first_violation_seconds: float | None = None  # wall time from the start to the first violation
+    first_violation_stage: str | None = None
+    refine_evals: int = 0
+    refine_seconds: float = 0.0
+    stage: str | None = None  # set by the refinement while it runs; None: Hypothesis's own phases
 
     @property
     def seconds(self) -> float:
         """Wall time since the search started."""
         return time.perf_counter() - self.started
 
-    def record(self, verdict: Verdict) -> None:
+    def record(self, verdict: Verdict, draw: Draw | None = None) -> None:
         """Count an applicable verdict: violations, worst margin, the elite."""
         self.applicable += 1
         self.violations += verdict.violated
         if verdict.violated and self.first_violation_at is None:
             self.first_violation_at = self.examples
             self.first_violation_seconds = self.seconds
+            self.first_violation_stage = self.stage or current_phase()
         if verdict.margin < self.worst_margin or (math.isnan(verdict.margin) and self.worst is None):
             self.worst_margin, self.worst = verdict.margin, verdict
         # the elite are starting points for refinement and explicit examples of later chunks: a violation
@@ -111,8 +150,8 @@ class SearchStats:
         if self.keep and math.isfinite(verdict.margin) and not verdict.violated:
             if any(e.instance is verdict.instance or e.margin == verdict.margin for e in self.elite):
                 return  # Hypothesis re-runs an example while shrinking and targeting: keep distinct points
-            self.elite.append(verdict)
-            self.elite.sort(key=lambda v: v.margin)
+            self.elite.append(Elite(verdict, draw))
+            self.elite.sort(key=lambda e: e.margin)
             del self.elite[self.keep :]
 
 
@@ -128,6 +167,7 @@ def evaluate(
     stats: SearchStats,
     rung: Precision | None = None,
     before_example: Callable[[Any], None] | None = None,
+    draw: Draw | None = None,
 ) -> Verdict:
     """Check one instance and count it in ``stats``; the in-search precision rung sets float64 artifacts aside.
 
@@ -145,7 +185,7 @@ def evaluate(
         if len(stats.artifacts) < _MAX_ARTIFACTS:
             stats.artifacts.append(verdict)
         verdict = attrs.evolve(verdict, status="holds", margin=0.0, detail=f"{_ARTIFACT}: {verdict.detail}")
-    stats.record(verdict)
+    stats.record(verdict, draw)
     return verdict
 
 
@@ -163,7 +203,8 @@ def _checker(
     stats = stats if stats is not None else SearchStats()
 
     def run_one(instance: Any) -> Verdict:
-        verdict = evaluate(claim, instance, stats=stats, rung=rung, before_example=before_example)
+        draw = current_draw() if stats.keep else None
+        verdict = evaluate(claim, instance, stats=stats, rung=rung, before_example=before_example, draw=draw)
         for tag in verdict.tags:
             event(tag)
         if verdict.status == "not_applicable":
@@ -175,7 +216,7 @@ def _checker(
             event(f"{_ARTIFACT} (holds at {rung})")
         if on_example is not None:
             on_example(stats)
-        target(-min(verdict.margin, 1e300), label=f"{claim.id} negative margin")
+        target(target_score(verdict.margin), label=f"{claim.id} negative margin")
         note(verdict.summary())
         return verdict
 
@@ -183,6 +224,18 @@ def _checker(
 
 
 _MAX_ARTIFACTS = 5
+_HUGE = 1e300
+
+
+def target_score(margin: float) -> float:
+    """What ``target()`` maximises for a margin: ``-margin``, finite (Hypothesis rejects NaN and infinities).
+
+    A NaN margin is a violation as bad as it gets (the conclusion could not be evaluated): ``1e300``; ``-inf``
+    likewise, ``+inf`` (holds without bound) ``-1e300``.
+    """
+    if math.isnan(margin):
+        return _HUGE
+    return -min(max(margin, -_HUGE), _HUGE)
 
 
 def _hypothesis_test(
@@ -194,6 +247,11 @@ def _hypothesis_test(
     profile: Profile,
 ) -> Callable[[], None]:
     """The one @given test every search runs: raise :class:`ClaimViolated` on a violation."""
+    primed = isinstance(settings.database, PrimedDatabase)
+    if primed and profile.seed is not None:
+        db = settings.database
+        assert isinstance(db, PrimedDatabase)
+        settings = hypothesis.settings(settings, database=db.without_inner())  # seeded: no real database
 
     @settings
     @given(instances)
@@ -209,7 +267,124 @@ def _hypothesis_test(
     test: Callable[[], None] = search_claim
     for ex in reversed(examples):
         test = hypothesis.example(ex)(test)
-    return _seeded(profile, test)
+    return _seeded(profile, test, primed=primed)
+
+
+@attrs.frozen
+class Refinement:
+    """How much refinement over the draws (and boundary search) follows Hypothesis's phases.
+
+    Attributes:
+        share: refinement evaluations as a fraction of the examples Hypothesis ran (0: none).
+        starts: elite examples refined, worst first.
+        seconds: a wall-time cap (None: twice the Hypothesis phase's time times ``share``, at least 1 s).
+        min_evals: evaluations at least, however few examples Hypothesis ran.
+    """
+
+    share: float
+    starts: int = 4
+    seconds: float | None = None
+    min_evals: int = 200
+
+    @classmethod
+    def of(cls, profile: Profile) -> Refinement | None:
+        """The profile's refinement (``Profile.refine_share``), or None when it has none (``ci``)."""
+        return cls(profile.refine_share) if profile.refine_share > 0 else None
+
+    def budget(self, stats: SearchStats) -> Budget:
+        """The evaluations and deadline for a search that has run so far as ``stats`` says."""
+        seconds = self.seconds if self.seconds is not None else max(1.0, 2.0 * self.share * stats.seconds)
+        evals = max(self.min_evals, int(self.share * stats.examples))
+        return Budget(evals, time.perf_counter() + seconds)
+
+
+@attrs.frozen
+class Refined:
+    """A violation refinement found: the choices that build it and the stage ("refine" or "boundary")."""
+
+    verdict: Verdict
+    choices: tuple[Any, ...]
+    stage: str
+
+
+def refine(
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    stats: SearchStats,
+    refinement: Refinement,
+    *,
+    rung: Precision | None = None,
+    before_example: Callable[[Any], None] | None = None,
+    starts: Sequence[Elite] = (),
+    on_example: Callable[[SearchStats], None] | None = None,
+) -> Refined | None:
+    """Refine the search's elite (and ``starts``) over their draws (``search.descent``) within the budget.
+
+    Every candidate is rebuilt through ``instances`` and checked by :func:`evaluate` (counted in ``stats``,
+    the in-search rung applied, journaled by ``before_example``). Returns the first violation, or None.
+    """
+    budget = refinement.budget(stats)
+    pool = sorted([*starts, *stats.elite], key=lambda e: e.margin)
+    seen: set[tuple[Any, ...]] = set()
+    chosen = []
+    for e in pool:
+        if e.draw is not None and e.draw.choices not in seen:
+            seen.add(e.draw.choices)
+            chosen.append(e)
+    chosen = chosen[: refinement.starts]
+
+    def probe(choices: tuple[Any, ...], stage: str) -> tuple[Verdict, Draw] | None:
+        rebuilt = replay(instances, choices, extend=16)
+        if rebuilt is None:
+            return None
+        stats.refine_evals += 1
+        stats.stage = stage
+        try:
+            verdict = evaluate(claim, rebuilt.example, stats=stats, rung=rung, before_example=before_example)
+        except hypothesis.errors.UnsatisfiedAssumption:
+            return None  # before_example skipped it (a worker died on this instance before)
+        if on_example is not None:
+            on_example(stats)
+        return verdict, rebuilt.draw
+
+    began = time.perf_counter()
+    try:
+        for e in chosen:
+            assert e.draw is not None
+            try:
+                refine_draw(e.draw, e.margin, probe, budget)
+            except Found as found:
+                return Refined(found.verdict, found.choices, found.stage)
+            except Spent:
+                return None
+    finally:
+        stats.stage = None
+        stats.refine_seconds += time.perf_counter() - began
+    return None
+
+
+def _recheck(
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    settings: hypothesis.settings,
+    run_one: Callable[[Any], Verdict],
+    profile: Profile,
+    found: Refined,
+) -> Callable[[], None]:
+    """A test that replays a refined violation through Hypothesis (reuse phase), then shrinks it.
+
+    The choices go in as a past non-minimal failure would (the secondary corpus), so Hypothesis re-checks
+    them by the path every example takes and, where the claim is cheap enough, shrinks toward simple
+    values while the violation persists.
+    """
+    phases = [p for p in (hypothesis.Phase.reuse, hypothesis.Phase.shrink, hypothesis.Phase.explain)
+              if p in settings.phases or p is hypothesis.Phase.reuse]
+    inner = settings.database
+    primed = hypothesis.settings(
+        settings, database=PrimedDatabase(inner, secondary=[found.choices]), phases=phases,
+        max_examples=max(settings.max_examples, 2),
+    )
+    return _hypothesis_test(claim, instances, primed, run_one, (), profile)
 
 
 def property_test(
@@ -224,20 +399,34 @@ def property_test(
 ) -> Callable[[], None]:
     """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
 
-    The profile is read when the test runs (so a pytest option chosen after import applies). ``examples``
-    are instances checked first, every run (pinned counterexamples: a report's ``@example`` snippet). The
-    returned function carries ``claim``, ``instances``, ``cost``, ``refinable`` and ``scaling`` attributes, so
-    ``theorycheck check|stress|scale FILE`` finds it. ``refinable=True`` lets ``theorycheck stress`` move the
-    instances' singular values, scales, step and angles (``search.refine``): opt in only when the claim's
-    assumptions state everything an instance must satisfy (the strategy's structure is not kept) and its checks
-    read the instance, not ``instance.params``. ``scaling`` is a :class:`theorycheck.claims.Scaling` for
-    ``theorycheck scale``.
+    The profile is read when the test runs (so a pytest option chosen after import applies): Hypothesis's
+    phases, then, under profiles with a refinement share (``default``, ``deep``), refinement over the draws
+    and boundary search from the worst examples (:func:`refine`); a violation that finds is replayed
+    through Hypothesis and shrunk, and raises like any other. ``examples`` are instances checked first,
+    every run (pinned counterexamples: a report's ``@example`` snippet). The returned function carries
+    ``claim``, ``instances``, ``cost``, ``refinable`` and ``scaling`` attributes, so ``theorycheck
+    check|stress|scale FILE`` finds it. ``refinable=True`` also lets refinement move the instances' singular
+    values, scales, step and angles directly (``search.refine``, off the strategy's draws): opt in only when
+    the claim's assumptions state everything an instance must satisfy and its checks read the instance, not
+    ``instance.params``. ``scaling`` is a :class:`theorycheck.claims.Scaling` for ``theorycheck scale``.
     """
 
     def test() -> None:
         prof = profile or active_profile()
         settings = hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
-        _hypothesis_test(claim, instances, settings, _checker(claim, rung=search_rung(prof)), examples, prof)()
+        refinement = Refinement.of(prof)
+        stats = SearchStats(keep=refinement.starts if refinement else 0)
+        rung = search_rung(prof)
+        run_one = _checker(claim, rung=rung, stats=stats)
+        strategy = instances
+        _hypothesis_test(claim, strategy, settings, run_one, examples, prof)()
+        if refinement is None:
+            return
+        found = refine(claim, strategy, stats, refinement, rung=rung)
+        if found is not None:
+            stats.stage = found.stage
+            _recheck(claim, strategy, settings, run_one, prof, found)()
+            raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
 
     test.__name__ = f"test_{claim.id.replace('.', '_')}"
     test.__doc__ = claim.statement
@@ -247,6 +436,20 @@ def property_test(
     test.refinable = refinable  # type: ignore[attr-defined]
     test.scaling = scaling  # type: ignore[attr-defined]
     return test
+
+
+def _violation(run: Callable[[], None]) -> Verdict | None:
+    """Run a search test; the shrunk violating verdict it raised, or None."""
+    try:
+        run()
+    except ClaimViolated as exc:
+        return exc.verdict
+    except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
+        for inner in group.exceptions:
+            if isinstance(inner, ClaimViolated):
+                return inner.verdict
+        raise
+    return None
 
 
 def search(
@@ -262,17 +465,24 @@ def search(
     stats: SearchStats | None = None,
     targeting: bool = True,
     shrinking: bool = True,
+    refinement: Refinement | None = None,
+    primed: Sequence[Draw] = (),
 ) -> tuple[Verdict | None, SearchStats]:
     """Search up to ``max_examples``; return the shrunk violating verdict (or None) and the statistics.
 
-    ``targeting=False`` drops Hypothesis's target phase (plain random generation, the baseline the stress
-    search is measured against); ``shrinking=False`` returns the first violation as found.
+    Hypothesis's phases first (``primed`` draws replayed at the start, in the reuse phase, so they also
+    seed the target phase); then, with a ``refinement``, refinement over the draws and boundary search from
+    the worst examples seen; a violation found there is replayed through Hypothesis and shrunk.
+    ``stats.first_violation_stage`` says which stage found it. ``targeting=False`` drops Hypothesis's target
+    phase (plain random generation, the baseline the stress search is measured against);
+    ``shrinking=False`` returns the first violation as found.
     """
     prof = profile or active_profile()
     stats = stats if stats is not None else SearchStats()
-    run_one = _checker(
-        claim, rung=search_rung(prof), stats=stats, on_example=on_example, before_example=before_example
-    )
+    if refinement is not None:
+        stats.keep = max(stats.keep, refinement.starts)
+    rung = search_rung(prof)
+    run_one = _checker(claim, rung=rung, stats=stats, on_example=on_example, before_example=before_example)
 
     settings = hypothesis_settings(prof, max_examples=max_examples, cost=cost)
     dropped = {hypothesis.Phase.target} if not targeting else set()
@@ -280,16 +490,23 @@ def search(
         dropped |= {hypothesis.Phase.shrink, hypothesis.Phase.explain}
     if dropped:
         settings = hypothesis.settings(settings, phases=[p for p in settings.phases if p not in dropped])
+    if primed:
+        settings = hypothesis.settings(
+            settings, database=PrimedDatabase(settings.database, primary=[d.choices for d in primed]),
+            phases=sorted({*settings.phases, hypothesis.Phase.reuse}, key=lambda p: p.value),
+        )
+    violation = _violation(_hypothesis_test(claim, instances, settings, run_one, examples, prof))
+    if violation is not None or refinement is None:
+        return violation, stats
+    found = refine(claim, instances, stats, refinement, rung=rung, before_example=before_example, on_example=on_example)
+    if found is None:
+        return None, stats
+    stats.stage = found.stage
     try:
-        _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
-    except ClaimViolated as exc:
-        return exc.verdict, stats
-    except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
-        for inner in group.exceptions:
-            if isinstance(inner, ClaimViolated):
-                return inner.verdict, stats
-        raise
-    return None, stats
+        violation = _violation(_recheck(claim, instances, settings, run_one, prof, found))
+    finally:
+        stats.stage = None
+    return (violation if violation is not None else found.verdict), stats
 
 
 def find_counterexample(
