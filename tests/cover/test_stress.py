@@ -96,7 +96,9 @@ def test_a_stress_campaign_finds_the_band_reports_it_and_journals_every_chunk(tm
     (folder,) = out.reports
     record = read_record(folder)
     assert record["status"] == "confirmed"
-    assert record["how_found"]["method"].startswith("stress: local refinement")
+    # found by refinement (the band is 2e-4 wide: generation rarely lands there), and the report says so
+    assert record["how_found"]["stage"] in {"refine", "boundary"}
+    assert record["how_found"]["method"].startswith("stress:")
     assert record["claim_ref"] == {"kind": "file", "file": str(path.resolve()), "name": "band"}
     events = list(Journal(out.folder / "journal.jsonl").events())
     kinds = [e["event"] for e in events]
@@ -150,7 +152,7 @@ def test_keep_going_counts_each_distinct_counterexample_once_and_keeps_searching
     path = tmp_path / "band.py"
     path.write_text(BAND_FILE)
     (target,) = resolve(f"{path}::band")
-    out = stress(target, budget=4, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path / "r"),
+    out = stress(target, budget=12, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path / "r"),
                  keep_going=True)
     assert out.stopped == "budget"
     assert out.tally.counterexamples == len(out.reports) >= 1

@@ -17,7 +17,7 @@ _SIGN = 1 << 63
 
 
 def ordinal(x: float) -> int:
-    """The position of a finite float on the float line: monotone, ``ordinal(a) < ordinal(b)`` iff ``a < b``.
+    """The position of a finite float on the float line, monotone: a smaller float has a smaller position.
 
     ``-0.0`` and ``0.0`` share position 0; adjacent floats are adjacent integers.
     """
