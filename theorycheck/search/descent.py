@@ -270,8 +270,34 @@ def _discrete_moves(walk: _Walk) -> None:
         walk.score(base.with_choices({i: not base.choices[i]}), "refine")
 
 
+CORNER_FLOATS = 8  # floats whose bounds are tried in pairs (28 pairs, 112 candidates at most)
+
+
+def _corners(walk: _Walk) -> None:
+    """Each bounded float at each of its bounds (keeping what helps), then pairs of them at their corners.
+
+    Hypothesis draws bounds often but two at once rarely; a margin that is the larger of two terms (fails
+    only near the corner of two ranges) is flat along each coordinate alone, so only joint moves see it.
+    """
+    floats = walk.best.positions("float")
+    bounded = [i for i in floats if all(map(math.isfinite, float_bounds(walk.best.constraints[i])))]
+    for i in bounded:
+        lo, hi = float_bounds(walk.best.constraints[i])
+        walk.at(i, lo)
+        walk.at(i, hi)
+    base = walk.best
+    for i, j in itertools.combinations(bounded[:CORNER_FLOATS], 2):
+        for x in float_bounds(base.constraints[i]):
+            for y in float_bounds(base.constraints[j]):
+                walk.score(base.with_choices({i: x, j: y}), "refine")
+
+
 def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) -> tuple[Draw, float]:
     """Minimise the margin over ``start``'s choices until a violation, the budget, or no more progress.
+
+    A pass: every bounded float at its bounds, alone and in pairs (corners); integer and boolean moves; then
+    per float a scan, boundary search and Brent (:func:`_float_pass`); then Nelder-Mead over the three
+    floats that moved the margin most. Passes repeat from the best draw while they gain.
 
     Raises:
         Found: a candidate violates the claim (its verdict, choices and stage).
@@ -284,12 +310,13 @@ def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) 
     spreads: dict[int, float] = {}
     while True:
         before = walk.best_margin
+        _corners(walk)
+        _discrete_moves(walk)
         for i in walk.best.positions("float"):
             spreads[i] = _float_pass(walk, i)
-        movers = [i for i in sorted(spreads, key=lambda k: -spreads[k]) if spreads[i] > 0
-                  and i in walk.best.positions("float")][:3]
+        floats = walk.best.positions("float")
+        movers = [i for i in sorted(spreads, key=lambda k: -spreads[k]) if spreads[i] > 0 and i in floats][:3]
         if len(movers) >= 2:
             _nelder_mead(walk, movers, 30 * len(movers))
-        _discrete_moves(walk)
         if not walk.best_margin < before:
             return walk.best, walk.best_margin
