@@ -639,10 +639,10 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                     pending[executor.submit(run_chunk, spec)] = spec
                 if not pending or found:
                     break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
-                if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
-                    break
                 finished = executor.done(list(pending))
                 if not finished:
+                    if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
+                        break  # overdue chunks stay "in flight" (a finished one is always collected first)
                     time.sleep(0.05)
                 for handle in finished:
                     spec = pending.pop(handle)

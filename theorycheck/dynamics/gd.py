@@ -142,6 +142,25 @@ def default_cap(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarr
 def _run_float64(
     plan: _Plan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
+    """The numba kernel, with no more threads than trajectories.
+
+    The kernel is parallel over the batch only; a single trajectory dispatched to a thread pool waits on idle
+    threads at every call (measured on a loaded 2-core machine: 40-380 ms against 8 ms for 200 recorded steps
+    at d=3). Every trajectory runs the same scalar code whatever the thread count: results are bit-identical.
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(before, int(plan.y.shape[0]))))
+    try:
+        return _run_kernel(plan)
+    finally:
+        numba.set_num_threads(before)
+
+
+def _run_kernel(
+    plan: _Plan,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
     objective, y, w0, x, eta, mult = plan.objective, plan.y, plan.w0, plan.x, plan.eta, plan.mult
     max_steps, tol, gtol, cap, record_at, names = (
         plan.max_steps,

@@ -17,7 +17,9 @@ checked as usual. Per float choice, in turn:
    violation band of relative width 1e-9 at the tip of a V: ours stops at a few ulps).
 
 Then Nelder-Mead over the three floats that moved the margin most (curved valleys), integer moves (+-1, +-2)
-and boolean flips, and again from the new best until the budget is spent or a pass gains nothing. The first
+and boolean flips, every bounded float at its bounds alone and in pairs (the corners of drawn ranges: a
+margin that is the larger of two terms is flat along each alone), and again from the new best until the
+budget is spent or a pass gains nothing. The first
 violation ends the search (:class:`Found`, with the stage that found it: "refine" or "boundary").
 """
 
@@ -202,16 +204,23 @@ def _finite(point: Point) -> float:
     return point.margin if math.isfinite(point.margin) else 1e300
 
 
-def _float_pass(walk: _Walk, i: int) -> float:
-    """Scan, corner boundaries, and Brent-minimise along float choice ``i``; returns the margin's spread."""
+@attrs.frozen
+class _Scan:
+    """What a scan along float choice ``i`` saw: the points and their scores, and the margin's spread."""
+
+    i: int
+    states: dict[float, Point]
+    spread: float
+
+
+def _scan(walk: _Walk, i: int) -> _Scan | None:
+    """Scan float choice ``i`` across its range and corner every boundary between scan points."""
     base = walk.best
     if i >= len(base.kinds) or base.kinds[i] != "float":
-        return 0.0  # an integer move earlier in this pass changed what the strategy draws here
+        return None  # an integer move earlier in this pass changed what the strategy draws here
     lo, hi = float_bounds(base.constraints[i])
-    x0 = float(base.choices[i])
-    pts = scan_points(x0, lo, hi)
-    vals = [walk.at(i, p, base=base) for p in pts]
-    states: dict[float, Point] = dict(zip(pts, vals, strict=True))
+    pts = scan_points(float(base.choices[i]), lo, hi)
+    states: dict[float, Point] = {p: walk.at(i, p, base=base) for p in pts}
 
     def state(y: float) -> Point:
         if y not in states:
@@ -235,14 +244,24 @@ def _float_pass(walk: _Walk, i: int) -> float:
             state(y)
     finite = [v.margin for v in states.values() if math.isfinite(v.margin)]
     spread = (max(finite) - min(finite)) if finite else 0.0
-    if spread > 0:
-        # Brent from the best scan point, bracketed by its scan neighbours
-        order = sorted(states)
-        j = min(range(len(order)), key=lambda k: _finite(states[order[k]]))
-        a, b = order[max(j - 1, 0)], order[min(j + 1, len(order) - 1)]
-        if a < b:
-            brent(lambda y: _finite(walk.at(i, min(max(y, lo), hi), base=base)), a, b, order[j])
-    return spread
+    # a spread at rounding level is noise (a margin that does not depend on this choice): not worth a Brent run
+    noise = 1e-9 * max((abs(m) for m in finite), default=0.0)
+    return _Scan(i, states, spread if spread > noise else 0.0)
+
+
+def _brent_along(walk: _Walk, scan: _Scan) -> None:
+    """Brent-minimise along the scanned choice from the best scan point, bracketed by its scan neighbours."""
+    base, i = walk.best, scan.i
+    if i >= len(base.kinds) or base.kinds[i] != "float":
+        return
+    lo, hi = float_bounds(base.constraints[i])
+    order = sorted(scan.states)
+    j = min(range(len(order)), key=lambda k: _finite(scan.states[order[k]]))
+    a, b = order[max(j - 1, 0)], order[min(j + 1, len(order) - 1)]
+    x = float(base.choices[i])
+    start = x if a < x < b else order[j]
+    if a < b:
+        brent(lambda y: _finite(walk.at(i, min(max(y, lo), hi), base=base)), a, b, start)
 
 
 def _nelder_mead(walk: _Walk, positions: Sequence[int], evals: int) -> None:
@@ -295,9 +314,10 @@ def _corners(walk: _Walk) -> None:
 def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) -> tuple[Draw, float]:
     """Minimise the margin over ``start``'s choices until a violation, the budget, or no more progress.
 
-    A pass: every bounded float at its bounds, alone and in pairs (corners); integer and boolean moves; then
-    per float a scan, boundary search and Brent (:func:`_float_pass`); then Nelder-Mead over the three
-    floats that moved the margin most. Passes repeat from the best draw while they gain.
+    A pass: a scan of every float with boundary search (:func:`_scan`); Brent along each float whose scan
+    moved the margin, largest effect first; Nelder-Mead over the three floats that moved it most; integer and
+    boolean moves; every bounded float at its bounds, alone and in pairs (corners). Passes repeat from the
+    best draw while they gain.
 
     Raises:
         Found: a candidate violates the claim (its verdict, choices and stage).
@@ -307,16 +327,18 @@ def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) 
         The best draw reached and its margin, when a whole pass gained nothing.
     """
     walk = _Walk(probe, budget, start, start_margin if math.isfinite(start_margin) else math.inf)
-    spreads: dict[int, float] = {}
     while True:
         before = walk.best_margin
-        _corners(walk)
-        _discrete_moves(walk)
-        for i in walk.best.positions("float"):
-            spreads[i] = _float_pass(walk, i)
+        # every float's scan (and boundaries) first: a cheap global look that ranks the choices by effect
+        scans = [sc for i in walk.best.positions("float") if (sc := _scan(walk, i)) is not None]
+        movers = sorted((sc for sc in scans if sc.spread > 0), key=lambda sc: -sc.spread)
+        for sc in movers:
+            _brent_along(walk, sc)
         floats = walk.best.positions("float")
-        movers = [i for i in sorted(spreads, key=lambda k: -spreads[k]) if spreads[i] > 0 and i in floats][:3]
-        if len(movers) >= 2:
-            _nelder_mead(walk, movers, 30 * len(movers))
+        top = [sc.i for sc in movers if sc.i in floats][:3]
+        if len(top) >= 2:
+            _nelder_mead(walk, top, 30 * len(top))
+        _discrete_moves(walk)
+        _corners(walk)
         if not walk.best_margin < before:
             return walk.best, walk.best_margin

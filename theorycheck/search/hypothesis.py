@@ -340,7 +340,9 @@ def refine(
         stats.refine_evals += 1
         stats.stage = stage
         try:
-            verdict = evaluate(claim, rebuilt.example, stats=stats, rung=rung, before_example=before_example)
+            verdict = evaluate(
+                claim, rebuilt.example, stats=stats, rung=rung, before_example=before_example, draw=rebuilt.draw
+            )
         except hypothesis.errors.UnsatisfiedAssumption:
             return None  # before_example skipped it (a worker died on this instance before)
         if on_example is not None:
