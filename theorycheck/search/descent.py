@@ -3,7 +3,8 @@
 Starting from one of the worst examples a search found, :func:`refine_draw` edits the floats (and, as local
 moves, the integers and booleans) that the strategy drew and rebuilds each candidate through the same
 strategy (``search.draws.replay``), so every candidate is a valid draw and the claim's assumptions are
-checked as usual. Per float choice, in turn:
+checked as usual. First every bounded float at its two ends (cheap, and where a family's extreme member lives); then per
+float choice, in turn:
 
 1. a **scan** of its whole range (geometric where it spans decades, the exact bounds included), which sees
    far-away basins and the corners of drawn ranges;
@@ -292,18 +293,30 @@ def _discrete_moves(walk: _Walk) -> None:
 CORNER_FLOATS = 8  # floats whose bounds are tried in pairs (28 pairs, 112 candidates at most)
 
 
+def _bounded(draw: Draw) -> list[int]:
+    return [i for i in draw.positions("float") if all(map(math.isfinite, float_bounds(draw.constraints[i])))]
+
+
+def _ends(walk: _Walk) -> None:
+    """Each bounded float at each of its bounds, keeping what helps: two evaluations per float.
+
+    The cheapest look there is, and where a family's extreme member lives (a trap at the end of a mixing
+    weight, a step at its bound); Hypothesis draws the lower end first and the upper end rarely.
+    """
+    for i in _bounded(walk.best):
+        if i < len(walk.best.kinds) and walk.best.kinds[i] == "float":
+            lo, hi = float_bounds(walk.best.constraints[i])
+            walk.at(i, hi)
+            walk.at(i, lo)
+
+
 def _corners(walk: _Walk) -> None:
-    """Each bounded float at each of its bounds (keeping what helps), then pairs of them at their corners.
+    """Pairs of bounded floats at the four corners of their ranges.
 
     Hypothesis draws bounds often but two at once rarely; a margin that is the larger of two terms (fails
     only near the corner of two ranges) is flat along each coordinate alone, so only joint moves see it.
     """
-    floats = walk.best.positions("float")
-    bounded = [i for i in floats if all(map(math.isfinite, float_bounds(walk.best.constraints[i])))]
-    for i in bounded:
-        lo, hi = float_bounds(walk.best.constraints[i])
-        walk.at(i, lo)
-        walk.at(i, hi)
+    bounded = _bounded(walk.best)
     base = walk.best
     for i, j in itertools.combinations(bounded[:CORNER_FLOATS], 2):
         for x in float_bounds(base.constraints[i]):
@@ -314,10 +327,10 @@ def _corners(walk: _Walk) -> None:
 def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) -> tuple[Draw, float]:
     """Minimise the margin over ``start``'s choices until a violation, the budget, or no more progress.
 
-    A pass: a scan of every float with boundary search (:func:`_scan`); Brent along each float whose scan
-    moved the margin, largest effect first; Nelder-Mead over the three floats that moved it most; integer and
-    boolean moves; every bounded float at its bounds, alone and in pairs (corners). Passes repeat from the
-    best draw while they gain.
+    A pass: every bounded float at its two ends (:func:`_ends`); a scan of every float with boundary search
+    (:func:`_scan`); Brent along each float whose scan moved the margin, largest effect first; Nelder-Mead
+    over the three floats that moved it most; integer and boolean moves; pairs of bounded floats at their
+    corners. Passes repeat from the best draw while they gain.
 
     Raises:
         Found: a candidate violates the claim (its verdict, choices and stage).
@@ -329,7 +342,8 @@ def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) 
     walk = _Walk(probe, budget, start, start_margin if math.isfinite(start_margin) else math.inf)
     while True:
         before = walk.best_margin
-        # every float's scan (and boundaries) first: a cheap global look that ranks the choices by effect
+        _ends(walk)
+        # every float's scan (and boundaries): a cheap global look that ranks the choices by effect
         scans = [sc for i in walk.best.positions("float") if (sc := _scan(walk, i)) is not None]
         movers = sorted((sc for sc in scans if sc.spread > 0), key=lambda sc: -sc.spread)
         for sc in movers:
