@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 import theorycheck as tc
@@ -63,6 +63,109 @@ def test_scaled_identity_targets_are_exact_multiples_of_the_identity():
         assert np.array_equal(t.matrix, t.sigma[0] * np.eye(t.shape[0]))
 
     check()
+
+
+def _no_ties_floor(rank, min_gap, included=0):
+    """The stated smallest kappa for ``ties=False``: ``(1 - min_gap)^{-(rank-1)(1 + 1e-9)}``, cubed with includes."""
+    return (1 - min_gap) ** (-(rank - 1) * (1 + 1e-9) * (3 if included else 1))
+
+
+def _assert_distinct(sig, min_gap):
+    assert np.all(sig > 0)
+    assert np.all(np.diff(sig) < 0)  # strictly decreasing
+    assert np.all((sig[:-1] - sig[1:]) / sig[:-1] >= min_gap)
+
+
+@settings(FAST, max_examples=600)
+@given(st.data())
+def test_singular_values_without_ties_are_strictly_decreasing_with_the_stated_relative_gap(data):
+    rank = data.draw(st.integers(1, 8), label="rank")
+    min_gap = data.draw(st.sampled_from([1e-3, 1e-6, 1e-2, 0.1, 0.3]), label="min_gap")
+    floor = _no_ties_floor(rank, min_gap)
+    kmin = data.draw(st.sampled_from([1.0, 1.0 + 1e-9, 1.5, floor]) | st.floats(1.0, 1e3), label="kmin")
+    low = max(kmin, floor * (1 + 1e-8))  # the lowest max_condition with room for the gaps
+    kmax = data.draw(st.sampled_from([low, 10 * low]) | st.floats(low, max(low, 1e4)), label="kmax")
+    sig = data.draw(S.singular_values(rank=rank, min_condition=kmin, max_condition=kmax, ties=False, min_gap=min_gap))
+    assert sig.shape == (rank,)
+    _assert_distinct(sig, min_gap)
+    if rank > 1:  # exact condition number, from the range raised to the floor
+        kappa = sig[0] / sig[-1]
+        assert max(kmin, floor) * (1 - 1e-12) <= kappa <= kmax * (1 + 1e-12)
+
+
+@settings(FAST, max_examples=300)
+@given(st.data())
+def test_singular_values_without_ties_keep_the_gap_with_included_values(data):
+    rank = data.draw(st.integers(1, 6), label="rank")
+    pool = st.sampled_from([1.0, 0.999, 0.5, 2.0]) | st.floats(0.01, 10.0)
+    extra = data.draw(st.lists(pool, max_size=rank, unique=True), label="include")
+    extra = [v for i, v in enumerate(extra) if all(abs(v - w) / max(v, w) >= 1e-3 for w in extra[:i])]
+    sig = data.draw(S.singular_values(rank=rank, min_scale=1.0, max_scale=1.0, ties=False, include=extra))
+    _assert_distinct(sig, 1e-3)
+    for value in extra:
+        assert value in sig
+
+
+@pytest.mark.parametrize("field", ["real", "complex"])
+@pytest.mark.parametrize("kind", ["general", "diagonal"])
+def test_targets_without_ties_have_distinct_singular_values_and_exact_condition_numbers(field, kind):
+    @settings(FAST, max_examples=150)
+    @given(S.target_matrices(max_dim=5, field=field, kind=kind, ties=False, min_condition=1.0, max_condition=30.0))
+    def check(t):
+        _assert_distinct(t.sigma, 1e-3)
+        svd = np.linalg.svd(t.matrix, compute_uv=False)[: t.rank]
+        np.testing.assert_allclose(svd, t.sigma, rtol=1e-12)
+        if t.rank > 1:
+            assert _no_ties_floor(t.rank, 1e-3) * (1 - 1e-12) <= t.condition <= 30.0 * (1 + 1e-12)
+
+    check()
+
+
+# the draws behind the reported ties: t = 0 put an interior value on sigma_1 (diag(1, 1, 0.5)), and kappa = 1
+# (min_condition's default) made every value equal
+NO_TIES_EDGES = [
+    ("rank_2_default_range", lambda: S.singular_values(rank=2, ties=False)),
+    ("rank_3_default_range", lambda: S.singular_values(rank=3, ties=False)),
+    ("rank_3_kappa_up_to_1_5", lambda: S.singular_values(rank=3, ties=False, min_condition=1.0, max_condition=1.5)),
+    ("rank_6", lambda: S.singular_values(rank=6, ties=False, max_condition=2.0)),
+    (
+        "kappa_exactly_at_the_floor",
+        lambda: S.singular_values(rank=4, ties=False, min_condition=1.0, max_condition=_no_ties_floor(4, 1e-3)),
+    ),
+    ("included_sigma_1", lambda: S.singular_values(rank=3, ties=False, min_scale=1.0, max_scale=1.0, include=(1.0,))),
+    (
+        "included_next_to_sigma_1",
+        lambda: S.singular_values(rank=3, ties=False, min_scale=1.0, max_scale=1.0, include=(0.9995,)),
+    ),
+    (
+        "diagonal_target_3x3",  # Luo et al. P1.4's targets
+        lambda: S.target_matrices(shape=(3, 3), kind="diagonal", rank=3, ties=False, min_condition=1.5).map(
+            lambda t: t.sigma
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("make", [pytest.param(e[1], id=e[0]) for e in NO_TIES_EDGES])
+def test_the_simplest_spectra_without_ties_are_distinct(make):
+    """The minimal example (every draw shrunk: t = 0, kappa at the low end) and a few hundred others."""
+    minimal = find(make(), lambda _: True, settings=settings(database=None))
+    _assert_distinct(minimal, 1e-3)
+
+    @settings(FAST, max_examples=200)
+    @given(make())
+    def check(sig):
+        _assert_distinct(sig, 1e-3)
+
+    check()
+
+
+def test_spectra_without_ties_shrink_to_sigma_1_one_an_integer_kappa_and_values_bunched_below_sigma_1():
+    sig = find(S.singular_values(rank=4, ties=False), lambda _: True, settings=settings(database=None))
+    assert sig[0] == 1.0
+    kappa = sig[0] / sig[-1]
+    assert kappa == round(kappa)
+    np.testing.assert_allclose(sig[1:3], [0.999, 0.999**2], rtol=1e-8)  # one minimum gap apart: the nearest to a tie
 
 
 def test_data_matrices_have_full_row_rank_and_bounded_condition():
@@ -287,6 +390,31 @@ BAD = [
     ),
     ("empty_depth_range", lambda: S.depths(min_depth=4, max_depth=2), "min_depth", "empty range"),
     ("step_bound_not_positive", lambda: S.step_sizes(bound=0.0), "bound", "> 0"),
+    (
+        "no_room_for_distinct_values",
+        lambda: S.singular_values(rank=3, ties=False, max_condition=1.001),
+        "max_condition",
+        "leaves no room",
+    ),
+    (
+        "distinct_targets_no_room_at_the_largest_rank",
+        lambda: S.target_matrices(shape=(4, 4), ties=False, max_condition=1.002),
+        "max_condition",
+        "leaves no room",
+    ),
+    (
+        "included_values_too_close_without_ties",
+        lambda: S.singular_values(rank=3, ties=False, include=(1.0, 0.9999)),
+        "include",
+        "closer than min_gap",
+    ),
+    (
+        "no_ties_with_equal_spectrum",
+        lambda: S.target_matrices(kind="scaled_unitary", ties=False),
+        "ties",
+        "contradicts",
+    ),
+    ("min_gap_too_large", lambda: S.singular_values(rank=2, ties=False, min_gap=0.5), "min_gap", "below 0.5"),
     ("unknown_regime", lambda: S.step_sizes(bound=1.0, regimes=("bellow",)), "regimes", "did you mean 'below'"),
 ]
 

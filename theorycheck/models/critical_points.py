@@ -90,15 +90,15 @@ def build_critical_point(
     pi: tuple[int, ...],
     hidden: tuple[np.ndarray, ...] | None = None,
 ) -> np.ndarray:
-    """Flat weights of the critical point ``Wt_l = Q_l D_l(sigma) Q_{l-1}^T``, ``W_l = Wt_l / sqrt(lambda_l)``.
+    """Flat weights of the critical point ``Wt_l = Q_l D_l(sigma) Q_{l-1}^H``, ``W_l = Wt_l / sqrt(lambda_l)``.
 
     Args:
-        objective: real deep MF with weight decay on every layer and ``fit_coef == decay_coef``.
-        u_y: ``(d_L, d_L)`` orthogonal, left singular vectors of Y (Q_L).
-        v_y: ``(d_0, d_0)`` orthogonal, right singular vectors of Y (Q_0).
+        objective: deep MF with weight decay on every layer and ``fit_coef == decay_coef``.
+        u_y: ``(d_L, d_L)`` orthogonal (unitary for complex Y), left singular vectors of Y (Q_L).
+        v_y: ``(d_0, d_0)`` orthogonal (unitary), right singular vectors of Y (Q_0).
         sigma: values of the active components (each a root for its y; not checked here).
         pi: injective map from component i (hidden slot i) to the index of Y's singular value it uses.
-        hidden: orthogonal ``Q_1..Q_{L-1}`` (``(d_l, d_l)``), identity when None.
+        hidden: orthogonal (or unitary) ``Q_1..Q_{L-1}`` (``(d_l, d_l)``), identity when None.
 
     Raises:
         InvalidArgument: a model without full weight decay, mismatched lengths, a slot beyond a width.
@@ -128,7 +128,7 @@ def build_critical_point(
             row = p if layer == depth else i
             col = p if layer == 1 else i
             d[row, col] = s
-        layers.append(qs[layer] @ d @ qs[layer - 1].T / math.sqrt(lams[layer - 1]))
+        layers.append(qs[layer] @ d @ qs[layer - 1].conj().T / math.sqrt(lams[layer - 1]))
     return objective.join(layers)
 
 
