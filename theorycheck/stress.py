@@ -197,8 +197,11 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
     elite = [decode(t) for t in spec["elite"]]  # the campaign's worst instances without a draw: explicit examples
     primed = [Draw.from_data(d) for d in spec.get("primed", ())]  # with one: replayed in the reuse phase
     # refinement over the draws and boundary search, in the chunk's refinement time share, for every claim
-    refinement = Refinement(
-        share=0.0, starts=REFINE_STARTS, seconds=float(spec.get("refine_seconds", CHUNK_SECONDS / 2)), min_evals=10**9
+    refine_seconds = float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
+    refinement = (
+        Refinement(share=0.0, starts=REFINE_STARTS, seconds=refine_seconds, min_evals=10**9)
+        if refine_seconds > 0
+        else None  # a re-run after a worker died in this chunk
     )
 
     def before_drawn(instance: Any) -> None:
@@ -232,7 +235,7 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
         "chunk": spec["task"],
     }
     refine_evals = stats.refine_evals
-    if violation is None and entry.refinable:
+    if violation is None and entry.refinable and refinement is not None:
         violation, knob_evals = _refine_elite(spec, target, profile, rung, before, stats)
         refine_evals += knob_evals
         if violation is not None:
@@ -549,7 +552,14 @@ def _on_lost(c: _Campaign, spec: dict[str, Any], exc: TaskLost, rerun: list[dict
     c.tally.lost += 1
     retry = None
     if spec["attempt"] < MAX_ATTEMPTS:
-        retry = {**spec, "attempt": spec["attempt"] + 1, "skip": [*spec.get("skip", []), info["digest"]]}
+        # the re-run skips the instance and does not refine: refinement would walk straight back into the region
+        # that killed the worker (a crash is a finding, kept in crashes/; the chunk's examples still count)
+        retry = {
+            **spec,
+            "attempt": spec["attempt"] + 1,
+            "skip": [*spec.get("skip", []), info["digest"]],
+            "refine_seconds": 0.0,
+        }
         rerun.append(retry)
     journaled = None if retry is None else without_shipped(retry)
     c.journal.append("lost", task=spec["task"], reason=str(exc), crash=str(crash), retry=journaled)
