@@ -267,5 +267,7 @@ FINITE_HORIZON = register(
         tightness="GD lingers near the origin for a time of order eps^{-(N-2)}.",
     ),
     lambda: _data_instances(depth=(3, 3), min_scale=1e-3, max_scale=1e-2, steps=20_000),
-    refute_budget=20,
+    # hit rate 0.667-0.850 per example (300 + 60 + 60 draws; Wilson lower 0.612 at worst, benchmarks/hit_rates.py):
+    # ln(1e6)/0.612 = 23; the simplest example violates, so every seed refutes at 1
+    refute_budget=25,
 )

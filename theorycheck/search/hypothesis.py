@@ -62,6 +62,9 @@ def hypothesis_settings(profile: Profile, *, max_examples: int | None = None, co
         # that can be half the draws (reported as the event "assumption fails", never as a pass)
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
         print_blob=True,
+        # one violation is all a search reports: without this Hypothesis keeps generating after the first
+        # failure (up to 10 s more, or to max_examples) hunting for distinct ones, and shrinks each
+        report_multiple_bugs=False,
         phases=tuple(hypothesis.Phase) if cost <= profile.shrink_cost_limit else _NO_SHRINK,
     )
 
