@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.strategies._internal import core as hypothesis_core
 
 import theorycheck as tc
 from theorycheck import errors
 from theorycheck import strategies as S
+from theorycheck.dynamics.instance import Target
 from theorycheck.models import critical_points as cp
 
 FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -337,6 +339,69 @@ def test_instances_assemble_a_runnable_problem_with_its_drawn_parameters():
         assert inst.describe()
 
     check()
+
+
+_WD = tc.deep_mf((3, 4, 3)) + tc.WeightDecay((0.05, 0.1))
+_Y = Target(matrix=np.diag([2.0, 1.0, 0.5]), u=np.eye(3), sigma=np.array([2.0, 1.0, 0.5]), v=np.eye(3))
+# one call per public strategy function of theorycheck.strategies (the test checks this covers __all__)
+_PUBLIC_CALLS = {
+    "finite_floats": lambda: S.finite_floats(0.0, 1.0),
+    "log_uniform": lambda: S.log_uniform(1e-3, 1.0),
+    "seeds": S.seeds,
+    "rotations": lambda: S.rotations(3),
+    "step_sizes": lambda: S.step_sizes(bound=1.0, regimes=S.REGIMES),
+    "regularization_weights": S.regularization_weights,
+    "depths": S.depths,
+    "widths": lambda: S.widths(depth=2),
+    "horizons": S.horizons,
+    "singular_values": lambda: S.singular_values(rank=3, ties=False, include=(0.7,), max_condition=50.0),
+    "target_matrices": S.target_matrices,
+    "data_matrices": lambda: S.data_matrices(rows=2, columns=3),
+    "gaussian_initializations": lambda: S.gaussian_initializations(_WD),
+    "orthogonal_initializations": lambda: S.orthogonal_initializations(_WD),
+    "balanced_initializations": lambda: S.balanced_initializations(_WD),
+    "nearly_balanced_initializations": lambda: S.nearly_balanced_initializations(_WD),
+    "spectral_initializations": lambda: S.spectral_initializations(_WD, _Y),
+    "zero_initializations": lambda: S.zero_initializations(_WD),
+    "rank_deficient_initializations": lambda: S.rank_deficient_initializations(_WD),
+    "target_orthogonal_initializations": lambda: S.target_orthogonal_initializations(_WD, _Y),
+    "near_critical_initializations": lambda: S.near_critical_initializations(_WD, _Y),
+    "initializations": lambda: S.initializations(_WD, _Y, kinds=S.INIT_KINDS),
+    "instances": lambda: S.instances(
+        objective=_WD,
+        target=S.target_matrices(shape=(3, 3)),
+        init=lambda o, t: S.initializations(o, t),
+        step=lambda o, t: S.step_sizes(bound=0.1 / t.sigma[0]),
+        max_steps=5,
+    ),
+}
+
+
+def test_public_strategy_functions_never_apply_the_composite_decorator_per_call_or_per_draw(monkeypatch):
+    # st.composite reads and tokenises the function's source each time it decorates one (milliseconds):
+    # a composite defined inside a public function paid that on every call, i.e. once per drawn example
+    # in user composites that build an initialisation from a drawn target
+    public = {name for name in S.__all__ if callable(getattr(S, name)) and not isinstance(getattr(S, name), type)}
+    assert set(_PUBLIC_CALLS) == public
+    decorations = []
+    original = hypothesis_core.is_first_param_referenced_in_function
+
+    def counting(f):
+        decorations.append(f.__qualname__)
+        return original(f)
+
+    monkeypatch.setattr(hypothesis_core, "is_first_param_referenced_in_function", counting)
+    strategies = [make() for make in _PUBLIC_CALLS.values() for _ in range(2)]
+    assert decorations == []
+
+    @settings(FAST, max_examples=3)
+    @given(st.data())
+    def check(data):
+        for strategy in strategies:
+            data.draw(strategy)
+
+    check()
+    assert decorations == []
 
 
 BAD = [

@@ -104,6 +104,15 @@ def _check_det_sign(objective: Objective, det_sign: int | None) -> None:
         )
 
 
+@st.composite
+def _gaussian(draw: Any, objective: Objective, lo: float, hi: float, det_sign: int | None) -> Initialization:
+    scale = draw(log_uniform(lo, hi))
+    seed = draw(seeds())
+    layers = _gaussian_layers(objective, seed, scale)
+    layers = _fix_det_sign(layers, det_sign)
+    return Initialization(objective.join(layers), "gaussian", {"scale": scale, "init_seed": seed})
+
+
 def gaussian_initializations(
     objective: Objective, *, min_scale: float = 1e-4, max_scale: float = 10.0, det_sign: int | None = None
 ) -> st.SearchStrategy[Initialization]:
@@ -116,16 +125,17 @@ def gaussian_initializations(
     objective = _check_objective(objective)
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
     _check_det_sign(objective, det_sign)
+    return _gaussian(objective, lo, hi, det_sign)
 
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        scale = draw(log_uniform(lo, hi))
-        seed = draw(seeds())
-        layers = _gaussian_layers(objective, seed, scale)
-        layers = _fix_det_sign(layers, det_sign)
-        return Initialization(objective.join(layers), "gaussian", {"scale": scale, "init_seed": seed})
 
-    return build()
+@st.composite
+def _orthogonal(draw: Any, objective: Objective, lo: float, hi: float) -> Initialization:
+    scale = draw(log_uniform(lo, hi))
+    layers = []
+    for rows, cols in objective.layer_shapes:
+        q = draw(rotations(max(rows, cols), complex_=objective.is_complex))
+        layers.append(scale * q[:rows, :cols])
+    return Initialization(objective.join(layers), "orthogonal", {"scale": scale})
 
 
 def orthogonal_initializations(
@@ -138,17 +148,7 @@ def orthogonal_initializations(
     """
     objective = _check_objective(objective)
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
-
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        scale = draw(log_uniform(lo, hi))
-        layers = []
-        for rows, cols in objective.layer_shapes:
-            q = draw(rotations(max(rows, cols), complex_=objective.is_complex))
-            layers.append(scale * q[:rows, :cols])
-        return Initialization(objective.join(layers), "orthogonal", {"scale": scale})
-
-    return build()
+    return _orthogonal(objective, lo, hi)
 
 
 def _balanced_layers(
@@ -174,6 +174,12 @@ def _balanced_layers(
     return layers, {"scale": scale, "init_seed": seed}
 
 
+@st.composite
+def _balanced(draw: Any, objective: Objective, lo: float, hi: float, det_sign: int | None) -> Initialization:
+    layers, drawn = _balanced_layers(draw, objective, draw(log_uniform(lo, hi)), det_sign)
+    return Initialization(objective.join(layers), "balanced", drawn)
+
+
 def balanced_initializations(
     objective: Objective, *, min_scale: float = 1e-3, max_scale: float = 1.0, det_sign: int | None = None
 ) -> st.SearchStrategy[Initialization]:
@@ -192,13 +198,18 @@ def balanced_initializations(
     objective = _check_objective(objective)
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
     _check_det_sign(objective, det_sign)
+    return _balanced(objective, lo, hi, det_sign)
 
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        layers, drawn = _balanced_layers(draw, objective, draw(log_uniform(lo, hi)), det_sign)
-        return Initialization(objective.join(layers), "balanced", drawn)
 
-    return build()
+@st.composite
+def _nearly_balanced(draw: Any, objective: Objective, lo: float, hi: float, dlo: float, dhi: float) -> Initialization:
+    scale = draw(log_uniform(lo, hi))
+    layers, drawn = _balanced_layers(draw, objective, scale, None)
+    delta = draw(log_uniform(dlo, dhi))
+    seed = draw(seeds())
+    noise = gaussian(seed, (objective.n_params,), complex_=objective.is_complex)
+    weights = objective.join(layers) + delta * scale * noise
+    return Initialization(weights, "nearly_balanced", {**drawn, "imbalance": delta, "noise_seed": seed})
 
 
 def nearly_balanced_initializations(
@@ -217,18 +228,23 @@ def nearly_balanced_initializations(
     objective = _check_objective(objective)
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
     dlo, dhi = check_range("imbalance", min_imbalance, max_imbalance, positive=True)
+    return _nearly_balanced(objective, lo, hi, dlo, dhi)
 
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        scale = draw(log_uniform(lo, hi))
-        layers, drawn = _balanced_layers(draw, objective, scale, None)
-        delta = draw(log_uniform(dlo, dhi))
-        seed = draw(seeds())
-        noise = gaussian(seed, (objective.n_params,), complex_=objective.is_complex)
-        weights = objective.join(layers) + delta * scale * noise
-        return Initialization(weights, "nearly_balanced", {**drawn, "imbalance": delta, "noise_seed": seed})
 
-    return build()
+@st.composite
+def _spectral(draw: Any, objective: Objective, target: Target, lo: float, hi: float) -> Initialization:
+    scale = draw(log_uniform(lo, hi))
+    w = objective.widths
+    r = min(target.rank, *w)
+    qs = [complete_basis(np.asarray(target.v))]
+    qs += [draw(rotations(d, complex_=objective.is_complex)) for d in w[1:-1]]
+    qs.append(complete_basis(np.asarray(target.u)))
+    layers = []
+    for j in range(1, len(w)):
+        d = np.zeros((w[j], w[j - 1]))
+        d[np.arange(r), np.arange(r)] = 1.0
+        layers.append(scale * (qs[j] @ d @ qs[j - 1].conj().T))
+    return Initialization(objective.join(layers), "spectral", {"scale": scale})
 
 
 def spectral_initializations(
@@ -253,23 +269,7 @@ def spectral_initializations(
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
     _check_target(objective, target)
     _check_no_data(objective, "spectral")
-
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        scale = draw(log_uniform(lo, hi))
-        w = objective.widths
-        r = min(target.rank, *w)
-        qs = [complete_basis(np.asarray(target.v))]
-        qs += [draw(rotations(d, complex_=objective.is_complex)) for d in w[1:-1]]
-        qs.append(complete_basis(np.asarray(target.u)))
-        layers = []
-        for j in range(1, len(w)):
-            d = np.zeros((w[j], w[j - 1]))
-            d[np.arange(r), np.arange(r)] = 1.0
-            layers.append(scale * (qs[j] @ d @ qs[j - 1].conj().T))
-        return Initialization(objective.join(layers), "spectral", {"scale": scale})
-
-    return build()
+    return _spectral(objective, target, lo, hi)
 
 
 def zero_initializations(objective: Objective) -> st.SearchStrategy[Initialization]:
@@ -287,6 +287,20 @@ def zero_initializations(objective: Objective) -> st.SearchStrategy[Initializati
     return st.just(Initialization(np.zeros(objective.n_params, dtype=objective.dtype), "zero", {}))
 
 
+@st.composite
+def _rank_deficient(
+    draw: Any, objective: Objective, rank: int | None, full: int, lo: float, hi: float
+) -> Initialization:
+    k = rank if rank is not None else draw(st.integers(0, full - 1))
+    scale = draw(log_uniform(lo, hi))
+    seed = draw(seeds())
+    c = objective.is_complex
+    layers = _gaussian_layers(objective, seed, scale)
+    d1, d0 = objective.layer_shapes[0]
+    layers[0] = scale * gaussian(seed + 101, (d1, k), complex_=c) @ gaussian(seed + 102, (k, d0), complex_=c)
+    return Initialization(objective.join(layers), "rank_deficient", {"scale": scale, "rank": k, "init_seed": seed})
+
+
 def rank_deficient_initializations(
     objective: Objective, *, rank: int | None = None, min_scale: float = 1e-3, max_scale: float = 3.0
 ) -> st.SearchStrategy[Initialization]:
@@ -302,19 +316,24 @@ def rank_deficient_initializations(
         raise InvalidArgument("rank", rank, f"is not below min(d_1, d_0)={full}", f"pass rank < {full}")
     if full < 1:  # pragma: no cover - widths are >= 1 by construction
         raise InvalidArgument("objective", objective.describe(), "has no room for a rank deficiency", "widen W_1")
+    return _rank_deficient(objective, rank, full, lo, hi)
 
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        k = rank if rank is not None else draw(st.integers(0, full - 1))
-        scale = draw(log_uniform(lo, hi))
-        seed = draw(seeds())
-        c = objective.is_complex
-        layers = _gaussian_layers(objective, seed, scale)
-        d1, d0 = objective.layer_shapes[0]
-        layers[0] = scale * gaussian(seed + 101, (d1, k), complex_=c) @ gaussian(seed + 102, (k, d0), complex_=c)
-        return Initialization(objective.join(layers), "rank_deficient", {"scale": scale, "rank": k, "init_seed": seed})
 
-    return build()
+@st.composite
+def _target_orthogonal(draw: Any, objective: Objective, target: Target, lo: float, hi: float) -> Initialization:
+    scale = draw(log_uniform(lo, hi))
+    seed = draw(seeds())
+    k = draw(st.integers(0, target.rank - 1))
+    layers = _gaussian_layers(objective, seed, scale)
+    vk = np.asarray(target.v)[:, k]
+    uk = np.asarray(target.u)[:, k]
+    # rank-one projections (not a rotation into the singular basis and back): with identity factors they
+    # produce an exactly zero column of W_1 and row of W_N, which GD in float64 then keeps exactly
+    layers[0] = layers[0] - np.outer(layers[0] @ vk, vk.conj())
+    layers[-1] = layers[-1] - np.outer(uk, uk.conj() @ layers[-1])
+    return Initialization(
+        objective.join(layers), "target_orthogonal", {"scale": scale, "direction": k, "init_seed": seed}
+    )
 
 
 def target_orthogonal_initializations(
@@ -357,24 +376,43 @@ def target_orthogonal_initializations(
         )
     if target.rank < 1:
         raise InvalidArgument("target", target.matrix, "is zero: there is no singular pair to trap", "use rank >= 1")
+    return _target_orthogonal(objective, target, lo, hi)
 
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        scale = draw(log_uniform(lo, hi))
-        seed = draw(seeds())
-        k = draw(st.integers(0, target.rank - 1))
-        layers = _gaussian_layers(objective, seed, scale)
-        vk = np.asarray(target.v)[:, k]
-        uk = np.asarray(target.u)[:, k]
-        # rank-one projections (not a rotation into the singular basis and back): with identity factors they
-        # produce an exactly zero column of W_1 and row of W_N, which GD in float64 then keeps exactly
-        layers[0] = layers[0] - np.outer(layers[0] @ vk, vk.conj())
-        layers[-1] = layers[-1] - np.outer(uk, uk.conj() @ layers[-1])
-        return Initialization(
-            objective.join(layers), "target_orthogonal", {"scale": scale, "direction": k, "init_seed": seed}
-        )
 
-    return build()
+@st.composite
+def _near_critical(draw: Any, objective: Objective, target: Target, plo: float, phi: float) -> Initialization:
+    lam = math.prod(objective.decay)
+    depth = objective.depth
+    slots = min(objective.widths)
+    ys = list(target.sigma) + [0.0] * (min(objective.widths[0], objective.widths[-1]) - len(target.sigma))
+    k = draw(st.integers(0, slots))
+    pi = tuple(draw(st.permutations(range(len(ys))))[:k])
+    sig, used, roots = [], [], []
+    for p in pi:
+        rts = cp.positive_roots(float(ys[p]), lam, depth)
+        if rts:
+            which = draw(st.integers(0, len(rts) - 1))
+            sig.append(rts[which])
+            used.append(p)
+            roots.append("+" if which == len(rts) - 1 else "-")
+    complex_ = objective.is_complex
+    hidden = tuple(draw(rotations(d, complex_=complex_)) for d in objective.widths[1:-1])
+    # the target's own (unitary, when complex) bases: taking real parts of complex ones broke criticality
+    u_full = complete_basis(np.asarray(target.u, dtype=objective.dtype))
+    v_full = complete_basis(np.asarray(target.v, dtype=objective.dtype))
+    point = cp.build_critical_point(objective, u_full, v_full, sig, tuple(used), hidden)
+    delta = draw(finite_floats(plo, phi)) if phi > 0 else 0.0
+    seed = draw(seeds())
+    noise = gaussian(seed, point.shape, complex_=complex_)
+    weights = np.asarray(point + delta * max(1.0, float(np.max(np.abs(point)))) * noise, dtype=objective.dtype)
+    drawn = {
+        "active": tuple(used),
+        "sigma": tuple(sig),
+        "roots": "".join(roots),
+        "perturbation": delta,
+        "noise_seed": seed,
+    }
+    return Initialization(weights, "near_critical", drawn)
 
 
 def near_critical_initializations(
@@ -419,43 +457,7 @@ def near_critical_initializations(
             "has a balancing term and unequal lambdas: the closed-form points are not critical for it",
             "use equal lambdas or drop Balancing",
         )
-    lam = math.prod(objective.decay)
-    depth = objective.depth
-    slots = min(objective.widths)
-    ys = list(target.sigma) + [0.0] * (min(objective.widths[0], objective.widths[-1]) - len(target.sigma))
-
-    @st.composite
-    def build(draw: Any) -> Initialization:
-        k = draw(st.integers(0, slots))
-        pi = tuple(draw(st.permutations(range(len(ys))))[:k])
-        sig, used, roots = [], [], []
-        for p in pi:
-            rts = cp.positive_roots(float(ys[p]), lam, depth)
-            if rts:
-                which = draw(st.integers(0, len(rts) - 1))
-                sig.append(rts[which])
-                used.append(p)
-                roots.append("+" if which == len(rts) - 1 else "-")
-        complex_ = objective.is_complex
-        hidden = tuple(draw(rotations(d, complex_=complex_)) for d in objective.widths[1:-1])
-        # the target's own (unitary, when complex) bases: taking real parts of complex ones broke criticality
-        u_full = complete_basis(np.asarray(target.u, dtype=objective.dtype))
-        v_full = complete_basis(np.asarray(target.v, dtype=objective.dtype))
-        point = cp.build_critical_point(objective, u_full, v_full, sig, tuple(used), hidden)
-        delta = draw(finite_floats(plo, phi)) if phi > 0 else 0.0
-        seed = draw(seeds())
-        noise = gaussian(seed, point.shape, complex_=complex_)
-        weights = np.asarray(point + delta * max(1.0, float(np.max(np.abs(point)))) * noise, dtype=objective.dtype)
-        drawn = {
-            "active": tuple(used),
-            "sigma": tuple(sig),
-            "roots": "".join(roots),
-            "perturbation": delta,
-            "noise_seed": seed,
-        }
-        return Initialization(weights, "near_critical", drawn)
-
-    return build()
+    return _near_critical(objective, target, plo, phi)
 
 
 def _check_no_data(objective: Objective, kind: str) -> None:

@@ -23,6 +23,36 @@ def _resolve(draw: Any, part: Part, *args: Any) -> Any:
     return draw(part) if isinstance(part, st.SearchStrategy) else part
 
 
+@st.composite
+def _instances(draw: Any, parts: tuple[Part, Part, Part, Part, Part, Part], tol: float) -> Instance:
+    # the parts travel in a tuple: Hypothesis would unwrap lazy strategies passed as direct arguments
+    objective, target, data, init, step, max_steps = parts
+    obj = _resolve(draw, objective)
+    if not isinstance(obj, Objective):
+        raise InvalidType("objective", obj, "did not produce an Objective", "pass deep_mf(...) or a strategy of them")
+    tgt = _resolve(draw, target, obj)
+    if not isinstance(tgt, Target):
+        raise InvalidType("target", tgt, "did not produce a Target", "use target_matrices(...)")
+    x = _resolve(draw, data, obj, tgt)
+    ini = _resolve(draw, init, obj, tgt)
+    drawn: dict[str, Any] = {}
+    if isinstance(ini, Initialization):
+        drawn = {"init": ini.kind, **ini.drawn}
+        ini = ini.weights
+    eta = float(_resolve(draw, step, obj, tgt))
+    horizon = int(_resolve(draw, max_steps, obj, tgt))
+    return Instance(
+        objective=obj,
+        target=tgt,
+        init=np.asarray(ini),
+        step=eta,
+        max_steps=horizon,
+        data=None if x is None else np.asarray(x),
+        tol=tol,
+        params=drawn,
+    )
+
+
 def instances(
     *,
     objective: Part,
@@ -53,34 +83,4 @@ def instances(
     ... )
     """
     tol = check_real("tol", tol, nonnegative=True)
-
-    @st.composite
-    def build(draw: Any) -> Instance:
-        obj = _resolve(draw, objective)
-        if not isinstance(obj, Objective):
-            raise InvalidType(
-                "objective", obj, "did not produce an Objective", "pass deep_mf(...) or a strategy of them"
-            )
-        tgt = _resolve(draw, target, obj)
-        if not isinstance(tgt, Target):
-            raise InvalidType("target", tgt, "did not produce a Target", "use target_matrices(...)")
-        x = _resolve(draw, data, obj, tgt)
-        ini = _resolve(draw, init, obj, tgt)
-        drawn: dict[str, Any] = {}
-        if isinstance(ini, Initialization):
-            drawn = {"init": ini.kind, **ini.drawn}
-            ini = ini.weights
-        eta = float(_resolve(draw, step, obj, tgt))
-        horizon = int(_resolve(draw, max_steps, obj, tgt))
-        return Instance(
-            objective=obj,
-            target=tgt,
-            init=np.asarray(ini),
-            step=eta,
-            max_steps=horizon,
-            data=None if x is None else np.asarray(x),
-            tol=tol,
-            params=drawn,
-        )
-
-    return build()
+    return _instances((objective, target, data, init, step, max_steps), tol)

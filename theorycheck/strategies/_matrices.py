@@ -75,6 +75,39 @@ def _place_included(draw: Any, sig: np.ndarray, extra: tuple[float, ...], gap: f
         sig[slot] = value
 
 
+@st.composite
+def _singular_values(
+    draw: Any,
+    *,
+    rank: int,
+    smin: float,
+    smax: float,
+    kmin: float,
+    kmax: float,
+    kappas: st.SearchStrategy[float],
+    ties: bool,
+    distinct: bool,
+    ell: float,
+    extra: tuple[float, ...],
+    gap: float,
+) -> np.ndarray:
+    s1 = draw(finite_floats(smin, smax))
+    kappa = kmin if kmin == kmax else draw(kappas)
+    if rank == 1:
+        sig = np.array([s1])
+    elif distinct:
+        sig = _distinct_spectrum(draw, s1, kappa, rank, ell)
+    else:
+        ts = [draw(finite_floats(0.0, 1.0)) for _ in range(rank - 2)]
+        if ties:
+            for i in range(1, len(ts)):
+                if draw(st.booleans()):
+                    ts[i] = ts[i - 1]
+        sig = np.array([s1, *(s1 * kappa ** (-t) for t in sorted(ts)), s1 / kappa])
+    _place_included(draw, sig, extra, gap if distinct else None)
+    return np.sort(sig)[::-1].copy()
+
+
 def singular_values(
     *,
     rank: int,
@@ -136,26 +169,19 @@ def singular_values(
     )
     # with included values the drawn ones keep three gaps apart, so an included value always finds a slot
     ell = _log_gap(gap) * (3 if extra else 1)
-
-    @st.composite
-    def build(draw: Any) -> np.ndarray:
-        s1 = draw(finite_floats(smin, smax))
-        kappa = kmin if kmin == kmax else draw(kappas)
-        if rank == 1:
-            sig = np.array([s1])
-        elif distinct:
-            sig = _distinct_spectrum(draw, s1, kappa, rank, ell)
-        else:
-            ts = [draw(finite_floats(0.0, 1.0)) for _ in range(rank - 2)]
-            if ties:
-                for i in range(1, len(ts)):
-                    if draw(st.booleans()):
-                        ts[i] = ts[i - 1]
-            sig = np.array([s1, *(s1 * kappa ** (-t) for t in sorted(ts)), s1 / kappa])
-        _place_included(draw, sig, extra, gap if distinct else None)
-        return np.sort(sig)[::-1].copy()
-
-    return build()
+    return _singular_values(
+        rank=rank,
+        smin=smin,
+        smax=smax,
+        kmin=kmin,
+        kmax=kmax,
+        kappas=kappas,
+        ties=ties,
+        distinct=distinct,
+        ell=ell,
+        extra=extra,
+        gap=gap,
+    )
 
 
 def _distinct_spectrum(draw: Any, s1: float, kappa: float, rank: int, ell: float) -> np.ndarray:
@@ -183,6 +209,61 @@ def _check_shape_and_rank(shape: tuple[int, int] | None, rank: int | None, max_d
     if rank is not None and check_int("rank", rank, min_value=1) > max_dim:
         raise InvalidArgument("rank", rank, f"exceeds max_dim={max_dim}", f"pass rank <= {max_dim}")
     return rank or max_dim
+
+
+@st.composite
+def _target_matrices(
+    draw: Any,
+    *,
+    shape: tuple[int, int] | None,
+    max_dim: int,
+    rank: int | None,
+    complex_: bool,
+    kind: str,
+    equal: bool,
+    min_condition: float,
+    max_condition: float,
+    min_scale: float,
+    max_scale: float,
+    ties: bool,
+    include: Sequence[float],
+    min_gap: float,
+) -> Target:
+    if shape is None:
+        lo = rank or 1
+        m_ = draw(st.integers(lo, max(lo, max_dim)))
+        n_ = m_ if kind == "scaled_identity" else draw(st.integers(lo, max(lo, max_dim)))
+    else:
+        m_, n_ = shape
+    # sigma_1 times a unitary (or the identity) has full rank by definition
+    full = min(m_, n_)
+    r = rank if rank is not None else (full if equal else draw(st.integers(1, full)))
+    if equal:
+        sig = np.full(r, draw(finite_floats(min_scale, max_scale)))
+    else:
+        spectrum = singular_values(
+            rank=r,
+            min_condition=min_condition,
+            max_condition=max_condition,
+            min_scale=min_scale,
+            max_scale=max_scale,
+            ties=ties,
+            include=include,
+            min_gap=min_gap,
+        )
+        sig = draw(spectrum)
+    if kind in ("diagonal", "scaled_identity"):
+        dt = np.complex128 if complex_ else np.float64
+        u, v = np.eye(m_, dtype=dt)[:, :r], np.eye(n_, dtype=dt)[:, :r]
+        if kind == "scaled_identity":
+            r = m_
+            sig = np.full(m_, sig[0])
+            u = v = np.eye(m_, dtype=dt)
+    else:
+        u = draw(rotations(m_, complex_=complex_))[:, :r]
+        v = draw(rotations(n_, complex_=complex_))[:, :r]
+    matrix = (u * sig[None, :]) @ v.conj().T
+    return Target(matrix=matrix, u=u, sigma=sig, v=v)
 
 
 def target_matrices(
@@ -241,46 +322,31 @@ def target_matrices(
         min_gap=min_gap,
     )
     complex_ = field == "complex"
+    return _target_matrices(
+        shape=shape,
+        max_dim=max_dim,
+        rank=rank,
+        complex_=complex_,
+        kind=kind,
+        equal=equal,
+        min_condition=min_condition,
+        max_condition=max_condition,
+        min_scale=min_scale,
+        max_scale=max_scale,
+        ties=ties,
+        include=include,
+        min_gap=min_gap,
+    )
 
-    @st.composite
-    def build(draw: Any) -> Target:
-        if shape is None:
-            lo = rank or 1
-            m_ = draw(st.integers(lo, max(lo, max_dim)))
-            n_ = m_ if kind == "scaled_identity" else draw(st.integers(lo, max(lo, max_dim)))
-        else:
-            m_, n_ = shape
-        # sigma_1 times a unitary (or the identity) has full rank by definition
-        full = min(m_, n_)
-        r = rank if rank is not None else (full if equal else draw(st.integers(1, full)))
-        if equal:
-            sig = np.full(r, draw(finite_floats(min_scale, max_scale)))
-        else:
-            spectrum = singular_values(
-                rank=r,
-                min_condition=min_condition,
-                max_condition=max_condition,
-                min_scale=min_scale,
-                max_scale=max_scale,
-                ties=ties,
-                include=include,
-                min_gap=min_gap,
-            )
-            sig = draw(spectrum)
-        if kind in ("diagonal", "scaled_identity"):
-            dt = np.complex128 if complex_ else np.float64
-            u, v = np.eye(m_, dtype=dt)[:, :r], np.eye(n_, dtype=dt)[:, :r]
-            if kind == "scaled_identity":
-                r = m_
-                sig = np.full(m_, sig[0])
-                u = v = np.eye(m_, dtype=dt)
-        else:
-            u = draw(rotations(m_, complex_=complex_))[:, :r]
-            v = draw(rotations(n_, complex_=complex_))[:, :r]
-        matrix = (u * sig[None, :]) @ v.conj().T
-        return Target(matrix=matrix, u=u, sigma=sig, v=v)
 
-    return build()
+@st.composite
+def _data_matrices(
+    draw: Any, spectrum: st.SearchStrategy[np.ndarray], rows: int, columns: int, complex_: bool
+) -> np.ndarray:
+    sig = draw(spectrum)
+    u = draw(rotations(rows, complex_=complex_))
+    v = draw(rotations(columns, complex_=complex_))[:, :rows]
+    return np.asarray((u * sig[None, :]) @ v.conj().T)
 
 
 def data_matrices(
@@ -304,12 +370,4 @@ def data_matrices(
         )
     spectrum = singular_values(rank=rows, min_condition=min_condition, max_condition=max_condition)
     complex_ = check_choice("field", field, ("real", "complex")) == "complex"
-
-    @st.composite
-    def build(draw: Any) -> np.ndarray:
-        sig = draw(spectrum)
-        u = draw(rotations(rows, complex_=complex_))
-        v = draw(rotations(columns, complex_=complex_))[:, :rows]
-        return np.asarray((u * sig[None, :]) @ v.conj().T)
-
-    return build()
+    return _data_matrices(spectrum, rows, columns, complex_)
