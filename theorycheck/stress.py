@@ -48,7 +48,9 @@ from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, sea
 from theorycheck.search.refine import refine
 
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
-FIRST_CHUNK = 8  # examples in the first chunk, before any rate is known (it may pay numba's compile)
+# examples in the first chunk, before any rate is known: few, so refinement over the draws starts at once (on the
+# discovery benchmark's planted claims, 2 instead of 8 halved the median time to the first violation)
+FIRST_CHUNK = 2
 KEEP = 4  # elite size: the worst instances carried between chunks
 REFINE_STARTS = 2  # refinements per chunk
 REFINE_EVALS = 150  # Nelder-Mead evaluations per refinement: ~80-130 walk a 6-parameter start into a 0.1% band

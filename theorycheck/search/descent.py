@@ -303,11 +303,10 @@ def _ends(walk: _Walk) -> None:
     The cheapest look there is, and where a family's extreme member lives (a trap at the end of a mixing
     weight, a step at its bound); Hypothesis draws the lower end first and the upper end rarely.
     """
-    for i in _bounded(walk.best):
-        if i < len(walk.best.kinds) and walk.best.kinds[i] == "float":
-            lo, hi = float_bounds(walk.best.constraints[i])
-            walk.at(i, hi)
-            walk.at(i, lo)
+    for end in (1, 0):  # every upper end, then every lower end: Hypothesis's first example has the lower ones
+        for i in _bounded(walk.best):
+            if i < len(walk.best.kinds) and walk.best.kinds[i] == "float":
+                walk.at(i, float_bounds(walk.best.constraints[i])[end])
 
 
 def _corners(walk: _Walk) -> None:
@@ -327,8 +326,8 @@ def _corners(walk: _Walk) -> None:
 def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) -> tuple[Draw, float]:
     """Minimise the margin over ``start``'s choices until a violation, the budget, or no more progress.
 
-    A pass: every bounded float at its two ends (:func:`_ends`); a scan of every float with boundary search
-    (:func:`_scan`); Brent along each float whose scan moved the margin, largest effect first; Nelder-Mead
+    A pass: every bounded float at its two ends (:func:`_ends`); per float a scan with boundary search
+    (:func:`_scan`) and, where the scan moved the margin, Brent along it; Nelder-Mead
     over the three floats that moved it most; integer and boolean moves; pairs of bounded floats at their
     corners. Passes repeat from the best draw while they gain.
 
@@ -343,11 +342,15 @@ def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) 
     while True:
         before = walk.best_margin
         _ends(walk)
-        # every float's scan (and boundaries): a cheap global look that ranks the choices by effect
-        scans = [sc for i in walk.best.positions("float") if (sc := _scan(walk, i)) is not None]
-        movers = sorted((sc for sc in scans if sc.spread > 0), key=lambda sc: -sc.spread)
-        for sc in movers:
-            _brent_along(walk, sc)
+        # per float its scan (and boundaries), then at once Brent along it if the scan moved the margin: a
+        # pass cut short by the budget (a stress chunk's time share) has still minimised along what it reached
+        scans = []
+        for i in walk.best.positions("float"):
+            sc = _scan(walk, i)
+            if sc is not None and sc.spread > 0:
+                _brent_along(walk, sc)
+                scans.append(sc)
+        movers = sorted(scans, key=lambda sc: -sc.spread)
         floats = walk.best.positions("float")
         top = [sc.i for sc in movers if sc.i in floats][:3]
         if len(top) >= 2:
