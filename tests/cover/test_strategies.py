@@ -68,8 +68,11 @@ def test_scaled_identity_targets_are_exact_multiples_of_the_identity():
 
 
 def _no_ties_floor(rank, min_gap, included=0):
-    """The stated smallest kappa for ``ties=False``: ``(1 - min_gap)^{-(rank-1)(1 + 1e-9)}``, cubed with includes."""
-    return (1 - min_gap) ** (-(rank - 1) * (1 + 1e-9) * (3 if included else 1))
+    """The stated smallest kappa for ``ties=False``: ``exp((rank-1) g)`` with the widened log gap
+    ``g = -log(1 - min_gap)(1 + 1e-9) + 1e-12``, cubed with includes."""
+    import math
+
+    return math.exp((rank - 1) * (3 if included else 1) * (-math.log1p(-min_gap) * (1 + 1e-9) + 1e-12))
 
 
 def _assert_distinct(sig, min_gap):

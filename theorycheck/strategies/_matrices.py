@@ -20,15 +20,19 @@ _GAP_SLACK = 1.0 + 1e-9
 
 
 def _log_gap(min_gap: float) -> float:
-    """``-log(1 - min_gap)``, slightly widened: consecutive logs this far apart keep the relative gap in float64."""
-    return -math.log1p(-min_gap) * _GAP_SLACK
+    """``-log(1 - min_gap)``, slightly widened: consecutive logs this far apart keep the relative gap in float64.
+
+    Widened relatively (1e-9) and absolutely (1e-12): for a tiny min_gap the relative slack alone is below the
+    rounding of ``kappa ** -t`` (seen: min_gap 1e-6, kappa 158, rank 8 gave a gap of 1e-6 less an ulp).
+    """
+    return -math.log1p(-min_gap) * _GAP_SLACK + 1e-12
 
 
 def _condition_floor(rank: int, min_gap: float, *, include: int = 0) -> float:
     """Smallest kappa that leaves room for ``rank`` singular values with relative gaps >= ``min_gap`` (ties=False).
 
-    ``(1 - min_gap)^{-(rank - 1)(1 + 1e-9)}``; with ``include`` values to place the drawn values keep three
-    gaps apart (see :func:`singular_values`), so the exponent triples.
+    ``exp((rank - 1) g)`` for the widened log gap ``g`` of :func:`_log_gap`; with ``include`` values to place
+    the drawn values keep three gaps apart (see :func:`singular_values`), so the exponent triples.
     """
     spacing = 3 if include else 1
     return math.exp(max(0, rank - 1) * spacing * _log_gap(min_gap))
@@ -133,8 +137,9 @@ def singular_values(
     ``log(sigma_i / sigma_{i+1})`` = one minimum gap ``-log(1 - min_gap)`` plus a drawn share of the rest of
     ``log kappa``; the shares shrink to 0 (interior values bunched at the minimum gap below sigma_1, the
     nearest thing to a tie). kappa is drawn from ``[max(min_condition, kappa_0), max_condition]`` where
-    ``kappa_0 = (1 - min_gap)^{-(rank-1)(1 + 1e-9)}`` is the smallest condition number with room for the gaps
-    (the 1e-9 keeps them exact in float64; a max_condition below kappa_0 raises; kappa_0 ~ 1.002 for rank 3
+    ``kappa_0 = exp((rank - 1) g)``, ``g = -log(1 - min_gap)(1 + 1e-9) + 1e-12``, is the smallest condition
+    number with room for the gaps (the widening keeps them exact in float64; a max_condition below kappa_0
+    raises; kappa_0 ~ 1.002 for rank 3
     and the default min_gap = 1e-3). With ``include`` the drawn values keep three minimum gaps apart (kappa_0
     cubed) and an included value replaces the drawn value within one gap of it, if any, so every gap stays
     >= min_gap.
