@@ -201,7 +201,9 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
     # refinement over the draws and boundary search, in the chunk's refinement time share, for every claim
     refine_seconds = float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
     refinement = (
-        Refinement(share=0.0, starts=REFINE_STARTS, seconds=refine_seconds, min_evals=10**9)
+        Refinement(
+            share=0.0, starts=REFINE_STARTS, seconds=refine_seconds, min_evals=10**9, offset=int(spec["task"][1:])
+        )
         if refine_seconds > 0
         else None  # a re-run after a worker died in this chunk
     )

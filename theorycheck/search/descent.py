@@ -323,13 +323,18 @@ def _corners(walk: _Walk) -> None:
                 walk.score(base.with_choices({i: x, j: y}), "refine")
 
 
-def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) -> tuple[Draw, float]:
+def refine_draw(
+    start: Draw, start_margin: float, probe: Probe, budget: Budget, *, offset: int = 0
+) -> tuple[Draw, float]:
     """Minimise the margin over ``start``'s choices until a violation, the budget, or no more progress.
 
     A pass: every bounded float at its two ends (:func:`_ends`); per float a scan with boundary search
     (:func:`_scan`) and, where the scan moved the margin, Brent along it; Nelder-Mead
     over the three floats that moved it most; integer and boolean moves; pairs of bounded floats at their
     corners. Passes repeat from the best draw while they gain.
+
+    ``offset`` rotates the order in which the floats are scanned: successive stress chunks, whose time share
+    may end a pass early, then start on different floats instead of repeating the same prefix.
 
     Raises:
         Found: a candidate violates the claim (its verdict, choices and stage).
@@ -345,7 +350,9 @@ def refine_draw(start: Draw, start_margin: float, probe: Probe, budget: Budget) 
         # per float its scan (and boundaries), then at once Brent along it if the scan moved the margin: a
         # pass cut short by the budget (a stress chunk's time share) has still minimised along what it reached
         scans = []
-        for i in walk.best.positions("float"):
+        floats = walk.best.positions("float")
+        k = offset % len(floats) if floats else 0
+        for i in (*floats[k:], *floats[:k]):
             sc = _scan(walk, i)
             if sc is not None and sc.spread > 0:
                 _brent_along(walk, sc)

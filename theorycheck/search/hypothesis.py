@@ -282,12 +282,14 @@ class Refinement:
         starts: elite examples refined, worst first.
         seconds: a wall-time cap (None: twice the Hypothesis phase's time times ``share``, at least 1 s).
         min_evals: evaluations at least, however few examples Hypothesis ran.
+        offset: rotates the order the floats are scanned in (stress passes the chunk's index).
     """
 
     share: float
     starts: int = 4
     seconds: float | None = None
     min_evals: int = 200
+    offset: int = 0
 
     @classmethod
     def of(cls, profile: Profile) -> Refinement | None:
@@ -357,7 +359,7 @@ def refine(
         for e in chosen:
             assert e.draw is not None
             try:
-                refine_draw(e.draw, e.margin, probe, budget)
+                refine_draw(e.draw, e.margin, probe, budget, offset=refinement.offset)
             except Found as found:
                 return Refined(found.verdict, found.choices, found.stage)
             except Spent:
