@@ -367,13 +367,11 @@ def target_orthogonal_initializations(
     lo, hi = check_range("scale", min_scale, max_scale, positive=True)
     _check_target(objective, target)
     _check_no_data(objective, "target_orthogonal")
-    if objective.depth < 2:
-        raise InvalidArgument(
-            "objective",
-            objective.describe(),
-            "has one layer: GD on the convex ||W - Y||^2 leaves every start, so no start is trapped",
-            "use depth >= 2 (two layers or more)",
-        )
+    _check_layered(
+        objective,
+        "GD on the convex ||W - Y||^2 leaves every start, so no start is trapped",
+        "use depth >= 2 (two layers or more)",
+    )
     if target.rank < 1:
         raise InvalidArgument("target", target.matrix, "is zero: there is no singular pair to trap", "use rank >= 1")
     return _target_orthogonal(objective, target, lo, hi)
@@ -420,7 +418,7 @@ def near_critical_initializations(
 ) -> st.SearchStrategy[Initialization]:
     """Starts at or near a closed-form critical point of regularised deep MF.
 
-    Chen, Jiang, Wang 2025 (theorems.md 4.2, reconstructed and checked); a relative perturbation
+    Chen, Jiang, Wang 2025 (the closed forms of ``theorycheck.models.critical_points``); a relative perturbation
     ``delta max(1, max|W*|) N(0, 1)`` with delta in [min, max] is added (0 included: the critical point W*
     itself). The active set, the map pi into Y's singular values and the root (smaller or larger) per
     component are drawn; components whose y has no positive root are left inactive. Complex models get the
@@ -443,13 +441,7 @@ def near_critical_initializations(
     _check_target(objective, target)
     cp.build_critical_point(objective, np.eye(objective.widths[-1]), np.eye(objective.widths[0]), [], ())  # validates
     _check_no_data(objective, "near_critical")
-    if objective.depth < 2:
-        raise InvalidArgument(
-            "objective",
-            objective.describe(),
-            "has one layer: its only critical point is the minimum Y / (1 + lambda)",
-            "use depth >= 2",
-        )
+    _check_layered(objective, "its only critical point is the minimum Y / (1 + lambda)", "use depth >= 2")
     if objective.balancing and len(set(objective.decay)) > 1:
         raise InvalidArgument(
             "objective",
@@ -476,6 +468,12 @@ def _usable(kind: str, objective: Objective, target: Target | None) -> bool:
         return False
     trap_impossible = objective.depth < 2 or (target is not None and target.rank < 1)
     return not (kind == "target_orthogonal" and trap_impossible)
+
+
+def _check_layered(objective: Objective, why: str, fix: str) -> None:
+    """Refuse a one-layer model, saying why the strategy needs two layers or more."""
+    if objective.depth < 2:
+        raise InvalidArgument("objective", objective.describe(), f"has one layer: {why}", fix)
 
 
 def _check_target(objective: Objective, target: object) -> None:
