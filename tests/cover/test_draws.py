@@ -260,3 +260,46 @@ def test_search_stats_keep_the_draw_of_each_elite_example() -> None:
     for e in stats.elite:
         assert e.draw is not None
         assert replay(strategy, e.draw.choices).example.values == e.instance.values
+
+
+def _refine_pure(strategy, margin, budget):
+    """Refine the first recorded draw of ``strategy`` on the pure claim ``margin(case) -> float``."""
+    _, draw, _ = _recorded(strategy, 1)[0]
+    assert draw is not None
+    claim = Claim(id="t", statement="", source=SOURCE, conclusion=pure("m", lambda c: (margin(c), "")))
+
+    def probe(choices, _stage):
+        rebuilt = replay(strategy, choices)
+        assert rebuilt is not None
+        from theorycheck.claims import check
+
+        return check(claim, rebuilt.example), rebuilt.draw
+
+    with pytest.raises(Found) as found:
+        refine_draw(draw, 1.0, probe, Budget(budget))
+    return found.value
+
+
+def test_refinement_finds_a_violation_on_the_tip_float_of_a_v_that_is_not_the_scans_lowest_point() -> None:
+    # the margin has a deep basin near 0.9 (the scan's lowest point, never violating) and a V whose tip
+    # t = 1/sqrt(7) is the only violating float: Brent from the scan's second local minimum, then the floats
+    # around where it stopped, must find t itself
+    t = 1.0 / math.sqrt(7.0)
+
+    def margin(case):
+        x = case["x"]
+        if x == t:
+            return -1.0
+        return min(0.5 + 0.02 * math.log10(abs(x - t)), 0.1 + abs(x - 0.9))
+
+    strategy = tcs.finite_floats(0.0, 1.0).map(lambda x: Case({"x": x}))
+    found = _refine_pure(strategy, margin, 400)
+    assert found.choices[0] == t
+
+
+def test_refinement_tries_every_bounded_float_at_its_upper_end_at_once_first() -> None:
+    # false only at the corner where all three drawn floats sit at their upper ends: one evaluation
+    strategy = st.tuples(tcs.finite_floats(0.0, 1.0), tcs.finite_floats(2.0, 3.0), tcs.finite_floats(-1.0, 5.0)).map(
+        lambda xs: Case({"x": xs[0], "y": xs[1], "z": xs[2]}))
+    found = _refine_pure(strategy, lambda c: -1.0 if (c["x"], c["y"], c["z"]) == (1.0, 3.0, 5.0) else 1.0, 1)
+    assert found.choices == (1.0, 3.0, 5.0)

@@ -5,10 +5,11 @@ from Hypothesis's literal mining): (a) a pure claim false only on an irrational 
 structured GD family false only in a band of relative width 1e-4 of one drawn parameter, (c) a GD claim false
 only on saddle-trapped starts, (d) false only near the corner of two drawn ranges.
 
-Per claim ((c) apart, see its test): stress on 5 seeds must find it every time, median <= 10 s to the first
-violation. Plain Hypothesis
-(generation only) then gets 10.5x stress's median time on 3 seeds; where it misses, its time counts as that
-whole budget, so "the median ratio is >= 10" is what is asserted, at the cost of 10x stress's time and no more.
+Per claim: stress on 5 seeds must find it every time, median <= 10 s to the first float64 violation (the
+time the check showed it, before the in-search rung re-checks it: that costs both contenders the same). Plain
+Hypothesis (generation only) then gets 10.5x stress's median time on 3 seeds; where it misses, its time counts
+as that whole budget, so "the median ratio is >= 10" is what is asserted, at the cost of 10x stress's time and
+no more.
 ``python benchmarks/bench_discovery.py`` prints the full table (5 seeds each, plain given 15x).
 """
 
@@ -23,7 +24,7 @@ from benchmarks.discovery import CLAIMS, plain_trial, planted, stress_trial
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", [c for c in CLAIMS if c != "trap"])
+@pytest.mark.parametrize("name", CLAIMS)
 def test_stress_finds_the_planted_claim_in_under_ten_seconds_and_ten_times_faster_than_plain_hypothesis(name: str) -> None:
     target = planted(name)
     stressed = [stress_trial(target, seed, 30.0) for seed in range(5)]
@@ -34,18 +35,3 @@ def test_stress_finds_the_planted_claim_in_under_ten_seconds_and_ten_times_faste
     plained = [plain_trial(target, seed, budget) for seed in range(3)]
     ratio = statistics.median(t.seconds for t in plained) / median
     assert ratio >= 10.0, f"{name}: plain {plained} vs stress {stressed}: ratio {ratio:.1f}"
-
-
-def test_stress_finds_the_saddle_trapped_start_every_time_in_a_fifth_of_the_instances_plain_hypothesis_needs() -> None:
-    # (c) is the exception to the 10x bar in wall time, and this says so: the trap sits at the end of a drawn
-    # range (w = 1), which Hypothesis draws about once in 60 examples, so plain generation finds it too, in
-    # 1-7 s (seeds 0-4); stress needs 7 instances and ~0.3 s, of which a fixed start-up is most. Measured
-    # (bench_discovery, 5 seeds): 8x-15x in time. Asserted here: every seed found within 10 s, and instances
-    # to the first violation at least 5x fewer (median) than plain generation's.
-    target = planted("trap")
-    stressed = [stress_trial(target, seed, 30.0) for seed in range(5)]
-    assert all(t.found for t in stressed), stressed
-    assert statistics.median(t.seconds for t in stressed) <= 10.0, stressed
-    plained = [plain_trial(target, seed, 60.0) for seed in range(3)]
-    ratio = statistics.median(t.examples for t in plained) / statistics.median(t.examples for t in stressed)
-    assert ratio >= 5.0, f"plain {plained} vs stress {stressed}"

@@ -13,9 +13,13 @@ float choice, in turn:
    floats that straddle the jump, then a check there and at three float neighbours on each side, so a
    violation that exists only on the boundary itself (an irrational threshold, a double root, the edge of
    stability) is found;
-3. a **bounded Brent minimisation** around the best scan point down to float resolution (scipy's bounded
+3. a **bounded Brent minimisation** around the best scan point, and around the next-lowest local minima of
+   the scan (a violation on a measure-zero set is the tip of a V that can be shallower than the margin's
+   global minimum elsewhere), down to float resolution (scipy's bounded
    scalar minimiser stops at ``sqrt(eps)`` relative, which is right for smooth minima and blind to a
-   violation band of relative width 1e-9 at the tip of a V: ours stops at a few ulps).
+   violation band of relative width 1e-9 at the tip of a V: ours stops at a few ulps), then a check of the
+   floats on each side of where it stopped: a violation on the tip's float alone (a start that is trapped
+   only at one exact mixing weight) is found there.
 
 Then Nelder-Mead over the three floats that moved the margin most (curved valleys), integer moves (+-1, +-2)
 and boolean flips, every bounded float at its bounds alone and in pairs (the corners of drawn ranges: a
@@ -48,6 +52,7 @@ STAGES = ("refine", "boundary")
 SCAN_POINTS = 9  # per float: enough to see a second basin or a threshold, cheap next to a Brent run
 BRENT_ITERATIONS = 80  # golden-section steps shrink a bracket by 0.618 each: 80 reach ~1e-16 of its width
 NEIGHBOURS = 3  # floats checked on each side of a cornered boundary
+BRENT_NEIGHBOURS = 6  # floats checked on each side of where Brent stopped (its tolerance is 4 ulps)
 
 
 class Found(Exception):  # control flow, not an error
@@ -250,19 +255,44 @@ def _scan(walk: _Walk, i: int) -> _Scan | None:
     return _Scan(i, states, spread if spread > noise else 0.0)
 
 
+LOCAL_MINIMA = 2  # Brent runs per scanned float: the lowest scan point, then the next-lowest local minima
+
+
 def _brent_along(walk: _Walk, scan: _Scan) -> None:
-    """Brent-minimise along the scanned choice from the best scan point, bracketed by its scan neighbours."""
+    """Brent-minimise along the scanned choice from each local minimum of the scan, the lowest first.
+
+    Each run is bracketed by the scan neighbours of its point. Not only the lowest point: a violation on a
+    measure-zero set (a start trapped at one exact mixing weight) is the tip of a V that may be shallower,
+    away from the tip, than the margin's global minimum elsewhere in the range; every local minimum of the
+    scan is where such a V can be.
+    """
     base, i = walk.best, scan.i
     if i >= len(base.kinds) or base.kinds[i] != "float":
         return
     lo, hi = float_bounds(base.constraints[i])
     order = sorted(scan.states)
-    j = min(range(len(order)), key=lambda k: _finite(scan.states[order[k]]))
-    a, b = order[max(j - 1, 0)], order[min(j + 1, len(order) - 1)]
+    values = [_finite(scan.states[p]) for p in order]
+    n = len(order)
+    minima = [
+        k for k in range(n) if (k == 0 or values[k] < values[k - 1]) and (k == n - 1 or values[k] <= values[k + 1])
+    ]
+    minima.sort(key=lambda k: values[k])
     x = float(base.choices[i])
-    start = x if a < x < b else order[j]
-    if a < b:
-        brent(lambda y: _finite(walk.at(i, min(max(y, lo), hi), base=base)), a, b, start)
+
+    def f(y: float) -> float:
+        return _finite(walk.at(i, min(max(y, lo), hi), base=base))
+
+    for rank, j in enumerate(minima[:LOCAL_MINIMA]):
+        a, b = order[max(j - 1, 0)], order[min(j + 1, n - 1)]
+        start = x if rank == 0 and a < x < b else order[j]
+        if a < b:
+            tip = brent(f, a, b, start)
+            # Brent stops within a few ulps of the tip; a violation that lives on the tip's float alone (a
+            # trap at w = w0 exactly, a double root) is among the floats around where it stopped
+            for y in neighbours(tip, BRENT_NEIGHBOURS, lo, hi):
+                f(y)
+
+
 
 
 def _nelder_mead(walk: _Walk, positions: Sequence[int], evals: int) -> None:
@@ -298,11 +328,18 @@ def _bounded(draw: Draw) -> list[int]:
 
 
 def _ends(walk: _Walk) -> None:
-    """Each bounded float at each of its bounds, keeping what helps: two evaluations per float.
+    """Every bounded float at its upper bounds at once, then at its lower bounds; then each alone at each bound.
+
+    Two evaluations per float, and two for the corners of the whole box, keeping what helps.
 
     The cheapest look there is, and where a family's extreme member lives (a trap at the end of a mixing
     weight, a step at its bound); Hypothesis draws the lower end first and the upper end rarely.
     """
+    for end in (1, 0):  # all upper ends at once, then all lower ends: the box's two extreme corners
+        bounded = [i for i in _bounded(walk.best) if walk.best.kinds[i] == "float"]
+        if len(bounded) > 1:
+            corner = {i: float_bounds(walk.best.constraints[i])[end] for i in bounded}
+            walk.score(walk.best.with_choices(corner), "refine")
     for end in (1, 0):  # every upper end, then every lower end: Hypothesis's first example has the lower ones
         for i in _bounded(walk.best):
             if i < len(walk.best.kinds) and walk.best.kinds[i] == "float":

@@ -138,13 +138,17 @@ class SearchStats:
         """Wall time since the search started."""
         return time.perf_counter() - self.started
 
-    def record(self, verdict: Verdict, draw: Draw | None = None) -> None:
-        """Count an applicable verdict: violations, worst margin, the elite."""
+    def record(self, verdict: Verdict, draw: Draw | None = None, *, seconds: float | None = None) -> None:
+        """Count an applicable verdict: violations, worst margin, the elite.
+
+        ``seconds``: when the float64 check showed the violation (before the in-search rung re-checked it);
+        the first violation's time is that, so a search is timed by when it found, not by what confirming cost.
+        """
         self.applicable += 1
         self.violations += verdict.violated
         if verdict.violated and self.first_violation_at is None:
             self.first_violation_at = self.examples
-            self.first_violation_seconds = self.seconds
+            self.first_violation_seconds = self.seconds if seconds is None else seconds
             self.first_violation_stage = self.stage or current_phase()
         if verdict.margin < self.worst_margin or (math.isnan(verdict.margin) and self.worst is None):
             self.worst_margin, self.worst = verdict.margin, verdict
@@ -181,6 +185,7 @@ def evaluate(
     if before_example is not None:
         before_example(instance)  # e.g. journal it: a worker killed by this instance leaves its reproducer
     verdict = check(claim, instance)
+    checked_at = stats.seconds
     stats.examples += 1
     if verdict.status == "not_applicable":
         return verdict
@@ -188,7 +193,7 @@ def evaluate(
         if len(stats.artifacts) < _MAX_ARTIFACTS:
             stats.artifacts.append(verdict)
         verdict = attrs.evolve(verdict, status="holds", margin=0.0, detail=f"{_ARTIFACT}: {verdict.detail}")
-    stats.record(verdict, draw)
+    stats.record(verdict, draw, seconds=checked_at)
     return verdict
 
 
