@@ -6,11 +6,15 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import numpy as np
 
 from theorycheck.claims._records import Conclusion, Outcome
 from theorycheck.dynamics import RunResult, RunStatus
+from theorycheck.errors import InvalidArgument
 from theorycheck.models import hessian
+from theorycheck.precision import Precision
+from theorycheck.precision import numeric as num
 
 _TINY = 1e-300
 
@@ -170,11 +174,87 @@ def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
     return conclude
 
 
-def pure(quantity: str, margin: Callable[[Any], tuple[float, str]]) -> Conclusion:
-    """A claim about the instance itself (no run): ``margin(instance) -> (margin, detail)``."""
+def _unpack(result: Any) -> tuple[Any, str, Any]:
+    """``(margin, detail)`` or ``(margin, detail, scale)``."""
+    if isinstance(result, tuple) and len(result) == 3:  # noqa: PLR2004 - the optional scale
+        return result[0], str(result[1]), result[2]
+    m, detail = result
+    return m, str(detail), None
 
-    def conclude(instance: Any, run: RunResult | None) -> Outcome:  # noqa: ARG001 - the run is unused by design
-        m, detail = margin(instance)
-        return Outcome(float(m), quantity, None, detail)
 
-    return conclude
+@attrs.frozen
+class PureConclusion:
+    """A conclusion about the instance itself, written once against a numeric context (see :func:`pure`).
+
+    Calling it evaluates in float64 (``mpmath.fp``); :meth:`evaluate_at` in mpmath at a precision on the
+    instance's exact inputs; :meth:`enclose` in interval arithmetic. The ladder of :mod:`theorycheck.confirm`
+    uses all three.
+    """
+
+    quantity: str
+    margin: Callable[..., Any]
+    numeric: bool
+    scale: float | Callable[[Any], float] | None = None
+
+    def _outcome(self, instance: Any, ctx: Any) -> Outcome:
+        m, detail, scale = _unpack(self.margin(ctx, instance) if self.numeric else self.margin(instance))
+        if scale is None and self.scale is not None:
+            scale = self.scale(instance) if callable(self.scale) else self.scale
+        return Outcome(
+            num.to_float(m), self.quantity, None, detail, scale=None if scale is None else num.to_float(scale)
+        )
+
+    def __call__(self, instance: Any, run: RunResult | None) -> Outcome:  # noqa: ARG002 - pure: no run by design
+        """The float64 evaluation."""
+        return self._outcome(instance, num.context("fp"))
+
+    def evaluate_at(self, instance: Any, precision: Precision) -> Outcome:
+        """The margin in mpmath at ``precision.bits`` (any high-precision backend name maps to mpmath here).
+
+        Raises:
+            InvalidArgument: the margin is written in float64 only (``numeric=False``): it has no such path.
+        """
+        if not self.numeric:
+            raise InvalidArgument(
+                "conclusion", self.quantity, "is a float64-only margin", "write it against a context: pure(..., numeric=True)"
+            )
+        return self._outcome(instance, num.context("mp", precision.bits))
+
+    def enclose(self, instance: Any, bits: int) -> tuple[float, float, str]:
+        """``(lo, hi, detail)``: an enclosure of the exact margin on the instance's inputs, in intervals at ``bits``.
+
+        Raises:
+            InvalidArgument: the margin is float64-only.
+            NoEnclosure: a function of the margin cannot be enclosed here (e.g. a double root).
+        """
+        if not self.numeric:
+            raise InvalidArgument(
+                "conclusion", self.quantity, "is a float64-only margin", "write it against a context: pure(..., numeric=True)"
+            )
+        m, detail, _ = _unpack(self.margin(num.context("iv", bits), instance))
+        lo, hi = num.bounds(m)
+        return lo, hi, detail
+
+
+def pure(
+    quantity: str,
+    margin: Callable[..., Any],
+    *,
+    numeric: bool = False,
+    scale: float | Callable[[Any], float] | None = None,
+) -> PureConclusion:
+    """A claim about the instance itself (no run).
+
+    Args:
+        quantity: what the margin measures.
+        margin: with ``numeric=False``, ``margin(instance) -> (margin, detail)`` in float64 (kept working; its
+            violations stay "undecided" on the ladder, as nothing can re-evaluate them). With ``numeric=True``,
+            ``margin(ctx, instance)`` written against an mpmath context (``ctx.mpf``, ``ctx.sqrt``,
+            ``ctx.matrix``..., plus :mod:`theorycheck.precision.numeric` for eigenvalues, singular values, roots,
+            ``minimum``), lifting its inputs with ``numeric.lift(ctx, x)``: the ladder then evaluates it in
+            float64, at 113 and 256 bits, and certifies it in interval arithmetic. Either may return
+            ``(margin, detail, scale)`` to state the scale of the quantities the margin compares.
+        numeric: see ``margin``.
+        scale: the scale when the margin does not return one: a number or ``instance -> number``.
+    """
+    return PureConclusion(quantity, margin, numeric, scale)
