@@ -124,7 +124,9 @@ def no_precision_path(claim: Claim) -> str | None:
     if _is_pure_numeric(claim):
         return None
     if hasattr(claim.conclusion, "numeric"):
-        return "the pure margin is written in float64 only (write it against a context: pure(..., numeric=True))"
+        return getattr(claim.conclusion, "why_float64", "") or (
+            "the pure margin is written in float64 only (write it against a context: pure(..., numeric=True))"
+        )
     return "the claim evaluates its conclusion in float64 without a procedure or a numeric context"
 
 

@@ -34,6 +34,7 @@ from theorycheck.claims import (
 from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import asymmetric_mf, deep_mf, factors_to_params, params_to_factors
+from theorycheck.precision import numeric as num
 from theorycheck.strategies._common import complete_basis
 
 PAPER = ("Ye, Du", 2021)
@@ -141,21 +142,25 @@ def _lemma_cases(draw: Any) -> Case:
     )
 
 
-def _lemma_margin(case: Case) -> tuple[float, str]:
-    sig, s_mat, p_mat = case["sigma"], case["S"], case["P"]
-    eta, beta, sd, s1 = case["eta"], case["beta"], case["sigma_d"], case["sigma_1"]
-    eye = np.eye(case["d"])
+def _lemma_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
+    sig, s_mat, p_mat = (num.lift(ctx, case[k]) for k in ("sigma", "S", "P"))
+    eta, beta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "beta", "sigma_d", "sigma_1"))
+    eye = ctx.eye(case["d"])
     c = (8 + 6 * beta) / (1 - beta) * s1**3 * eta**2
-    s = float(np.linalg.eigvalsh(s_mat)[0])
-    g = eye + eta * (sig - s_mat)
-    s_new = float(np.linalg.eigvalsh(g @ s_mat @ g)[0])
+    s = num.lambda_min(ctx, s_mat)
+    g = eye + (sig - s_mat) * eta
+    s_new = num.lambda_min(ctx, g * s_mat * g)
     slack_32 = s_new - ((1 + eta * (sd - s)) ** 2 * s - c)
-    p = float(np.linalg.eigvalsh(p_mat)[0])
-    h = eye - eta * (sig - p_mat)
-    p_new = float(np.linalg.eigvalsh(h @ p_mat @ h)[0])
-    slack_33 = p_new - ((1 - eta * sd) ** 2 * p - c) if p < 0 else p_new
-    tol = 1e-12 * max(1.0, s1) ** 3
-    return min(slack_32, slack_33) + tol, f"Lemma 3.2 slack {slack_32:.3g}, Lemma 3.3 slack {slack_33:.3g}"
+    p = num.lambda_min(ctx, p_mat)
+    h = eye - (sig - p_mat) * eta
+    p_new = num.lambda_min(ctx, h * p_mat * h)
+    slack_33 = p_new - ((1 - eta * sd) ** 2 * p - c) if num.is_negative(ctx, p) else p_new
+    s1f = float(case["sigma_1"])
+    tol = 1e-12 * max(1.0, s1f) ** 3
+    detail = f"Lemma 3.2 slack {num.to_float(slack_32):.3g}, Lemma 3.3 slack {num.to_float(slack_33):.3g}"
+    # S and P have spectra within 2 sigma_1: the compared eigenvalues are of that size
+    return num.minimum(ctx, [slack_32, slack_33]) + tol, detail, 2.0 * s1f
 
 
 LEMMAS = register(
@@ -168,7 +173,7 @@ LEMMAS = register(
         setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit); S PD with spectrum in "
         "(0, 2 sigma_1]; P symmetric with ||P|| <= 2 sigma_1; beta in (0, 1); eta in (0, beta/(8 sigma_1)]",
         algorithm="none (one step of the A/P recursion as a matrix inequality)",
-        conclusion=pure("smallest slack of the two lemmas (+ 1e-12 sigma_1^3)", _lemma_margin),
+        conclusion=pure("smallest slack of the two lemmas (+ 1e-12 sigma_1^3)", _lemma_margin, numeric=True),
         tightness="2e5 random trials and a Nelder-Mead search found no violation, even without the eta^2 term.",
     ),
     _lemma_cases,

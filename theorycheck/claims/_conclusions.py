@@ -195,6 +195,7 @@ class PureConclusion:
     margin: Callable[..., Any]
     numeric: bool
     scale: float | Callable[[Any], float] | None = None
+    why_float64: str = ""
 
     def _outcome(self, instance: Any, ctx: Any) -> Outcome:
         m, detail, scale = _unpack(self.margin(ctx, instance) if self.numeric else self.margin(instance))
@@ -242,6 +243,7 @@ def pure(
     *,
     numeric: bool = False,
     scale: float | Callable[[Any], float] | None = None,
+    why_float64: str = "",
 ) -> PureConclusion:
     """A claim about the instance itself (no run).
 
@@ -256,5 +258,6 @@ def pure(
             ``(margin, detail, scale)`` to state the scale of the quantities the margin compares.
         numeric: see ``margin``.
         scale: the scale when the margin does not return one: a number or ``instance -> number``.
+        why_float64: for a float64-only margin, why it has no high-precision path (shown in its reports).
     """
-    return PureConclusion(quantity, margin, numeric, scale)
+    return PureConclusion(quantity, margin, numeric, scale, why_float64)

@@ -55,7 +55,9 @@ class MpmathBackend:
         return a * b
 
     def ah(self, a: Any) -> Any:
-        return a.H
+        from theorycheck.precision.numeric import ah
+
+        return ah(self.ctx, a)
 
     def add(self, a: Any, b: Any) -> Any:
         return a + b

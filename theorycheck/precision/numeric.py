@@ -39,11 +39,13 @@ from theorycheck.errors import InvalidArgument, TheorycheckError
 
 __all__ = [
     "KINDS",
+    "ah",
     "NoEnclosure",
     "bounds",
     "context",
     "eigvalsh",
     "is_interval",
+    "is_negative",
     "label",
     "lambda_min",
     "lift",
@@ -237,16 +239,90 @@ def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
     saved = flint.ctx.prec
     flint.ctx.prec = ctx.prec
     try:
+        balls = _acb_matrix(mat)
         try:
-            enclosures = _acb_matrix(mat).eig(multiple=True)
-        except ValueError as exc:
-            raise NoEnclosure(f"acb_mat.eig could not isolate the eigenvalues at {ctx.prec} bits: {exc}") from exc
-        real = [e.real for e in enclosures]  # Hermitian: the eigenvalues are real, the imaginary parts are noise
-        lows = sorted((r.lower() for r in real), key=lambda a: _arb_to_mpf(a))
-        highs = sorted((r.upper() for r in real), key=lambda a: _arb_to_mpf(a))
+            real = [e.real for e in balls.eig()]  # Hermitian: the eigenvalues are real, imaginary parts are noise
+            ends = [(r.lower(), r.upper()) for r in real]
+        except ValueError:
+            ends = _gershgorin(ctx, mat, balls)  # clusters and repeated eigenvalues: flint cannot isolate them
+        lows = sorted((lo for lo, _ in ends), key=_arb_to_mpf)
+        highs = sorted((hi for _, hi in ends), key=_arb_to_mpf)
         return [_ends_to_iv(ctx, lo, hi) for lo, hi in zip(lows, highs, strict=True)]
     finally:
         flint.ctx.prec = saved
+
+
+def _gershgorin(ctx: Any, mat: Any, balls: Any) -> list[tuple[Any, Any]]:
+    """Enclosures of a Hermitian matrix's eigenvalues, with multiplicity, by Gershgorin discs after a similarity.
+
+    ``Q`` approximates the eigenvectors of the midpoint matrix (mpmath at ``ctx.prec``); ``T = Q^{-1} M Q`` is
+    computed in balls with a rigorous inverse, so its eigenvalues are exactly ``M``'s. A connected group of k
+    discs holds exactly k eigenvalues (Gershgorin), and the eigenvalues are real: each of those k is enclosed by
+    the group's real extent.
+    """
+    import flint
+
+    mp = context("mp", ctx.prec)
+    mid = mp.matrix([[_mid_mpf(mp, x) for x in row] for row in _rows(ctx, mat)])
+    complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
+    _vals, vecs = mp.eighe(mid) if complex_ else mp.eigsy(mid)
+    q = flint.acb_mat([[flint.acb(_arb(mp.re(x)), _arb(mp.im(x))) for x in row] for row in _rows(mp, vecs)])
+    try:
+        t = q.inv() * balls * q
+    except ZeroDivisionError as exc:
+        raise NoEnclosure(f"the approximate eigenvectors are not provably invertible at {ctx.prec} bits") from exc
+    n = t.nrows()
+    discs = []
+    for i in range(n):
+        radius = sum((abs(t[i, j]) for j in range(n) if j != i), flint.arb(0))
+        centre = t[i, i].real
+        discs.append(((centre - radius).lower(), (centre + radius).upper()))
+    order = sorted(range(n), key=lambda i: _arb_to_mpf(discs[i][0]))
+    out: list[tuple[Any, Any]] = []
+    group: list[int] = []
+    top: Any = None
+    for i in [*order, None]:
+        if i is not None and (top is None or not _arb_to_mpf(discs[i][0]) > _arb_to_mpf(top)):
+            group.append(i)
+            top = discs[i][1] if top is None or _arb_to_mpf(discs[i][1]) > _arb_to_mpf(top) else top
+            continue
+        if group:
+            low = discs[group[0]][0]
+            out += [(low, top)] * len(group)
+        group = [] if i is None else [i]
+        top = None if i is None else discs[i][1]
+    return out
+
+
+def _mid_mpf(mp: Any, x: Any) -> Any:
+    if _is_complex(x):
+        return mp.mpc(_mid_mpf(mp, x.real), _mid_mpf(mp, x.imag))
+    lo, hi = _raw_bounds(x)
+    return (mp.mpf(lo) + mp.mpf(hi)) / 2
+
+
+def is_negative(ctx: Any, x: Any) -> bool:
+    """``x < 0``; in ``iv`` decided only when the interval excludes 0 (else :class:`NoEnclosure`)."""
+    if not is_interval(ctx):
+        return bool(x < 0)
+    lo, hi = bounds(x)
+    if hi < 0:
+        return True
+    if lo >= 0:
+        return False
+    raise NoEnclosure("the sign of a quantity the margin branches on is not decided by its enclosure")
+
+
+def ah(ctx: Any, mat: Any) -> Any:
+    """The conjugate transpose ``M^H`` (mpmath's ``.H`` fails on complex intervals in mpmath 1.4)."""
+    if not is_interval(ctx):
+        return mat.H
+    out = ctx.matrix(mat.cols, mat.rows)
+    for i in range(mat.rows):
+        for j in range(mat.cols):
+            x = mat[i, j]
+            out[j, i] = ctx.mpc(x.real, -x.imag) if _is_complex(x) else x
+    return out
 
 
 def svdvals(ctx: Any, mat: Any) -> list[Any]:
@@ -254,7 +330,7 @@ def svdvals(ctx: Any, mat: Any) -> list[Any]:
 
     In ``iv`` an enclosure that dips below zero is clipped at 0 (singular values are >= 0).
     """
-    gram = mat.H * mat if mat.cols <= mat.rows else mat * mat.H
+    gram = ah(ctx, mat) * mat if mat.cols <= mat.rows else mat * ah(ctx, mat)
     vals = eigvalsh(ctx, gram)
     if ctx is mpmath.fp:
         return [math.sqrt(max(v, 0.0)) for v in reversed(vals)]
@@ -263,7 +339,7 @@ def svdvals(ctx: Any, mat: Any) -> list[Any]:
     out = []
     for v in reversed(vals):
         lo, hi = bounds(v)
-        out.append(ctx.sqrt(ctx.mpf([max(lo, 0.0), max(hi, 0.0)])) if lo < 0 else ctx.sqrt(v))
+        out.append(ctx.sqrt(ctx.mpf([max(lo, 0.0), max(hi, 0.0)])) if lo <= 0 else ctx.sqrt(v))
     return out
 
 
