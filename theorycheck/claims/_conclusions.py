@@ -14,7 +14,6 @@ from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.errors import InvalidArgument
 from theorycheck.models import hessian
 from theorycheck.precision import Precision
-from theorycheck.precision import numeric as num
 
 _TINY = 1e-300
 
@@ -176,10 +175,13 @@ def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
 
 def _unpack(result: Any) -> tuple[Any, str, Any]:
     """``(margin, detail)`` or ``(margin, detail, scale)``."""
-    if isinstance(result, tuple) and len(result) == 3:  # noqa: PLR2004 - the optional scale
+    if isinstance(result, tuple) and len(result) == 3:
         return result[0], str(result[1]), result[2]
     m, detail = result
     return m, str(detail), None
+
+
+_FIX = "write it against a context: pure(..., numeric=True)"
 
 
 @attrs.frozen
@@ -198,6 +200,8 @@ class PureConclusion:
     why_float64: str = ""
 
     def _outcome(self, instance: Any, ctx: Any) -> Outcome:
+        from theorycheck.precision import numeric as num  # mpmath: imported only when a pure claim is checked
+
         m, detail, scale = _unpack(self.margin(ctx, instance) if self.numeric else self.margin(instance))
         if scale is None and self.scale is not None:
             scale = self.scale(instance) if callable(self.scale) else self.scale
@@ -207,6 +211,8 @@ class PureConclusion:
 
     def __call__(self, instance: Any, run: RunResult | None) -> Outcome:  # noqa: ARG002 - pure: no run by design
         """The float64 evaluation."""
+        from theorycheck.precision import numeric as num
+
         return self._outcome(instance, num.context("fp"))
 
     def evaluate_at(self, instance: Any, precision: Precision) -> Outcome:
@@ -216,9 +222,9 @@ class PureConclusion:
             InvalidArgument: the margin is written in float64 only (``numeric=False``): it has no such path.
         """
         if not self.numeric:
-            raise InvalidArgument(
-                "conclusion", self.quantity, "is a float64-only margin", "write it against a context: pure(..., numeric=True)"
-            )
+            raise InvalidArgument("conclusion", self.quantity, "is a float64-only margin", _FIX)
+        from theorycheck.precision import numeric as num
+
         return self._outcome(instance, num.context("mp", precision.bits))
 
     def enclose(self, instance: Any, bits: int) -> tuple[float, float, str]:
@@ -229,9 +235,9 @@ class PureConclusion:
             NoEnclosure: a function of the margin cannot be enclosed here (e.g. a double root).
         """
         if not self.numeric:
-            raise InvalidArgument(
-                "conclusion", self.quantity, "is a float64-only margin", "write it against a context: pure(..., numeric=True)"
-            )
+            raise InvalidArgument("conclusion", self.quantity, "is a float64-only margin", _FIX)
+        from theorycheck.precision import numeric as num
+
         m, detail, _ = _unpack(self.margin(num.context("iv", bits), instance))
         lo, hi = num.bounds(m)
         return lo, hi, detail

@@ -13,13 +13,14 @@ import numpy as np
 
 from theorycheck.models._math import loss_and_grads
 from theorycheck.models._objective import Objective
-from theorycheck.precision._mpmath import MpmathBackend
 
 
 def loss_and_grads_in(
     ctx: Any, objective: Objective, params: np.ndarray, target: np.ndarray, data: np.ndarray | None = None
 ) -> tuple[Any, list[Any]]:
     """``(F, [G_1..G_N])`` at the flat weights ``params`` in the arithmetic of ``ctx`` (numbers and matrices of it)."""
+    from theorycheck.precision._mpmath import MpmathBackend  # lazily: `import theorycheck` stays free of mpmath
+
     xp = MpmathBackend(getattr(ctx, "prec", 53), ctx)
     layers = [xp.from_numpy(np.asarray(w)) for w in objective.split(np.asarray(params))]
     y = xp.from_numpy(np.asarray(target))
@@ -29,5 +30,7 @@ def loss_and_grads_in(
 
 def layers_in(ctx: Any, objective: Objective, params: np.ndarray) -> list[Any]:
     """The layers ``W_1..W_N`` as matrices of ``ctx`` (exact conversion)."""
+    from theorycheck.precision._mpmath import MpmathBackend
+
     xp = MpmathBackend(getattr(ctx, "prec", 53), ctx)
     return [xp.from_numpy(np.asarray(w)) for w in objective.split(np.asarray(params))]

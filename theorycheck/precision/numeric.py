@@ -39,8 +39,8 @@ from theorycheck.errors import InvalidArgument, TheorycheckError
 
 __all__ = [
     "KINDS",
-    "ah",
     "NoEnclosure",
+    "ah",
     "bounds",
     "context",
     "eigvalsh",
@@ -77,7 +77,7 @@ def context(kind: str, bits: int = 53) -> Any:
         return mpmath.fp
     if kind not in KINDS:
         raise InvalidArgument("kind", kind, f"is not one of {KINDS}", "use 'fp', 'mp' or 'iv'")
-    if bits < 53:  # noqa: PLR2004 - float64's mantissa
+    if bits < 53:
         raise InvalidArgument("bits", bits, "is below float64's 53 bits", "pass bits >= 53")
     ctx = mpmath.MPContext() if kind == "mp" else MPIntervalContext()
     ctx.prec = bits
@@ -103,7 +103,7 @@ def lift(ctx: Any, value: Any) -> Any:
     """
     if isinstance(value, np.ndarray):
         arr = value.reshape(-1, 1) if value.ndim == 1 else value
-        if arr.ndim != 2:  # noqa: PLR2004 - matrices only
+        if arr.ndim != 2:
             raise InvalidArgument("value", arr.shape, "is not a 1-D or 2-D array", "pass a vector or a matrix")
         if ctx is mpmath.fp:
             return ctx.matrix(arr.tolist())
@@ -116,9 +116,11 @@ def lift(ctx: Any, value: Any) -> Any:
 
 
 def _raw_bounds(x: Any) -> tuple[Any, Any]:
-    if hasattr(x, "_mpi_"):
-        return x._mpi_  # noqa: SLF001 - the only way to read an mpmath interval's ends exactly
-    raw = x._mpf_ if hasattr(x, "_mpf_") else mpmath.mpf(float(x))._mpf_  # noqa: SLF001
+    if hasattr(x, "_mpi_"):  # an mpmath interval: its ends, exactly
+        lo: Any = x._mpi_[0]
+        hi: Any = x._mpi_[1]
+        return lo, hi
+    raw = x._mpf_ if hasattr(x, "_mpf_") else mpmath.mpf(float(x))._mpf_
     return raw, raw
 
 
@@ -160,7 +162,7 @@ def maximum(ctx: Any, values: Iterable[Any]) -> Any:
     return -minimum(ctx, [-v for v in vals])
 
 
-def _rows(ctx: Any, mat: Any) -> list[list[Any]]:
+def _rows(_ctx: Any, mat: Any) -> list[list[Any]]:
     return [[mat[i, j] for j in range(mat.cols)] for i in range(mat.rows)]
 
 
@@ -281,16 +283,17 @@ def _gershgorin(ctx: Any, mat: Any, balls: Any) -> list[tuple[Any, Any]]:
     out: list[tuple[Any, Any]] = []
     group: list[int] = []
     top: Any = None
-    for i in [*order, None]:
-        if i is not None and (top is None or not _arb_to_mpf(discs[i][0]) > _arb_to_mpf(top)):
-            group.append(i)
-            top = discs[i][1] if top is None or _arb_to_mpf(discs[i][1]) > _arb_to_mpf(top) else top
+    pending: list[int | None] = [*order, None]
+    for k in pending:
+        if k is not None and (top is None or not _arb_to_mpf(discs[k][0]) > _arb_to_mpf(top)):
+            group.append(k)
+            top = discs[k][1] if top is None or _arb_to_mpf(discs[k][1]) > _arb_to_mpf(top) else top
             continue
         if group:
             low = discs[group[0]][0]
             out += [(low, top)] * len(group)
-        group = [] if i is None else [i]
-        top = None if i is None else discs[i][1]
+        group = [] if k is None else [k]
+        top = None if k is None else discs[k][1]
     return out
 
 
@@ -356,12 +359,13 @@ def sigma_min(ctx: Any, mat: Any) -> Any:
 def positive_real_roots(ctx: Any, coeffs: Sequence[Any], *, imag_tol: float = 1e-6) -> list[Any]:
     """Positive real roots of ``c_0 x^n + ... + c_n`` (highest degree first), ascending.
 
-    ``fp`` and ``mp`` use ``ctx.polyroots`` with extra precision and accept roots whose imaginary part is below
-    ``imag_tol`` relative (a double root splits into a near-real pair); ``iv`` isolates the roots with
-    python-flint (``acb_poly.roots``) and keeps those proved real and positive.
+    Every context accepts roots whose imaginary part is at most ``imag_tol`` relative (a double root splits into
+    a near-real pair under rounding): ``fp`` through ``numpy.roots``, ``mp`` through ``ctx.polyroots`` with extra
+    precision, ``iv`` by isolating the roots with python-flint (``acb_poly.roots``) and deciding the rule on the
+    enclosures.
 
     Raises:
-        NoEnclosure: ``iv`` only, when a root cannot be isolated (a double root) or its realness is undecided.
+        NoEnclosure: ``iv`` only, when the roots cannot be isolated (an exact double root) or the rule is undecided.
     """
     if ctx is mpmath.fp:
         found = np.roots(np.array([complex(c) for c in coeffs]))
@@ -383,16 +387,16 @@ def positive_real_roots(ctx: Any, coeffs: Sequence[Any], *, imag_tol: float = 1e
             raise NoEnclosure(f"acb_poly.roots could not isolate the roots at {ctx.prec} bits: {exc}") from exc
         out = []
         for r in roots:
-            if r.imag.contains(0) and not r.imag.is_zero():
-                # a root isolated near the real axis of a real polynomial: it is real iff its conjugate is itself,
-                # which holds when no other isolated root overlaps its conjugate
-                if any(o is not r and o.overlaps(r.conjugate()) for o in roots):
-                    raise NoEnclosure("a root near the real axis could not be proved real")
-            elif not r.imag.contains(0):
+            # the same rule as fp/mp: a root counts as real when |Im r| <= imag_tol max(1, |r|), decided rigorously
+            im, size = abs(r.imag), abs(r)
+            bound = flint.arb(imag_tol) * (size if size > 1 else flint.arb(1))
+            if im > bound:
                 continue
+            if not im <= bound:
+                raise NoEnclosure("whether a root is near-real is not decided by its enclosure")
             if r.real > 0:
                 out.append(_ends_to_iv(ctx, r.real.lower(), r.real.upper()))
-            elif not r.real < 0:
+            elif not r.real <= 0:
                 raise NoEnclosure("the sign of a real root could not be decided")
         return sorted(out, key=lambda v: bounds(v)[0])
     finally:
