@@ -211,7 +211,8 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
     if cert is not None and cert.status == "not_certified" and cert.upper < 0:
         # the rungs say violated, but a rigorous evaluation proves the claim holds here: the rungs' agreement came
         # from evaluating on float64-rounded values, below what the ladder resolves
-        why = f"a rigorous evaluation disproves the violation: {cert.detail}"
+        kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"
+        why = f"{kind} arithmetic disproves the violation: {cert.detail}"
         return Confirmation("artifact", why, tuple(rungs), cert)
     scale = verdict.scale if verdict.scale is not None else high[-1].scale
     tiny = rounding_level(verdict.margin, scale) and all(
