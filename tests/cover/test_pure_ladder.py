@@ -158,3 +158,19 @@ def test_an_unknown_context_kind_is_a_clear_error() -> None:
 
     with pytest.raises(InvalidArgument, match="kind='quad'"):
         num.context("quad", 113)
+
+
+def test_the_report_ladder_shows_each_rungs_arithmetic_margin_and_margin_relative_to_scale() -> None:
+    from theorycheck.report import build
+
+    claim = _claim(_norm_vs_sum(0.75), numeric=True)
+    verdict = check(claim, Case({"a": 1.0, "b": 1.0}))
+    conf = confirm(claim, verdict)
+    files = build(claim, verdict, conf, claim_ref={"kind": "inline"}, how_found={"method": "explicit"})
+    ladder = files.record["precision_ladder"]
+    assert [r["precision"] for r in ladder] == ["float64", "mpmath:113", "mpmath:256"]
+    for rung in ladder:
+        assert rung["relative"]["value"] == pytest.approx(rung["margin"]["value"] / rung["scale"]["value"])
+        assert rung["relative"]["value"] == pytest.approx(-0.0572, abs=1e-3)
+    assert "margin / scale" in files.html
+    assert files.record["status"] == "certified"
