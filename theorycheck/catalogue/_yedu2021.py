@@ -29,7 +29,9 @@ from theorycheck.claims import (
     converges_within,
     every_step,
     monotone,
+    one_step_rise,
     pure,
+    smallest_singular_value,
 )
 from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance, Target
@@ -521,6 +523,27 @@ def _sigma_d_u(instance: Instance, run: RunResult) -> np.ndarray:
     )
 
 
+def _u_factor(_xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) -> Any:
+    return layers[1]  # asymmetric MF: W_1 = V^T, W_2 = U
+
+
+def _sigma_d_a_certificate(instance: Any, verdict: Any, bits: int) -> Any:
+    """One exact GD step in balls from the failing iterate; sigma_d(A) enclosed at both points.
+
+    A = (Phi_d^T U + Psi_d^T V) / 2 with the bases the float64 conclusion uses (exact dyadic matrices).
+    """
+    d = instance.target.sigma.size
+    phi = np.ascontiguousarray(complete_basis(np.asarray(instance.target.u))[:, :d].T)
+    psi = np.ascontiguousarray(complete_basis(np.asarray(instance.target.v))[:, :d].T)
+
+    def a_block(xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) -> Any:
+        top_u = xp.mm(xp.from_numpy(phi), layers[1])
+        top_v = xp.mm(xp.from_numpy(psi), xp.ah(layers[0]))
+        return xp.scale(xp.scalar(0.5), xp.add(top_u, top_v))
+
+    return one_step_rise("sigma_d(A)", smallest_singular_value(a_block), increasing=True)(instance, verdict, bits)
+
+
 SIGMA_D_U = register(
     Claim(
         id="yedu2021.F2_1.sigma_d_u_nondecreasing",
@@ -530,6 +553,7 @@ SIGMA_D_U = register(
         algorithm="GD, eta = 0.02 / sigma_1, 200 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=monotone("sigma_d(U)", _sigma_d_u, increasing=True),
+        certificate=one_step_rise("sigma_d(U)", smallest_singular_value(_u_factor), increasing=True),
         expect="refuted",
         tightness="53/200 seeds decreased (theorems.md 2.5).",
     ),
@@ -568,6 +592,7 @@ SIGMA_D_A = register(
         algorithm="GD, eta = 1/(16 sigma_1), 200 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=monotone("sigma_d(A)", _sigma_d_a, increasing=True),
+        certificate=_sigma_d_a_certificate,
         expect="refuted",
         tightness="119/400 runs had sigma_d(A) drops up to 1.3 (theorems.md 2.5).",
     ),

@@ -41,6 +41,7 @@ __all__ = [
     "KINDS",
     "NoEnclosure",
     "ah",
+    "ball_eigvalsh",
     "bounds",
     "context",
     "eigvalsh",
@@ -241,39 +242,37 @@ def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
     saved = flint.ctx.prec
     flint.ctx.prec = ctx.prec
     try:
-        balls = _acb_matrix(mat)
-        try:
-            real = [e.real for e in balls.eig()]  # Hermitian: the eigenvalues are real, imaginary parts are noise
-            ends = [(r.lower(), r.upper()) for r in real]
-        except ValueError:
-            ends = _gershgorin(ctx, mat, balls)  # clusters and repeated eigenvalues: flint cannot isolate them
-        lows = sorted((lo for lo, _ in ends), key=_arb_to_mpf)
-        highs = sorted((hi for _, hi in ends), key=_arb_to_mpf)
-        return [_ends_to_iv(ctx, lo, hi) for lo, hi in zip(lows, highs, strict=True)]
+        return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat))]
     finally:
         flint.ctx.prec = saved
 
 
-def _gershgorin(ctx: Any, mat: Any, balls: Any) -> list[tuple[Any, Any]]:
-    """Enclosures of a Hermitian matrix's eigenvalues, with multiplicity, by Gershgorin discs after a similarity.
+def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
+    """Enclosures of a Hermitian ball matrix's eigenvalues, with multiplicity, by Gershgorin discs after a similarity.
 
-    ``Q`` approximates the eigenvectors of the midpoint matrix (mpmath at ``ctx.prec``); ``T = Q^{-1} M Q`` is
+    ``Q`` approximates the eigenvectors of the midpoint matrix (mpmath at ``prec``); ``T = Q^{-1} M Q`` is
     computed in balls with a rigorous inverse, so its eigenvalues are exactly ``M``'s. A connected group of k
     discs holds exactly k eigenvalues (Gershgorin), and the eigenvalues are real: each of those k is enclosed by
     the group's real extent.
     """
     import flint
 
-    mp = context("mp", ctx.prec)
-    mid = mp.matrix([[_mid_mpf(mp, x) for x in row] for row in _rows(ctx, mat)])
-    complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
+    mp = context("mp", prec)
+    n = balls.nrows()
+    mid = mp.matrix(n, n)
+    complex_ = False
+    for i in range(n):
+        for j in range(n):
+            re, im = _arb_to_mpf(balls[i, j].real), _arb_to_mpf(balls[i, j].imag)
+            complex_ = complex_ or bool(im)
+            mid[i, j] = mp.mpc(re, im) if complex_ else mp.mpf(re)
+    mid = (mid + mid.H) / 2
     _vals, vecs = mp.eighe(mid) if complex_ else mp.eigsy(mid)
     q = flint.acb_mat([[flint.acb(_arb(mp.re(x)), _arb(mp.im(x))) for x in row] for row in _rows(mp, vecs)])
     try:
         t = q.inv() * balls * q
     except ZeroDivisionError as exc:
-        raise NoEnclosure(f"the approximate eigenvectors are not provably invertible at {ctx.prec} bits") from exc
-    n = t.nrows()
+        raise NoEnclosure(f"the approximate eigenvectors are not provably invertible at {prec} bits") from exc
     discs = []
     for i in range(n):
         radius = sum((abs(t[i, j]) for j in range(n) if j != i), flint.arb(0))
@@ -295,6 +294,28 @@ def _gershgorin(ctx: Any, mat: Any, balls: Any) -> list[tuple[Any, Any]]:
         group = [] if k is None else [k]
         top = None if k is None else discs[k][1]
     return out
+
+
+def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
+    """Ascending ``(lower, upper)`` arb bounds of the eigenvalues of a Hermitian ``arb_mat``/``acb_mat``.
+
+    At the current ``flint.ctx.prec``: flint's certified ``acb_mat.eig`` when it isolates the eigenvalues, else
+    Gershgorin discs after a ball similarity (clusters, repeated eigenvalues). The k-th smallest eigenvalue lies
+    between the k-th smallest lower bound and the k-th smallest upper bound.
+
+    Raises:
+        NoEnclosure: the approximate eigenvectors cannot be proved invertible.
+    """
+    import flint
+
+    m = balls if isinstance(balls, flint.acb_mat) else flint.acb_mat(balls)
+    try:
+        ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
+    except ValueError:
+        ends = _gershgorin(flint.ctx.prec, m)
+    lows = sorted((lo for lo, _ in ends), key=_arb_to_mpf)
+    highs = sorted((hi for _, hi in ends), key=_arb_to_mpf)
+    return list(zip(lows, highs, strict=True))
 
 
 def _mid_mpf(mp: Any, x: Any) -> Any:
