@@ -20,6 +20,23 @@ _TINY = 1e-300
 Series = Callable[[Any, RunResult], np.ndarray]
 
 
+def _values(x: Any) -> np.ndarray:
+    """A series as an array, keeping a high-precision run's object arrays of mpmath numbers unrounded."""
+    arr: np.ndarray = np.asarray(x)
+    return arr if arr.dtype == object else np.asarray(arr, dtype=float)
+
+
+def _isnan(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype != object:
+        flags: np.ndarray = np.isnan(arr)
+        return flags
+    return np.array([v != v for v in arr.flat], dtype=bool).reshape(arr.shape)  # noqa: PLR0124 - NaN test
+
+
+def _fabs(x: Any) -> float:
+    return abs(float(x))
+
+
 def _need(run: RunResult | None) -> RunResult:
     if run is None:
         msg = "this conclusion needs a run: give the claim a Procedure"
@@ -58,11 +75,12 @@ def every_step(quantity: str, slack: Series, detail: str = "") -> Conclusion:
 
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
-        values = np.asarray(slack(instance, r), dtype=float)
+        values = _values(slack(instance, r))
         if values.size == 0:
             return Outcome(math.inf, quantity, None, "no recorded steps")
-        k = int(np.nanargmin(values)) if not np.all(np.isnan(values)) else 0
-        worst = float(values[k]) if not np.isnan(values).any() else math.nan
+        nan = _isnan(values)
+        k = int(np.argmin(np.where(nan, np.inf, values))) if not nan.all() else 0
+        worst = float(values[k]) if not nan.any() else math.nan
         aligned = len(r.record_at) == len(values)
         step = int(r.record_at[k]) if aligned else k
         steps = np.asarray(r.record_at) if aligned else np.arange(values.size)
@@ -81,20 +99,22 @@ def monotone(quantity: str, series: Series, *, increasing: bool = False, tol: fl
 
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
-        s = np.asarray(series(instance, r), dtype=float)
+        s = _values(series(instance, r))
         if s.size < 2:
             return Outcome(math.inf, quantity, None, "fewer than two records")
         rise = np.diff(s) if not increasing else -np.diff(s)
-        allowance = np.asarray(tol(instance, r), dtype=float)[: rise.size] if callable(tol) else tol
+        allowance = _values(tol(instance, r))[: rise.size] if callable(tol) else tol
         slack = allowance - rise
-        k = int(np.argmin(slack)) if not np.isnan(slack).any() else int(np.argmax(np.isnan(slack)))
+        nan = _isnan(slack)
+        k = int(np.argmin(slack)) if not nan.any() else int(np.argmax(nan))
         word = "rose" if not increasing else "fell"
         return Outcome(
             float(slack[k]),
             quantity,
             int(r.record_at[k + 1]),
-            f"{quantity} {word} by {abs(float(rise[k])):.3g} from {s[k]:.6g} to {s[k + 1]:.6g}",
-            trace=(np.asarray(r.record_at[1 : slack.size + 1]), slack),
+            f"{quantity} {word} by {_fabs(rise[k]):.3g} from {float(s[k]):.6g} to {float(s[k + 1]):.6g}",
+            trace=(np.asarray(r.record_at[1 : slack.size + 1]), np.asarray(slack, dtype=float)),
+            scale=max(_fabs(s[k]), _fabs(s[k + 1])),
         )
 
     return conclude
@@ -108,19 +128,20 @@ def loss_non_increasing(*, rtol: float = 1e-12) -> Conclusion:
 
     def conclude(_instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
-        loss = np.asarray(r.observable("loss", 0), dtype=float)
+        loss = _values(r.observable("loss", 0))
         base = max(float(loss[0]), _TINY)
         slack = (loss[:-1] * (1 + rtol) - loss[1:]) / base
         if slack.size == 0:
             return Outcome(math.inf, "loss", None, "one record")
-        bad = np.isnan(slack)
+        bad = _isnan(slack)
         k = int(np.argmax(bad)) if bad.any() else int(np.argmin(slack))
         return Outcome(
             float(slack[k]),
             "loss increase / L0",
             int(r.record_at[k + 1]),
-            f"loss {loss[k]:.6g} -> {loss[k + 1]:.6g}",
-            trace=(np.asarray(r.record_at[1:]), slack),
+            f"loss {float(loss[k]):.6g} -> {float(loss[k + 1]):.6g}",
+            trace=(np.asarray(r.record_at[1:]), np.asarray(slack, dtype=float)),
+            scale=max(_fabs(loss[k]), _fabs(loss[k + 1])) / base,
         )
 
     return conclude
@@ -138,12 +159,14 @@ def conserved(quantity: str, series: Series, bound: float | Callable[[Any, RunRe
         drift = np.abs(q - q[0]).reshape(q.shape[0], -1).max(axis=1)
         k = int(np.argmax(drift))
         b = float(bound(instance, r)) if callable(bound) else float(bound)
+        size = np.abs(q[k]).max() if q[k].size else 0.0
         return Outcome(
-            b - float(drift[k]),
+            b - drift[k],
             quantity,
             int(r.record_at[k]),
-            f"drift {drift[k]:.3g} vs bound {b:.3g}",
-            trace=(np.asarray(r.record_at), b - drift),
+            f"drift {float(drift[k]):.3g} vs bound {b:.3g}",
+            trace=(np.asarray(r.record_at), b - np.asarray(drift, dtype=float)),
+            scale=max(float(size), b),
         )
 
     return conclude
@@ -156,7 +179,13 @@ def limit_value(quantity: str, expected: Callable[[Any], float], tol: float) -> 
         r = _need(run)
         want = float(expected(instance))
         got = float(r.final_loss[0])
-        return Outcome(tol - abs(got - want), quantity, int(r.steps[0]), f"final {got:.12g} vs closed form {want:.12g}")
+        return Outcome(
+            tol - abs(got - want),
+            quantity,
+            int(r.steps[0]),
+            f"final {got:.12g} vs closed form {want:.12g}",
+            scale=max(abs(got), abs(want)),
+        )
 
     return conclude
 
