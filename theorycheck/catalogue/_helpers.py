@@ -18,6 +18,16 @@ def ah(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2).conj()
 
 
+def smallest_singular_value(mat: np.ndarray) -> Any:
+    """``sigma_min`` of a float64 matrix, or of a high-precision run's object matrix in that run's arithmetic."""
+    if mat.dtype != object:
+        return float(np.linalg.svd(mat, compute_uv=False)[-1])
+    from theorycheck.precision import numeric as num
+
+    ctx = next(x.context for x in mat.flat if hasattr(x, "context"))
+    return num.sigma_min(ctx, ctx.matrix(mat.tolist()))
+
+
 def weights_series(run: RunResult) -> np.ndarray:
     """Recorded weights of trajectory 0, ``(records, n_params)``."""
     return np.asarray(run.observable("weights", 0))
