@@ -173,22 +173,42 @@ class Procedure:
     gtol: float = 0.0
 
     def run(self, instance: Instance, precision: Precision | None = None) -> RunResult:
-        """Run the instance (B = 1)."""
+        """Run the instance (B = 1).
+
+        For gradient flow ``precision`` chooses the solver: None, solve_ivp's DOP853 at its default tolerances
+        (rtol 1e-10); ``FLOAT64`` given explicitly, DOP853 at rtol 1e-13, atol 1e-15 (the ladder's tight rung);
+        any high-precision backend, mpmath's Taylor-series solver at its bits
+        (:func:`~theorycheck.dynamics.flow_hp.run_gf_taylor`).
+        """
         if self.method == "gf":
             if self.t_max is None:
                 msg = "a GF procedure needs t_max"
                 raise ValueError(msg)
             horizon = float(self.t_max(instance))
             names = self.record.observables if self.record is not None else ("loss",)
+            times = np.linspace(0.0, horizon, self.gf_records)
+            args = (instance.objective, instance.target.matrix, instance.init)
+            if precision is not None and not precision.is_float64:
+                from theorycheck.dynamics.flow_hp import run_gf_taylor
+
+                return run_gf_taylor(
+                    *args,
+                    data=instance.data,
+                    t_max=horizon,
+                    bits=precision.bits,
+                    record_times=times,
+                    observables=names,
+                    tol=instance.tol,
+                )
+            tight = {"rtol": 1e-13, "atol": 1e-15} if precision is not None else {}
             return run_gf(
-                instance.objective,
-                instance.target.matrix,
-                instance.init,
+                *args,
                 data=instance.data,
                 t_max=horizon,
-                record_times=np.linspace(0.0, horizon, self.gf_records),
+                record_times=times,
                 observables=names,
                 tol=instance.tol,
+                **tight,
             )
         return instance.run(precision=precision or self.precision, record=self.record, gtol=self.gtol)
 
