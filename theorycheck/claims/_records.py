@@ -200,7 +200,7 @@ class Procedure:
                     observables=names,
                     tol=instance.tol,
                 )
-            tight = {"rtol": 1e-13, "atol": 1e-15} if precision is not None else {}
+            tight = precision is not None  # explicit float64: the ladder's tight rung
             return run_gf(
                 *args,
                 data=instance.data,
@@ -208,7 +208,8 @@ class Procedure:
                 record_times=times,
                 observables=names,
                 tol=instance.tol,
-                **tight,
+                rtol=1e-13 if tight else 1e-10,
+                atol=1e-15 if tight else 1e-12,
             )
         return instance.run(precision=precision or self.precision, record=self.record, gtol=self.gtol)
 
