@@ -104,6 +104,10 @@ def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
         verdict = check(claim, instance, precision=precision)
     except TheorycheckError as exc:  # e.g. a backend that is not installed: the rung says so
         return Rung(name, "error", math.nan, time.perf_counter() - started, str(exc))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        # a conclusion that cannot evaluate in this arithmetic (a float64-only library call on a high-precision
+        # series, say): the rung reports it and the violation stays undecided, with the reason in the report
+        return Rung(name, "error", math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
     return Rung(name, verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail, verdict.scale)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
+from theorycheck.catalogue._helpers import smallest_singular_value, svd
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import (
     Assumption,
@@ -43,7 +44,7 @@ def _source(locator: str, provenance: str, note: str = "") -> Source:
 
 def _svd_parts(obj: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """U, Sigma_w (diag of sigma(W)^{1/N}) and V of the end-to-end W (balanced coordinates)."""
-    u, s, vh = np.linalg.svd(invariants.product(obj, w))
+    u, s, vh = svd(invariants.product(obj, w))  # in the run's arithmetic (object arrays for high precision)
     return np.asarray(u), np.diag(s ** (1.0 / obj.depth)), np.asarray(vh.conj().T)
 
 
@@ -241,7 +242,7 @@ def _hermitian_series(instance: Instance, run: RunResult) -> np.ndarray:
     out = []
     for w in np.asarray(run.observable("weights", 0)):
         u, sw, v = _svd_parts(instance.objective, w)
-        out.append(np.linalg.svd((u + v) @ sw, compute_uv=False)[-1] / 2)
+        out.append(smallest_singular_value((u + v) @ sw) / 2)
     return np.array(out)
 
 

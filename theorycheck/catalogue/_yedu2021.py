@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
-from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_slack
+from theorycheck.catalogue._helpers import RECORD_WEIGHTS, eigvalsh, norm2, recursion_slack
 from theorycheck.catalogue._helpers import smallest_singular_value as sigma_min_of
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import (
@@ -319,10 +319,10 @@ def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
     out = []
     for t in range(len(w) - 1):
         _, v = params_to_factors(obj, w[t])
-        if instance.step * np.linalg.eigvalsh(v.T @ v)[-1] > 2:
+        if instance.step * eigvalsh(v.T @ v)[-1] > 2:
             continue  # the certificate says nothing at this step
-        j0 = np.linalg.norm(_blocks(instance.target, obj, w[t])["J"], 2) if w.size else 0.0
-        j1 = np.linalg.norm(_blocks(instance.target, obj, w[t + 1])["J"], 2)
+        j0 = norm2(_blocks(instance.target, obj, w[t])["J"]) if w.size else 0.0
+        j1 = norm2(_blocks(instance.target, obj, w[t + 1])["J"])
         out.append((j0 - j1) + 1e-12 * max(1.0, j0))
     return np.array(out)
 
@@ -374,13 +374,10 @@ def _rate_slack(instance: Instance, run: RunResult) -> np.ndarray:
     t0 = None
     for t, wt in enumerate(w):
         u, v = params_to_factors(obj, wt)
-        err.append(np.linalg.norm(target.matrix - u @ v.T, 2))
+        err.append(norm2(target.matrix - u @ v.T))
         if t0 is None:
             blk = _blocks(target, obj, wt)
-            if (
-                np.linalg.svd(blk["A"], compute_uv=False)[-1] >= math.sqrt(s[-1] / 2)
-                and np.linalg.norm(blk["P"], 2) <= s[-1] / 4
-            ):
+            if sigma_min_of(blk["A"]) >= math.sqrt(s[-1] / 2) and norm2(blk["P"]) <= s[-1] / 4:
                 t0 = t
     if t0 is None:
         return np.array([-1.0])  # never entered the local phase: look at it
