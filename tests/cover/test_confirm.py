@@ -103,6 +103,22 @@ def test_a_rounding_level_violation_holding_at_high_precision_is_an_artifact() -
     assert confirm(claim, check(claim, overshoot_instance(step=0.01))).status == "artifact"
 
 
+def test_a_conclusion_that_cannot_evaluate_in_a_rungs_arithmetic_leaves_the_violation_undecided() -> None:
+    import numpy as np
+
+    from theorycheck.claims import Outcome
+
+    def float64_only(_instance: object, run: object) -> Outcome:
+        loss = run.observable("loss", 0)  # type: ignore[attr-defined]
+        return Outcome(float(np.linalg.norm(np.vstack([loss, loss]), 2)) - 1e9, "planted")  # svd: float64 only
+
+    claim = attrs.evolve(precision_dependent({}), conclusion=float64_only)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == "undecided"
+    assert "flint:113 rung was error" in conf.reason
+    assert "TypeError" in conf.reason
+
+
 def test_a_claim_without_a_gd_procedure_is_undecided_with_the_reason() -> None:
     claim = attrs.evolve(precision_dependent({"float64": -1.0}), procedure=None)
     claim = attrs.evolve(claim, conclusion=lambda _i, _r: __import__("theorycheck").claims.Outcome(-1.0, "q"))
