@@ -348,7 +348,7 @@ DECAY_RECURSION = register(
         setting=SETTING + " with equal lambda_l; L in 2..4, widths 1..3",
         algorithm="GD with eta up to 0.05, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact; with unequal lambda_l the recursion does not close.",
     ),
     _equal_lambda_instances,

@@ -200,7 +200,7 @@ RECURSION = register(
         setting="deep linear network with data, N in 2..4, widths 1..4, real or complex, weight decay mu in [1e-3, 1]",
         algorithm="GD with eta up to 0.2, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact identity (rounding only).",
     ),
     lambda: recursion_instances(decay=True, data=True),

@@ -107,7 +107,7 @@ IDENTITY = register(
         setting=SETTING + "; m, n in 1..5, any init (Gaussian, balanced, orthogonal, rank-deficient)",
         algorithm="GD with eta up to 0.3 / sigma_1, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact identity.",
     ),
     _identity_instances,
@@ -397,7 +397,7 @@ LOCAL_RATE = register(
         setting=SETTING + "; m, n in 1..4, kappa in [1, 4], Gaussian init scale 1e-3",
         algorithm="GD, eta = 0.05 / sigma_1 (the practical variant), up to 6000 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("(bound - error) / error(t0)", _rate_slack),
+        conclusion=every_step("(bound - error) / error(t0)", _rate_slack, scale=1.0),
         tightness="Observed rate is faster than (1 - eta sigma_d/2) once local.",
     ),
     _practical_instances,
@@ -431,6 +431,7 @@ def _gf_time_margin(bound: Any) -> Any:
             "GF time to |sigma - a^2| <= delta, relative to the bound",
             None,
             f"t* = {t_star:.10g}, bound {b:.10g}",
+            scale=1.0,  # a relative margin
         )
 
     return margin

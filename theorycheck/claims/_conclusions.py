@@ -70,8 +70,12 @@ def converges_within(eps: float, bound: Callable[[Any], float]) -> Conclusion:
     return conclude
 
 
-def every_step(quantity: str, slack: Series, detail: str = "") -> Conclusion:
-    """An inequality at every recorded step: ``slack(instance, run)[t] >= 0``. Margin: the smallest slack."""
+def every_step(quantity: str, slack: Series, detail: str = "", *, scale: float | None = None) -> Conclusion:
+    """An inequality at every recorded step: ``slack(instance, run)[t] >= 0``. Margin: the smallest slack.
+
+    ``scale``: the size of the compared quantities in the slack's units (1 for a relative slack), for the
+    ladder's rounding-level rule; None when unknown.
+    """
 
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
@@ -85,7 +89,12 @@ def every_step(quantity: str, slack: Series, detail: str = "") -> Conclusion:
         step = int(r.record_at[k]) if aligned else k
         steps = np.asarray(r.record_at) if aligned else np.arange(values.size)
         return Outcome(
-            worst, quantity, step, detail or f"smallest slack {worst:.3g} at record {k}", trace=(steps, values)
+            worst,
+            quantity,
+            step,
+            detail or f"smallest slack {worst:.3g} at record {k}",
+            trace=(steps, np.asarray(values, dtype=float)),
+            scale=scale,
         )
 
     return conclude
