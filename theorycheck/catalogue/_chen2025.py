@@ -19,7 +19,7 @@ from theorycheck.catalogue._registry import register
 from theorycheck.claims import Assumption, Case, Claim, Outcome, Procedure, Source, every_step, pure
 from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import WeightDecay, deep_mf, hessian, layers_in, loss_and_grads_in
+from theorycheck.models import WeightDecay, deep_mf, hessian, hessian_in, layers_in, loss_and_grads_in
 from theorycheck.models import critical_points as cp
 from theorycheck.precision import numeric as num
 
@@ -143,14 +143,19 @@ def _separated(instance: Instance) -> bool:
     return not any(close) and not any(near)
 
 
-def _classification_margin(instance: Instance) -> tuple[float, str]:
+def _classification_margin(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
+    """The curvature margin of the predicted type, lambda_min of the exact Hessian in the arithmetic of ``ctx``.
+
+    The predicted type is a discrete function of the instance's closed-form parameters (float64 closed forms,
+    with the 1% separation the assumption enforces).
+    """
     obj = instance.objective
     kind = cp.classify(
         _ys(instance), instance.params["active"], list(instance.params["sigma"]), _lam(obj), obj.depth, min(obj.widths)
     )
-    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
+    lam_min = num.lambda_min(ctx, hessian_in(ctx, obj, instance.target.matrix, instance.init))
     margin = -1e-5 - lam_min if kind == "strict_saddle" else lam_min + 1e-6
-    return margin, f"predicted {kind}, lambda_min(Hessian) = {lam_min:.3g}"
+    return margin, f"predicted {kind}, lambda_min(Hessian) = {num.to_float(lam_min):.3g}", 1.0
 
 
 CLASSIFICATION = register(
@@ -162,12 +167,7 @@ CLASSIFICATION = register(
         setting=SETTING + "; L in 2..4, widths 1..3; singular values and thresholds separated by 1%",
         algorithm="none (exact Hessian by dual numbers at the closed-form point)",
         assumptions=(Assumption("distinct singular values, 1% away from y* and sqrt(lambda)", _separated),),
-        conclusion=pure(
-            "curvature margin of the predicted type",
-            _classification_margin,
-            why_float64="lambda_min of the exact Hessian comes from dual numbers over float64 (no high-precision "
-            "Hessian yet); the assumption keeps every threshold 1% away, so the curvature signs sit far above rounding",
-        ),
+        conclusion=pure("curvature margin of the predicted type", _classification_margin, numeric=True),
         tightness="Matches 275 numerically classified points (theorems.md 4.3).",
     ),
     _critical_instances,
@@ -359,20 +359,16 @@ DECAY_RECURSION = register(
 
 
 def _psd_then_global(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
-    """``F* - F`` at critical points with a PSD Hessian, ``F`` and ``F*`` in the arithmetic of ``ctx``.
-
-    The PSD gate is the exact Hessian's lambda_min in float64 (dual numbers); the ladder re-evaluates and the
-    interval certificate proves the value gap ``F > F*`` at a point float64 classifies as PSD (at W = 0, the
-    refuting point, the Hessian is exactly 2 diag(lambda_l) I).
-    """
+    """``F* - F`` at critical points with a PSD Hessian; the Hessian, ``F`` and ``F*`` in the arithmetic of ``ctx``."""
     obj = instance.objective
-    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
-    if lam_min < -1e-6:
-        return ctx.mpf(math.inf), f"strict saddle (lambda_min {lam_min:.3g}): the claim says nothing", 1.0
+    lam_min = num.lambda_min(ctx, hessian_in(ctx, obj, instance.target.matrix, instance.init))
+    lam_f = num.to_float(lam_min)
+    if num.is_negative(ctx, lam_min + 1e-6):
+        return ctx.mpf(math.inf), f"strict saddle (lambda_min {lam_f:.3g}): the claim says nothing", 1.0
     f, _ = loss_and_grads_in(ctx, obj, instance.init, instance.target.matrix)
     f_star = _f_star_in(ctx, instance)
     f_star_f = num.to_float(f_star)
-    detail = f"PSD Hessian (lambda_min {lam_min:.3g}) but F = {num.to_float(f):.6g} > F* = {f_star_f:.6g}"
+    detail = f"PSD Hessian (lambda_min {lam_f:.3g}) but F = {num.to_float(f):.6g} > F* = {f_star_f:.6g}"
     return 1e-8 * max(1.0, f_star_f) - (f - f_star), detail, max(1.0, f_star_f)
 
 
