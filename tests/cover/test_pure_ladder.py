@@ -174,3 +174,20 @@ def test_the_report_ladder_shows_each_rungs_arithmetic_margin_and_margin_relativ
         assert rung["relative"]["value"] == pytest.approx(-0.0572, abs=1e-3)
     assert "margin / scale" in files.html
     assert files.record["status"] == "certified"
+
+
+def test_the_exact_hessian_in_a_context_matches_float64_and_intervals_enclose_its_lambda_min() -> None:
+    import theorycheck as tc
+    from theorycheck.models import hessian, hessian_in
+
+    obj = tc.deep_mf((2, 3, 2), fit_coef=1.0) + tc.WeightDecay((0.5, 2.0), coef=1.0)
+    w = np.linspace(-0.7, 0.9, obj.n_params)
+    y = np.diag([2.0, 0.5])
+    ref = np.linalg.eigvalsh(hessian(obj, y, w))[0]
+    for kind in ("fp", "mp", "iv"):
+        ctx = num.context(kind, 113)
+        lam = num.lambda_min(ctx, hessian_in(ctx, obj, y, w))
+        assert num.to_float(lam) == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    lo, hi = num.bounds(num.lambda_min(num.context("iv", 200), hessian_in(num.context("iv", 200), obj, y, w)))
+    mp_value = num.to_float(num.lambda_min(num.context("mp", 200), hessian_in(num.context("mp", 200), obj, y, w)))
+    assert lo <= mp_value <= hi
