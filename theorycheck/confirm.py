@@ -14,8 +14,8 @@ Which rungs: GD claims re-run their dynamics in python-flint at 113 and 256 bits
 whose margin is written against a numeric context (``pure(..., numeric=True)``) re-evaluate it in mpmath at 113
 and 256 bits on the instance's exact inputs (:data:`PURE_LADDER`) and are certified in interval arithmetic;
 gradient-flow claims are integrated again by solve_ivp at rtol 1e-13 and by mpmath's Taylor-series solver at
-113 bits (:data:`GF_LADDER`, :func:`theorycheck.dynamics.flow_hp.run_gf_taylor`); a flow that solver cannot run
-(a complex model) leaves the violation undecided with that reason.
+113 bits (:data:`GF_LADDER`, :func:`theorycheck.dynamics.flow_hp.run_gf_taylor`); a rung that cannot run leaves
+the violation undecided with the reason.
 
 **Scale.** A violation whose size is within :data:`RESOLUTION_ULPS` float64 ulps of the scale of its quantity
 (``Outcome.scale``) is rounding level whatever the rungs say: it is an artifact when the high rungs hold, certified

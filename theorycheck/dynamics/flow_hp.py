@@ -26,7 +26,6 @@ from theorycheck._validation import check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
-from theorycheck.errors import InvalidArgument
 from theorycheck.models import Objective, loss_and_grads
 from theorycheck.models._math import grad_sqnorm
 from theorycheck.precision import Precision
@@ -50,7 +49,7 @@ def run_gf_taylor(
     """Integrate gradient flow for each trajectory with mpmath's Taylor solver at ``bits`` bits.
 
     Args:
-        objective: a real model (complex states are not supported by this solver here).
+        objective: the model (real or complex: mpmath's Taylor solver integrates complex states).
         target: Y, as for :func:`~theorycheck.dynamics.run_gf`.
         init: the starting weights, flat or as layers.
         t_max: final time (> 0).
@@ -66,15 +65,13 @@ def run_gf_taylor(
         mpmath numbers (:func:`~theorycheck.dynamics.observables.compute_exact`).
 
     Raises:
-        InvalidArgument: a complex model, bad times or tolerances.
+        InvalidArgument: bad times or tolerances.
     """
     import mpmath
 
     from theorycheck.precision._mpmath import MpmathBackend
 
     started = time.perf_counter()
-    if objective.is_complex:
-        raise InvalidArgument("objective", objective.describe(), "is complex", "use run_gf (DOP853) for complex models")
     y, w0, x = prepare(objective, target, init, data)
     t_max = check_real("t_max", t_max, positive=True)
     tol = check_real("tol", tol, nonnegative=True)
@@ -109,7 +106,7 @@ def run_gf_taylor(
         def loss_at(vec: list[Any], *, _yb: Any = yb, _xb: Any = xb) -> Any:
             return loss_and_grads(xp, objective, layers_of(vec), _yb, _xb)[0]
 
-        start = [ctx.mpf(float(v)) for v in w0[b]]
+        start = [ctx.mpc(v.real, v.imag) if objective.is_complex else ctx.mpf(float(v)) for v in w0[b]]
         sol = ctx.odefun(rhs, 0, start)
         t_end, code = _event(ctx, sol, loss_at, times, t_max, tol)
         end_state = sol(t_end) if t_end > 0 else start
@@ -120,7 +117,7 @@ def run_gf_taylor(
             f, grads = loss_and_grads(xp, objective, layers, yb, xb)
             records.append(obs.compute_exact(objective, layers, ctx, names, f, ctx.sqrt(grad_sqnorm(xp, grads))))
         per_b.append(records)
-        final[b] = np.array([float(v) for v in end_state])
+        final[b] = np.array([complex(v) if objective.is_complex else float(v) for v in end_state])
         f_end, grads_end = loss_and_grads(xp, objective, layers_of(end_state), yb, xb)
         fvals[b], gnorms[b] = float(f_end), float(ctx.sqrt(grad_sqnorm(xp, grads_end)))
         status[b] = code
