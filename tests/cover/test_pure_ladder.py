@@ -191,3 +191,18 @@ def test_the_exact_hessian_in_a_context_matches_float64_and_intervals_enclose_it
     lo, hi = num.bounds(num.lambda_min(num.context("iv", 200), hessian_in(num.context("iv", 200), obj, y, w)))
     mp_value = num.to_float(num.lambda_min(num.context("mp", 200), hessian_in(num.context("mp", 200), obj, y, w)))
     assert lo <= mp_value <= hi
+
+
+def test_interval_minimum_and_bounds_keep_the_working_precision_and_round_outward() -> None:
+    from fractions import Fraction
+
+    ctx = num.context("iv", 200)
+    third = ctx.mpf(1) / 3
+    nudged = third + ctx.mpf(2) ** -150  # equal to a float64 rounding, different at 200 bits
+    smallest = num.minimum(ctx, [nudged, third, ctx.mpf(2)])
+    lo, hi = smallest.a, smallest.b
+    assert lo == third.a
+    assert hi == third.b  # not nudged's: the comparison is exact, not at 53 bits
+    assert num.maximum(ctx, [third, nudged]).a == nudged.a
+    flo, fhi = num.bounds(third)
+    assert Fraction(flo) < Fraction(1, 3) < Fraction(fhi)

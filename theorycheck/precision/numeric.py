@@ -25,6 +25,7 @@ the k-th smallest upper end). Where no enclosure can be had they raise :class:`N
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 import mpmath
 import numpy as np
 from mpmath.ctx_iv import MPIntervalContext
-from mpmath.libmp import from_man_exp, fzero, mpf_pos, round_ceiling, round_floor
+from mpmath.libmp import from_man_exp, fzero, mpf_cmp, mpf_pos, round_ceiling, round_floor
 from mpmath.libmp import to_float as _mpf_to_float
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
@@ -130,7 +131,7 @@ def bounds(x: Any) -> tuple[float, float]:
     if isinstance(x, (int, float)):
         return float(x), float(x)
     lo, hi = _raw_bounds(x)
-    return _mpf_to_float(lo, round_floor), _mpf_to_float(hi, round_ceiling)
+    return _mpf_to_float(lo, rnd=round_floor), _mpf_to_float(hi, rnd=round_ceiling)
 
 
 def to_float(x: Any) -> float:
@@ -150,9 +151,19 @@ def minimum(ctx: Any, values: Iterable[Any]) -> Any:
         raise InvalidArgument("values", vals, "is empty", "pass at least one value")
     if not is_interval(ctx):
         return min(vals)
-    lows = [bounds(v)[0] for v in vals]
-    highs = [bounds(v)[1] for v in vals]
-    return ctx.mpf([min(lows), min(highs)])
+    # the ends as point intervals compare exactly: the enclosure keeps the working precision
+    points = [ctx.mpf(v) for v in vals]
+    low = min((p.a for p in points), key=_key)
+    high = min((p.b for p in points), key=_key)
+    return ctx.mpf([low, high])
+
+
+def _cmp_points(a: Any, b: Any) -> int:
+    return int(mpf_cmp(a._mpi_[0], b._mpi_[0]))
+
+
+_key = functools.cmp_to_key(_cmp_points)
+"""An exact sort key for point intervals (mpmath's raw comparison: no rounding)."""
 
 
 def maximum(ctx: Any, values: Iterable[Any]) -> Any:
@@ -216,8 +227,16 @@ def _arb_raw(a: Any) -> Any:
     return from_man_exp(int(man), int(exp)) if man else fzero
 
 
-def _arb_to_mpf(a: Any) -> Any:
-    return mpmath.mpf(_arb_raw(a))
+def _cmp_arbs(a: Any, b: Any) -> int:
+    return int(mpf_cmp(_arb_raw(a), _arb_raw(b)))
+
+
+_arb_key = functools.cmp_to_key(_cmp_arbs)
+"""An exact sort key for exact arbs (the ends flint's ``lower()``/``upper()`` return)."""
+
+
+def _arb_gt(a: Any, b: Any) -> bool:
+    return bool(mpf_cmp(_arb_raw(a), _arb_raw(b)) > 0)
 
 
 def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
@@ -263,7 +282,7 @@ def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
     complex_ = False
     for i in range(n):
         for j in range(n):
-            re, im = _arb_to_mpf(balls[i, j].real), _arb_to_mpf(balls[i, j].imag)
+            re, im = mp.mpf(_arb_raw(balls[i, j].real)), mp.mpf(_arb_raw(balls[i, j].imag))
             complex_ = complex_ or bool(im)
             mid[i, j] = mp.mpc(re, im) if complex_ else mp.mpf(re)
     mid = (mid + mid.H) / 2
@@ -278,15 +297,15 @@ def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
         radius = sum((abs(t[i, j]) for j in range(n) if j != i), flint.arb(0))
         centre = t[i, i].real
         discs.append(((centre - radius).lower(), (centre + radius).upper()))
-    order = sorted(range(n), key=lambda i: _arb_to_mpf(discs[i][0]))
+    order = sorted(range(n), key=lambda i: _arb_key(discs[i][0]))
     out: list[tuple[Any, Any]] = []
     group: list[int] = []
     top: Any = None
     pending: list[int | None] = [*order, None]
     for k in pending:
-        if k is not None and (top is None or not _arb_to_mpf(discs[k][0]) > _arb_to_mpf(top)):
+        if k is not None and (top is None or not _arb_gt(discs[k][0], top)):
             group.append(k)
-            top = discs[k][1] if top is None or _arb_to_mpf(discs[k][1]) > _arb_to_mpf(top) else top
+            top = discs[k][1] if top is None or _arb_gt(discs[k][1], top) else top
             continue
         if group:
             low = discs[group[0]][0]
@@ -313,8 +332,8 @@ def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
         ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
     except ValueError:
         ends = _gershgorin(flint.ctx.prec, m)
-    lows = sorted((lo for lo, _ in ends), key=_arb_to_mpf)
-    highs = sorted((hi for _, hi in ends), key=_arb_to_mpf)
+    lows = sorted((lo for lo, _ in ends), key=_arb_key)
+    highs = sorted((hi for _, hi in ends), key=_arb_key)
     return list(zip(lows, highs, strict=True))
 
 
