@@ -8,10 +8,21 @@ the violating instance is re-checked at 113 bits, then 256 bits (python-flint mi
 * **artifact**: the margin is non-negative at every high-precision rung: the float64 violation was rounding,
   and it is reported as such, never as a counterexample;
 * **undecided**: anything else (the sign flips between rungs, the magnitude does not settle, the claim has
-  no high-precision path: gradient flow, or a conclusion that computes in float64 by itself).
+  no high-precision path: a pure margin written in float64 only, say).
 
-A confirmed violation whose claim carries a :attr:`Claim.certificate` is then checked once in ball arithmetic
-at the failing iterate; if that proves it, the status is **certified**.
+Which rungs: GD claims re-run their dynamics in python-flint at 113 and 256 bits (:data:`LADDER`); pure claims
+whose margin is written against a numeric context (``pure(..., numeric=True)``) re-evaluate it in mpmath at 113
+and 256 bits on the instance's exact inputs (:data:`PURE_LADDER`) and are certified in interval arithmetic;
+gradient-flow claims are integrated again by solve_ivp at rtol 1e-13 and by mpmath's Taylor-series solver at
+113 bits (:data:`GF_LADDER`, :func:`theorycheck.dynamics.flow_hp.run_gf_taylor`); a rung that cannot run leaves
+the violation undecided with the reason.
+
+**Scale.** A violation whose size is within :data:`RESOLUTION_ULPS` float64 ulps of the scale of its quantity
+(``Outcome.scale``) is rounding level whatever the rungs say: it is an artifact when the high rungs hold, certified
+when a certificate proves it, and otherwise undecided, never confirmed (two rungs can agree on the same rounding).
+
+A confirmed violation whose claim carries a :attr:`Claim.certificate` (or a pure numeric margin, enclosed in
+intervals) is then checked once rigorously; if that proves it, the status is **certified**.
 
 Like ``autoprec``, the rule has blind spots: a violation that appears only beyond 256 bits, or a margin that
 converges to a wrong value in every arithmetic, is not caught.
@@ -30,7 +41,18 @@ from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
 
 LADDER = (Precision("flint", 113), Precision("flint", 256))
-"""The default rungs above float64."""
+"""The default rungs above float64 (GD claims)."""
+
+PURE_LADDER = (Precision("mpmath", 113), Precision("mpmath", 256))
+"""The rungs of a pure claim's numeric margin: mpmath at 113 and 256 bits on the exact inputs."""
+
+GF_LADDER = (Precision("float64"), Precision("mpmath", 113))
+"""Gradient flow: the float64 solver again at tight tolerances, then mpmath's Taylor-series solver at 113 bits."""
+
+RESOLUTION_ULPS = 16
+"""A violation within this many float64 ulps of its quantity's scale is rounding level (module docstring)."""
+
+_EPS = 2.0**-52
 
 STATUSES = ("confirmed", "certified", "artifact", "undecided")
 
@@ -44,6 +66,14 @@ class Rung:
     margin: float
     elapsed: float
     detail: str = ""
+    scale: float | None = None
+
+    @property
+    def relative(self) -> float | None:
+        """The margin relative to the scale of its quantity (None without a scale)."""
+        if self.scale is None or not self.scale > 0:
+            return None
+        return self.margin / self.scale
 
 
 @attrs.frozen
@@ -70,16 +100,75 @@ class Confirmation:
 
 def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
     started = time.perf_counter()
+    name = _rung_name(claim, precision)
     try:
         verdict = check(claim, instance, precision=precision)
     except TheorycheckError as exc:  # e.g. a backend that is not installed: the rung says so
-        return Rung(str(precision), "error", math.nan, time.perf_counter() - started, str(exc))
-    return Rung(str(precision), verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail)
+        return Rung(name, "error", math.nan, time.perf_counter() - started, str(exc))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        # a conclusion that cannot evaluate in this arithmetic (a float64-only library call on a high-precision
+        # series, say): the rung reports it and the violation stays undecided, with the reason in the report
+        return Rung(name, "error", math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+    return Rung(name, verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail, verdict.scale)
+
+
+def _rung_name(claim: Claim, precision: Precision) -> str:
+    if claim.procedure is not None and claim.procedure.method == "gf":
+        return "float64 (DOP853, rtol 1e-13)" if precision.is_float64 else f"mpmath:{precision.bits} (Taylor ODE)"
+    return str(precision)
+
+
+def _is_pure_numeric(claim: Claim) -> bool:
+    return claim.procedure is None and bool(getattr(claim.conclusion, "numeric", False))
+
+
+def no_precision_path(claim: Claim) -> str | None:
+    """Why the claim cannot be re-evaluated in higher precision, or None when it can."""
+    if claim.procedure is not None:
+        return None
+    if _is_pure_numeric(claim):
+        return None
+    if hasattr(claim.conclusion, "numeric"):
+        return getattr(claim.conclusion, "why_float64", "") or (
+            "the pure margin is written in float64 only (write it against a context: pure(..., numeric=True))"
+        )
+    return "the claim evaluates its conclusion in float64 without a procedure or a numeric context"
 
 
 def has_precision_path(claim: Claim) -> bool:
-    """True when the claim's dynamics run in a chosen arithmetic (GD procedures); GF and pure claims do not."""
-    return claim.procedure is not None and claim.procedure.method == "gd"
+    """True when the claim can be re-evaluated in a chosen arithmetic (GD, GF, numeric pure margins)."""
+    return no_precision_path(claim) is None
+
+
+def ladder_for(claim: Claim) -> tuple[Precision, ...]:
+    """The rungs above float64 for this kind of claim (module docstring)."""
+    if _is_pure_numeric(claim):
+        return PURE_LADDER
+    if claim.procedure is not None and claim.procedure.method == "gf":
+        return GF_LADDER
+    return LADDER
+
+
+def rounding_level(margin: float, scale: float | None) -> bool:
+    """True when ``|margin|`` is within :data:`RESOLUTION_ULPS` float64 ulps of ``scale``."""
+    if scale is None or not math.isfinite(scale) or not scale > 0 or not math.isfinite(margin):
+        return False
+    return abs(margin) <= RESOLUTION_ULPS * _EPS * scale
+
+
+def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
+    """Interval evaluation of a pure numeric margin: certified when the whole enclosure is below zero."""
+    from theorycheck.precision.numeric import NoEnclosure
+
+    enclose = claim.conclusion.enclose  # type: ignore[attr-defined]
+    try:
+        lo, hi, detail = enclose(verdict.instance, bits)
+    except (NoEnclosure, ArithmeticError, ValueError, ZeroDivisionError) as exc:
+        return Certification("unavailable", f"interval arithmetic could not enclose the margin: {exc}", bits=bits)
+    what = f"the exact margin lies in [{lo:.6g}, {hi:.6g}] ({bits}-bit interval arithmetic on the exact inputs)"
+    if hi < 0:
+        return Certification("certified", f"{what}: violated", -hi, -lo, bits)
+    return Certification("not_certified", f"{what}; {detail}", -hi, -lo, bits)
 
 
 def _agree(a: float, b: float, rtol: float) -> bool:
@@ -88,11 +177,11 @@ def _agree(a: float, b: float, rtol: float) -> bool:
     return abs(a - b) <= rtol * max(abs(a), abs(b))
 
 
-def confirm(  # noqa: PLR0911 - one return per classification, in the order of the module docstring
+def confirm(  # noqa: PLR0911, C901 - one return per classification, in the order of the module docstring
     claim: Claim,
     verdict: Verdict,
     *,
-    ladder: tuple[Precision, ...] = LADDER,
+    ladder: tuple[Precision, ...] | None = None,
     rtol: float = 1e-2,
     certify: bool = True,
 ) -> Confirmation:
@@ -101,19 +190,18 @@ def confirm(  # noqa: PLR0911 - one return per classification, in the order of t
     Args:
         claim: the claim that was violated.
         verdict: its float64 verdict (status "violated").
-        ladder: the higher-precision rungs, lowest first.
+        ladder: the higher-precision rungs, lowest first (default: :func:`ladder_for` the claim).
         rtol: how closely the two highest rungs' margins must agree for "converges".
-        certify: run the claim's ball-arithmetic certificate on a confirmed violation.
+        certify: run the claim's rigorous certificate on a violation the rungs agree on.
     """
-    base = Rung(verdict.precision, verdict.status, verdict.margin, verdict.elapsed, verdict.detail)
+    base = Rung(verdict.precision, verdict.status, verdict.margin, verdict.elapsed, verdict.detail, verdict.scale)
     if not verdict.violated:
         return Confirmation("undecided", f"nothing to confirm: the verdict is {verdict.status}", (base,))
-    if not has_precision_path(claim):
-        why = "gradient flow is integrated in float64 only" if claim.procedure is not None else (
-            "the claim evaluates its conclusion in float64 without a GD procedure"
-        )
-        return Confirmation("undecided", f"no high-precision re-run: {why}", (base,))
-    rungs = [base] + [_rung(claim, verdict.instance, p) for p in ladder]
+    why_not = no_precision_path(claim)
+    if why_not is not None:
+        return Confirmation("undecided", f"no high-precision re-run: {why_not}", (base,))
+    rungs_used = ladder if ladder is not None else ladder_for(claim)
+    rungs = [base] + [_rung(claim, verdict.instance, p) for p in rungs_used]
     high = rungs[1:]
     if any(r.status in ("error", "not_applicable") for r in high):
         bad = next(r for r in high if r.status in ("error", "not_applicable"))
@@ -124,37 +212,62 @@ def confirm(  # noqa: PLR0911 - one return per classification, in the order of t
             f"the violation disappears at {high[0].precision} (margin {high[0].margin:.3g}): a floating-point effect",
             tuple(rungs),
         )
+    cert = _certify(claim, verdict, rungs_used) if certify else None
+    if cert is not None and cert.status == "not_certified" and cert.upper < 0:
+        # the rungs say violated, but a rigorous evaluation proves the claim holds here: the rungs' agreement came
+        # from evaluating on float64-rounded values, below what the ladder resolves
+        kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"
+        why = f"{kind} arithmetic disproves the violation: {cert.detail}"
+        return Confirmation("artifact", why, tuple(rungs), cert)
+    scale = verdict.scale if verdict.scale is not None else high[-1].scale
+    tiny = rounding_level(verdict.margin, scale) and all(
+        rounding_level(r.margin, scale) for r in high if r.status == "violated"
+    )
+    if tiny and not (cert is not None and cert.status == "certified"):
+        return Confirmation(
+            "undecided",
+            f"the violation (margin {verdict.margin:.3g}) is within {RESOLUTION_ULPS} float64 ulps of its scale "
+            f"{scale:.3g}: rounding level, and no certificate proves it"
+            + (f" ({cert.status}: {cert.detail})" if cert is not None else ""),
+            tuple(rungs),
+            cert,
+        )
     if not all(r.status == "violated" for r in high):
         signs = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
-        return Confirmation("undecided", f"the margin changes sign between rungs ({signs})", tuple(rungs))
+        return Confirmation("undecided", f"the margin changes sign between rungs ({signs})", tuple(rungs), cert)
     if len(high) >= 2 and not _agree(high[-2].margin, high[-1].margin, rtol):
         return Confirmation(
             "undecided",
             f"the margin has not settled: {high[-2].margin:.6g} at {high[-2].precision} vs "
             f"{high[-1].margin:.6g} at {high[-1].precision}",
             tuple(rungs),
+            cert,
         )
     reason = f"violated at every rung; margin {high[-1].margin:.6g} at {high[-1].precision}"
-    if certify and claim.certificate is not None:
-        bits = max((p.bits for p in ladder), default=256)
-        cert = claim.certificate(verdict.instance, verdict, bits)
-        if cert.status == "certified":
-            return Confirmation("certified", f"{reason}; {cert.detail}", tuple(rungs), cert)
-        if cert.status == "not_certified" and cert.upper < 0:
-            # the rungs agree, but ball arithmetic proves the step does not violate: the rungs' agreement came from
-            # evaluating the observable on float64-rounded iterates, below what the ladder resolves
-            why = f"ball arithmetic disproves the violation at the failing step: {cert.detail}"
-            return Confirmation("artifact", why, tuple(rungs), cert)
-        return Confirmation("confirmed", f"{reason}; certificate {cert.status}: {cert.detail}", tuple(rungs), cert)
-    return Confirmation("confirmed", reason, tuple(rungs))
+    if cert is None:
+        return Confirmation("confirmed", reason, tuple(rungs))
+    if cert.status == "certified":
+        return Confirmation("certified", f"{reason}; {cert.detail}", tuple(rungs), cert)
+    return Confirmation("confirmed", f"{reason}; certificate {cert.status}: {cert.detail}", tuple(rungs), cert)
+
+
+def _certify(claim: Claim, verdict: Verdict, ladder: tuple[Precision, ...]) -> Certification | None:
+    bits = max((p.bits for p in ladder), default=256)
+    bits = max(bits, 256)
+    if claim.certificate is not None:
+        return claim.certificate(verdict.instance, verdict, bits)
+    if _is_pure_numeric(claim):
+        return _enclosure(claim, verdict, bits)
+    return None
 
 
 def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> bool:
     """The in-search rung: does the violation survive one re-check at ``precision``? True when it cannot run.
 
     Used inside Hypothesis's loop so that shrinking keeps real violations; the deep rungs run once on the
-    shrunk example.
+    shrunk example. Gradient-flow claims skip it (a high-precision ODE solve per example would stall the search).
     """
-    if not verdict.violated or not has_precision_path(claim):
+    gf = claim.procedure is not None and claim.procedure.method == "gf"
+    if not verdict.violated or gf or not has_precision_path(claim):
         return verdict.violated
     return _rung(claim, verdict.instance, precision).status != "holds"

@@ -1,6 +1,7 @@
 """``theorycheck demo``: check a handful of catalogue claims, true and false, and write their reports.
 
-Three theorems that must hold, three false variants that must be refuted with a confirmed counterexample,
+Three theorems that must hold, five false variants that must be refuted with a confirmed counterexample (GD
+claims, a pure closed-form claim and a gradient-flow claim, each on its own precision ladder),
 and one planted claim that float64 violates and exact arithmetic does not (the precision ladder must call it
 an artifact, not a counterexample). Budgets are the ``ci`` profile's; the run takes well under two minutes
 (about 16 s of it is numba's one-time compilation on a fresh install).
@@ -34,6 +35,8 @@ FALSE_VARIANTS = (
     "luo2025.F1_2.reg_loss_nonincreasing_gd",
     "yedu2021.F2_1.sigma_d_u_nondecreasing",
     "yedu2021.F2_5.steps_independent_of_kappa",
+    "chen2025.F4_5.critical_points_balanced",  # a pure claim: its margin re-evaluated in mpmath, certified in intervals
+    "yedu2021.P2_6.gf_time_bound_as_sketched",  # gradient flow: re-solved at rtol 1e-13 and by mpmath's Taylor solver
 )
 
 FLOAT_FLOOR_EPS = 1e-40

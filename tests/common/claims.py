@@ -67,12 +67,12 @@ def floor_instance(seed: int = 0) -> Instance:
     return Instance(obj, Target(np.diag(sigma), np.eye(2), sigma, np.eye(2)), init, 0.3, 200, tol=1e-40)
 
 
-def precision_dependent(margins: Mapping[str, float]) -> Claim:
+def precision_dependent(margins: Mapping[str, float], scale: float | None = None) -> Claim:
     """A claim whose margin is ``margins[str(run.precision)]``: drives the ladder through each branch."""
 
     def conclude(_instance: Any, run: RunResult | None) -> Outcome:
         assert run is not None
-        return Outcome(margins[str(run.precision)], "planted margin", 1, "chosen per precision")
+        return Outcome(margins[str(run.precision)], "planted margin", 1, "chosen per precision", scale=scale)
 
     return Claim(
         id="test.precision_dependent",

@@ -60,6 +60,45 @@ def test_check_a_false_conjecture_exits_1_and_replay_reproduces_it_bit_for_bit(c
     assert "certified" in out
 
 
+PURE_CLAIM_FILE = """
+from hypothesis import strategies as st
+import theorycheck.strategies as tcs
+from theorycheck.claims import Case, Claim, Source, pure
+from theorycheck.precision import numeric as num
+from theorycheck.search.hypothesis import property_test
+
+@st.composite
+def cases(draw):
+    a = draw(tcs.target_matrices(shape=(2, 2), max_condition=10.0)).matrix
+    b = draw(tcs.target_matrices(shape=(2, 2), max_condition=10.0)).matrix
+    return Case({"A": a, "B": b})
+
+def weyl_slack(ctx, case):
+    a, b = num.lift(ctx, case["A"]), num.lift(ctx, case["B"])
+    lhs = num.sigma_min(ctx, a + b)
+    rhs = num.sigma_min(ctx, a) - num.sigma_min(ctx, b)
+    return lhs - rhs, f"sigma_min(A+B) = {num.to_float(lhs):.4g}", num.to_float(num.svdvals(ctx, a)[0])
+
+CLAIM = Claim(id="mine.weyl_min", statement="sigma_min(A+B) >= sigma_min(A) - sigma_min(B)",
+              source=Source("Me", 2026, "Conjecture 1", "reconstructed"),
+              conclusion=pure("Weyl slack", weyl_slack, numeric=True))
+test_weyl = property_test(CLAIM, cases())
+"""
+
+
+def test_check_on_the_readme_pure_claim_exits_1_with_a_certified_report(tmp_path: Path) -> None:
+    path = tmp_path / "my_weyl.py"
+    path.write_text(PURE_CLAIM_FILE)
+    reports = tmp_path / "reports"
+    code, out, err = run("check", str(path), "--profile", "ci", "--report-dir", str(reports))
+    assert code == 1, out + err
+    assert "CERTIFIED" in out
+    (folder,) = [p for p in reports.iterdir() if p.is_dir() and p.name != "runs"]
+    record = json.loads((folder / "report.json").read_text())
+    assert record["status"] == "certified"
+    assert [r["precision"] for r in record["precision_ladder"]] == ["float64", "mpmath:113", "mpmath:256"]
+
+
 def test_checking_a_true_catalogue_claim_exits_0(tmp_path: Path) -> None:
     code, out, err = run(
         "check", "yedu2021.s3.gd_imbalance_identity", "--profile", "ci", "--report-dir", str(tmp_path), "--seed", "3"

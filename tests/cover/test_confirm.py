@@ -83,6 +83,42 @@ def test_the_ladder_rule_classifies_each_pattern_of_margins(margins: dict[str, f
     assert words in conf.reason
 
 
+@pytest.mark.parametrize(
+    ("scale", "status"),
+    [(1.0, "undecided"), (1e-3, "confirmed"), (None, "confirmed")],
+    ids=["rounding-level", "above-resolution", "no-scale"],
+)
+def test_a_rounding_level_violation_with_agreeing_rungs_is_not_confirmed(scale: float | None, status: str) -> None:
+    # 1e-15 against a scale of 1 is 4.5 float64 ulps: two rungs agreeing on it is the same rounding seen twice
+    claim = precision_dependent({"float64": -1e-15, "flint:113": -1e-15, "flint:256": -1e-15}, scale=scale)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == status, conf.reason
+    if status == "undecided":
+        assert "rounding level" in conf.reason
+        assert conf.rungs[0].relative == -1e-15
+
+
+def test_a_rounding_level_violation_holding_at_high_precision_is_an_artifact() -> None:
+    claim = precision_dependent({"float64": -1e-16, "flint:113": 1e-30, "flint:256": 1e-60}, scale=1.0)
+    assert confirm(claim, check(claim, overshoot_instance(step=0.01))).status == "artifact"
+
+
+def test_a_conclusion_that_cannot_evaluate_in_a_rungs_arithmetic_leaves_the_violation_undecided() -> None:
+    import numpy as np
+
+    from theorycheck.claims import Outcome
+
+    def float64_only(_instance: object, run: object) -> Outcome:
+        loss = run.observable("loss", 0)  # type: ignore[attr-defined]
+        return Outcome(float(np.linalg.norm(np.vstack([loss, loss]), 2)) - 1e9, "planted")  # svd: float64 only
+
+    claim = attrs.evolve(precision_dependent({}), conclusion=float64_only)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == "undecided"
+    assert "flint:113 rung was error" in conf.reason
+    assert "TypeError" in conf.reason
+
+
 def test_a_claim_without_a_gd_procedure_is_undecided_with_the_reason() -> None:
     claim = attrs.evolve(precision_dependent({"float64": -1.0}), procedure=None)
     claim = attrs.evolve(claim, conclusion=lambda _i, _r: __import__("theorycheck").claims.Outcome(-1.0, "q"))

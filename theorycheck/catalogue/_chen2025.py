@@ -19,8 +19,9 @@ from theorycheck.catalogue._registry import register
 from theorycheck.claims import Assumption, Case, Claim, Outcome, Procedure, Source, every_step, pure
 from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import WeightDecay, deep_mf, gradient, hessian, loss
+from theorycheck.models import WeightDecay, deep_mf, hessian, hessian_in, layers_in, loss_and_grads_in
 from theorycheck.models import critical_points as cp
+from theorycheck.precision import numeric as num
 
 NOTE = (
     "Closed forms derived in theorems.md 4.2-4.3 from the abstract and a secondary summary; checked numerically there."
@@ -72,28 +73,44 @@ def _critical_instances(draw: Any, *, depths: tuple[int, int] = (2, 4), equal_la
 # ---- P4.1 --------------------------------------------------------------------------------------------
 
 
-def _critical_margin(instance: Instance) -> tuple[float, str]:
+def _critical_margin(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
+    """Gradient, scaled balance and value slacks, in the arithmetic of ``ctx`` on the exact weights.
+
+    The tolerances' sizes (spectral norms of the layers) are constants of the claim and stay in float64.
+    """
     obj, y, w = instance.objective, instance.target.matrix, instance.init
-    layers = obj.split(w)
-    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in layers))
+    layers_f = obj.split(w)
+    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in layers_f))
     scale = max(1.0, float(np.linalg.norm(y))) * size ** (2 * obj.depth - 1)
-    g = float(np.linalg.norm(gradient(obj, y, w)))
+    value, grads = loss_and_grads_in(ctx, obj, w, y)
+    g = ctx.sqrt(sum((abs(x) ** 2 for gj in grads for x in gj), ctx.mpf(0)))
     lams = obj.decay
-    n1 = max(
-        (
-            float(np.max(np.abs(lams[j + 1] * layers[j + 1].T @ layers[j + 1] - lams[j] * layers[j] @ layers[j].T)))
+    layers = layers_in(ctx, obj, w)
+    n1 = num.maximum(
+        ctx,
+        [
+            num.maximum(ctx, [abs(x) for x in (layers[j + 1].T * layers[j + 1] * lams[j + 1] - layers[j] * layers[j].T * lams[j])])
             for j in range(obj.depth - 1)
-        ),
-        default=0.0,
+        ]
+        or [ctx.mpf(0)],
     )
     used, sig = instance.params["active"], instance.params["sigma"]
-    ys = _ys(instance)
-    predicted = sum(cp.component_value(ys[p], s, _lam(obj), obj.depth) for p, s in zip(used, sig, strict=True))
-    predicted += sum(ys[j] ** 2 for j in range(len(ys)) if j not in used)
-    value = float(loss(obj, y, w))
+    ys = [num.lift(ctx, v) for v in _ys(instance)]
+    lam, depth = num.lift(ctx, _lam(obj)), obj.depth
+    predicted = sum(
+        ((num.lift(ctx, s) ** depth / ctx.sqrt(lam) - ys[p]) ** 2 + depth * num.lift(ctx, s) ** 2
+         for p, s in zip(used, sig, strict=True)),
+        ctx.mpf(0),
+    )
+    predicted += sum((ys[j] ** 2 for j in range(len(ys)) if j not in used), ctx.mpf(0))
     gap = abs(value - predicted)
-    margin = min(1e-8 * scale - g, 1e-9 * size**2 - n1, 1e-9 * max(1.0, value) - gap)
-    return margin, f"||grad F|| = {g:.2g}, scaled imbalance {n1:.2g}, |F - closed form| = {gap:.2g}"
+    fval = num.to_float(value)
+    margin = num.minimum(ctx, [1e-8 * scale - g, 1e-9 * size**2 - n1, 1e-9 * max(1.0, fval) - gap])
+    detail = (
+        f"||grad F|| = {num.to_float(g):.2g}, scaled imbalance {num.to_float(n1):.2g}, "
+        f"|F - closed form| = {num.to_float(gap):.2g}"
+    )
+    return margin, detail, max(1.0, fval)
 
 
 CRITICAL = register(
@@ -105,7 +122,7 @@ CRITICAL = register(
         source=_source("Theorem 4.A (closed-form critical points; paper: characterisation of all critical points)"),
         setting=SETTING + "; L in 2..4, widths 1..3, Y with singular values around the thresholds y*, ybar",
         algorithm="none (closed form)",
-        conclusion=pure("min of gradient, balance and value slacks", _critical_margin),
+        conclusion=pure("min of gradient, balance and value slacks", _critical_margin, numeric=True),
         tightness="Exact; rounding only.",
     ),
     _critical_instances,
@@ -126,14 +143,19 @@ def _separated(instance: Instance) -> bool:
     return not any(close) and not any(near)
 
 
-def _classification_margin(instance: Instance) -> tuple[float, str]:
+def _classification_margin(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
+    """The curvature margin of the predicted type, lambda_min of the exact Hessian in the arithmetic of ``ctx``.
+
+    The predicted type is a discrete function of the instance's closed-form parameters (float64 closed forms,
+    with the 1% separation the assumption enforces).
+    """
     obj = instance.objective
     kind = cp.classify(
         _ys(instance), instance.params["active"], list(instance.params["sigma"]), _lam(obj), obj.depth, min(obj.widths)
     )
-    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
+    lam_min = num.lambda_min(ctx, hessian_in(ctx, obj, instance.target.matrix, instance.init))
     margin = -1e-5 - lam_min if kind == "strict_saddle" else lam_min + 1e-6
-    return margin, f"predicted {kind}, lambda_min(Hessian) = {lam_min:.3g}"
+    return margin, f"predicted {kind}, lambda_min(Hessian) = {num.to_float(lam_min):.3g}", 1.0
 
 
 CLASSIFICATION = register(
@@ -145,7 +167,7 @@ CLASSIFICATION = register(
         setting=SETTING + "; L in 2..4, widths 1..3; singular values and thresholds separated by 1%",
         algorithm="none (exact Hessian by dual numbers at the closed-form point)",
         assumptions=(Assumption("distinct singular values, 1% away from y* and sqrt(lambda)", _separated),),
-        conclusion=pure("curvature margin of the predicted type", _classification_margin),
+        conclusion=pure("curvature margin of the predicted type", _classification_margin, numeric=True),
         tightness="Matches 275 numerically classified points (theorems.md 4.3).",
     ),
     _critical_instances,
@@ -231,22 +253,61 @@ def _threshold_cases(draw: Any) -> Case:
     return Case({"depth": depth, "lambda": lam, "y": y})
 
 
-def _threshold_margin(case: Case) -> tuple[float, str]:
-    depth, lam, y = case["depth"], case["lambda"], case["y"]
-    ystar, ybar = cp.existence_threshold(lam, depth), cp.activation_threshold(lam, depth)
-    roots = cp.positive_roots(y, lam, depth)
+def _thresholds_in(ctx: Any, lam: Any, depth: int) -> tuple[Any, Any]:
+    """y*_L(lambda) and ybar_L(lambda) in the arithmetic of ``ctx`` (the formulas of ``critical_points``)."""
     if depth == 2:
-        ok_roots = (len(roots) == 1) == (y > ystar)
-    elif math.isclose(y, ystar, rel_tol=1e-12):
-        t_star = ((depth - 2) * lam / depth) ** (1 / (2 * depth - 2))
-        ok_roots = len(roots) == 1 and math.isclose(roots[0], t_star, rel_tol=1e-6)
+        return ctx.sqrt(lam), ctx.sqrt(lam)
+    el = depth
+    root = lam ** (ctx.mpf(1) / (2 * (el - 1)))
+    ystar = ctx.mpf(2 * (el - 1)) / el * (ctx.mpf(el) / (el - 2)) ** (ctx.mpf(el - 2) / (2 * (el - 1))) * root
+    ybar = (el - 1) * ctx.mpf(el - 2) ** (-ctx.mpf(el - 2) / (2 * (el - 1))) * root
+    return ystar, ybar
+
+
+def _roots_in(ctx: Any, y: Any, lam: Any, depth: int) -> list[Any]:
+    """Positive roots of g_y(s) = s^{2L-2} - sqrt(lambda) y s^{L-2} + lambda; roots within 1e-6 merge (the double root)."""
+    if depth == 2:
+        s2 = ctx.sqrt(lam) * (y - ctx.sqrt(lam))
+        return [ctx.sqrt(s2)] if num.is_negative(ctx, -s2) else []
+    coeffs: list[Any] = [ctx.mpf(0)] * (2 * depth - 1)
+    coeffs[0] = ctx.mpf(1)
+    coeffs[depth] = -ctx.sqrt(lam) * y
+    coeffs[-1] = lam
+    merged: list[Any] = []
+    for r in num.positive_real_roots(ctx, coeffs):
+        if merged and abs(num.to_float(r) - num.to_float(merged[-1])) <= 1e-6 * num.to_float(r):
+            merged[-1] = (merged[-1] + r) / 2
+        else:
+            merged.append(r)
+    return merged
+
+
+def _threshold_margin(ctx: Any, case: Case) -> tuple[Any, str]:
+    """+1 when both threshold statements agree with the roots, -1 otherwise; in the arithmetic of ``ctx``.
+
+    The comparisons with the thresholds are exact in ``mp`` at the ladder's precisions; at y = y* (drawn as the
+    float nearest y*) the double root is resolved by the 1e-12 closeness rule, as in float64.
+    """
+    depth, lam, y = case["depth"], num.lift(ctx, case["lambda"]), num.lift(ctx, case["y"])
+    ystar, ybar = _thresholds_in(ctx, lam, depth)
+    roots = _roots_in(ctx, y, lam, depth)
+    yf, ystar_f, ybar_f = num.to_float(y), num.to_float(ystar), num.to_float(ybar)
+    above_star = num.is_negative(ctx, ystar - y)
+    if depth == 2:
+        ok_roots = (len(roots) == 1) == above_star
+    elif math.isclose(yf, ystar_f, rel_tol=1e-12):
+        t_star = ((depth - 2) * lam / depth) ** (ctx.mpf(1) / (2 * depth - 2))
+        ok_roots = len(roots) == 1 and math.isclose(num.to_float(roots[0]), num.to_float(t_star), rel_tol=1e-6)
     else:
-        ok_roots = (len(roots) == 2) == (y > ystar)
+        ok_roots = (len(roots) == 2) == above_star
     ok_value = True
-    if roots and not math.isclose(y, ybar, rel_tol=1e-9):
-        ok_value = (cp.component_value(y, roots[-1], lam, depth) < y**2) == (y > ybar)
+    if roots and not math.isclose(yf, ybar_f, rel_tol=1e-9):
+        s = roots[-1]
+        f_value = (s**depth / ctx.sqrt(lam) - y) ** 2 + depth * s**2
+        ok_value = num.is_negative(ctx, f_value - y**2) == num.is_negative(ctx, ybar - y)
     margin = 1.0 if ok_roots and ok_value else -1.0
-    return margin, f"y = {y:.6g}, y* = {ystar:.6g}, ybar = {ybar:.6g}, roots {tuple(round(r, 6) for r in roots)}"
+    shown = tuple(round(num.to_float(r), 6) for r in roots)
+    return ctx.mpf(margin), f"y = {yf:.6g}, y* = {ystar_f:.6g}, ybar = {ybar_f:.6g}, roots {shown}"
 
 
 THRESHOLDS = register(
@@ -257,7 +318,9 @@ THRESHOLDS = register(
         source=_source("Existence and activation thresholds (theorems.md 4.2)"),
         setting="scalar reduction, L in 2..6, lambda in [0.01, 10], y in [0, 3 ybar] including y* and ybar exactly",
         algorithm="none",
-        conclusion=pure("+1 if both threshold statements agree with the roots, -1 otherwise", _threshold_margin),
+        conclusion=pure(
+            "+1 if both threshold statements agree with the roots, -1 otherwise", _threshold_margin, numeric=True
+        ),
         tightness="Values at lambda = 1: y*_3 = 1.7548, ybar_3 = 2, y*_4 = 1.8899, ybar_4 = 2.3811.",
     ),
     _threshold_cases,
@@ -285,7 +348,7 @@ DECAY_RECURSION = register(
         setting=SETTING + " with equal lambda_l; L in 2..4, widths 1..3",
         algorithm="GD with eta up to 0.05, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact; with unequal lambda_l the recursion does not close.",
     ),
     _equal_lambda_instances,
@@ -295,16 +358,35 @@ DECAY_RECURSION = register(
 # ---- false variants ------------------------------------------------------------------------------
 
 
-def _psd_then_global(instance: Instance) -> tuple[float, str]:
+def _psd_then_global(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
+    """``F* - F`` at critical points with a PSD Hessian; the Hessian, ``F`` and ``F*`` in the arithmetic of ``ctx``."""
     obj = instance.objective
-    lam_min = float(np.linalg.eigvalsh(hessian(obj, instance.target.matrix, instance.init))[0])
-    f = float(loss(obj, instance.target.matrix, instance.init))
-    f_star = _f_star(instance)
-    if lam_min < -1e-6:
-        return math.inf, f"strict saddle (lambda_min {lam_min:.3g}): the claim says nothing"
-    return 1e-8 * max(1.0, f_star) - (
-        f - f_star
-    ), f"PSD Hessian (lambda_min {lam_min:.3g}) but F = {f:.6g} > F* = {f_star:.6g}"
+    lam_min = num.lambda_min(ctx, hessian_in(ctx, obj, instance.target.matrix, instance.init))
+    lam_f = num.to_float(lam_min)
+    if num.is_negative(ctx, lam_min + 1e-6):
+        return ctx.mpf(math.inf), f"strict saddle (lambda_min {lam_f:.3g}): the claim says nothing", 1.0
+    f, _ = loss_and_grads_in(ctx, obj, instance.init, instance.target.matrix)
+    f_star = _f_star_in(ctx, instance)
+    f_star_f = num.to_float(f_star)
+    detail = f"PSD Hessian (lambda_min {lam_f:.3g}) but F = {num.to_float(f):.6g} > F* = {f_star_f:.6g}"
+    return 1e-8 * max(1.0, f_star_f) - (f - f_star), detail, max(1.0, f_star_f)
+
+
+def _f_star_in(ctx: Any, instance: Instance) -> Any:
+    """F* of ``critical_points.global_minimum`` in the arithmetic of ``ctx``."""
+    obj = instance.objective
+    lam, depth, d_min = num.lift(ctx, _lam(obj)), obj.depth, min(obj.widths)
+    _, ybar = _thresholds_in(ctx, lam, depth)
+    total = ctx.mpf(0)
+    for i, yv in enumerate(sorted(_ys(instance), reverse=True)):
+        y = num.lift(ctx, yv)
+        roots = _roots_in(ctx, y, lam, depth) if i < d_min and num.is_negative(ctx, ybar - y) else []
+        if roots:
+            s = roots[-1]
+            total += (s**depth / ctx.sqrt(lam) - y) ** 2 + depth * s**2
+        else:
+            total += y**2
+    return total
 
 
 BENIGN = register(
@@ -315,7 +397,7 @@ BENIGN = register(
         source=_source("F4.1 of theorems.md (true for L = 2, false for L >= 3)"),
         setting=SETTING + "; L in 3..4, closed-form critical points",
         algorithm="none",
-        conclusion=pure("F* - F at PSD critical points", _psd_then_global),
+        conclusion=pure("F* - F at PSD critical points", _psd_then_global, numeric=True),
         expect="refuted",
         tightness="W = 0 is a strict local minimiser for L >= 3 (Hessian 2 lambda_l I), with F(0) = ||Y||^2 > F*.",
     ),
@@ -355,18 +437,20 @@ SMALL_INIT = register(
 )
 
 
-def _unscaled_balance(instance: Instance) -> tuple[float, str]:
+def _unscaled_balance(ctx: Any, instance: Instance) -> tuple[Any, str, float]:
+    """The largest entry of ``W_{l+1}^T W_{l+1} - W_l W_l^T`` against 1e-9 (size)^2, in the arithmetic of ``ctx``."""
     obj = instance.objective
-    layers = obj.split(instance.init)
-    worst = max(
-        (
-            float(np.max(np.abs(layers[j + 1].T @ layers[j + 1] - layers[j] @ layers[j].T)))
+    layers = layers_in(ctx, obj, instance.init)
+    worst = num.maximum(
+        ctx,
+        [
+            num.maximum(ctx, [abs(x) for x in (layers[j + 1].T * layers[j + 1] - layers[j] * layers[j].T)])
             for j in range(obj.depth - 1)
-        ),
-        default=0.0,
+        ]
+        or [ctx.mpf(0)],
     )
-    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in layers)) ** 2
-    return 1e-9 * size - worst, f"max |W_{{l+1}}^T W_{{l+1}} - W_l W_l^T| = {worst:.3g}"
+    size = max(1.0, *(float(np.linalg.norm(layer, 2)) for layer in obj.split(instance.init))) ** 2
+    return 1e-9 * size - worst, f"max |W_{{l+1}}^T W_{{l+1}} - W_l W_l^T| = {num.to_float(worst):.3g}", size
 
 
 UNSCALED = register(
@@ -377,7 +461,7 @@ UNSCALED = register(
         source=_source("F4.5 of theorems.md"),
         setting=SETTING + "; closed-form critical points, unequal lambda_l",
         algorithm="none",
-        conclusion=pure("balance slack", _unscaled_balance),
+        conclusion=pure("balance slack", _unscaled_balance, numeric=True),
         expect="refuted",
         tightness="The correct statement is lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T (N1).",
     ),

@@ -18,6 +18,65 @@ def ah(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2).conj()
 
 
+# Spectral functions of recorded quantities, in the arithmetic of the run that recorded them: float64 arrays go to
+# numpy, a high-precision run's object arrays of mpmath numbers to mpmath at that run's precision (its context).
+
+
+def _ctx_of(mat: np.ndarray) -> Any:
+    ctx = next((x.context for x in mat.flat if hasattr(x, "context")), None)
+    if ctx is None:  # an object array of plain numbers: mpmath's float64 context
+        import mpmath
+
+        return mpmath.fp
+    return ctx
+
+
+def svdvals(mat: np.ndarray) -> np.ndarray:
+    """Singular values, descending."""
+    if mat.dtype != object:
+        return np.linalg.svd(mat, compute_uv=False)  # type: ignore[no-any-return]
+    from theorycheck.precision import numeric as num
+
+    ctx = _ctx_of(mat)
+    return np.array(num.svdvals(ctx, ctx.matrix(mat.tolist())), dtype=object)
+
+
+def svd(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(U, s, V^H)`` with ``mat = U diag(s) V^H``."""
+    if mat.dtype != object:
+        u, s, vh = np.linalg.svd(mat)
+        return u, s, vh
+    ctx = _ctx_of(mat)
+    a = ctx.matrix(mat.tolist())
+    complex_ = any(isinstance(x, ctx.mpc) for x in mat.flat)
+    u, s, vh = ctx.svd_c(a) if complex_ else ctx.svd_r(a)
+
+    def arr(m: Any) -> np.ndarray:
+        return np.array([[m[i, j] for j in range(m.cols)] for i in range(m.rows)], dtype=object)
+
+    return arr(u), np.array([s[i] for i in range(s.rows)], dtype=object), arr(vh)
+
+
+def eigvalsh(mat: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a symmetric (Hermitian) matrix, ascending."""
+    if mat.dtype != object:
+        return np.linalg.eigvalsh(mat)  # type: ignore[no-any-return]
+    from theorycheck.precision import numeric as num
+
+    ctx = _ctx_of(mat)
+    return np.array(num.eigvalsh(ctx, ctx.matrix(mat.tolist())), dtype=object)
+
+
+def norm2(mat: np.ndarray) -> Any:
+    """The spectral norm."""
+    return svdvals(mat)[0] if mat.size else 0.0
+
+
+def smallest_singular_value(mat: np.ndarray) -> Any:
+    """``sigma_min``."""
+    return svdvals(mat)[-1]
+
+
 def weights_series(run: RunResult) -> np.ndarray:
     """Recorded weights of trajectory 0, ``(records, n_params)``."""
     return np.asarray(run.observable("weights", 0))

@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
+from theorycheck.catalogue._helpers import smallest_singular_value, svd
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import (
     Assumption,
@@ -29,6 +30,7 @@ from theorycheck.claims import (
 from theorycheck.dynamics import Recording, RunResult, RunStatus, run_gd
 from theorycheck.dynamics.instance import Instance
 from theorycheck.models import Balancing, deep_mf, invariants
+from theorycheck.precision import numeric as num
 
 PAPER = ("Luo, Xu, Gao, Fazel, Du", 2025)
 ARXIV = "2511.09925"
@@ -42,7 +44,7 @@ def _source(locator: str, provenance: str, note: str = "") -> Source:
 
 def _svd_parts(obj: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """U, Sigma_w (diag of sigma(W)^{1/N}) and V of the end-to-end W (balanced coordinates)."""
-    u, s, vh = np.linalg.svd(invariants.product(obj, w))
+    u, s, vh = svd(invariants.product(obj, w))  # in the run's arithmetic (object arrays for high precision)
     return np.asarray(u), np.diag(s ** (1.0 / obj.depth)), np.asarray(vh.conj().T)
 
 
@@ -150,6 +152,10 @@ def _rate_margin(case: Case) -> tuple[float, str]:
     return rate - 0.75, detail
 
 
+RATE_WHY = (
+    "the margin is a count over 16 seeds of long GD runs (2000 time units): each seed's verdict is its loss against "
+    "1e-8 sigma_1^2, decades from rounding, and 16 such runs at 113 bits take minutes; the count is not re-run"
+)
 RATE_SETTING = (
     SETTING + "; Sigma = sigma_1 * unitary (identical singular values), d in {2, 3}, eps in [0.05, 0.15], "
     "sigma_1 in [0.5, 2], a in [1, 5], 16 Gaussian seeds per instance"
@@ -169,7 +175,7 @@ COMPLEX_CONVERGES = register(
             "reconstructed",
             "The paper's constants are polynomials we do not know: rate, horizon and eta follow theorems.md P1.3.",
         ),
-        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
+        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY),
         tightness="Measured 13/16 at 3e4 steps and 10/10 at 1.5e5 (theorems.md 1.6); slow seeds have small "
         "sigma_min(W0 + (W0 W0^H)^{1/2}).",
         setting=RATE_SETTING,
@@ -184,7 +190,7 @@ REAL_CONVERGES = register(
         id="luo2025.F1_1.real_init_converges_whp",
         statement="FALSE VARIANT: small real Gaussian init converges w.h.p. (at least 75% of 16 seeds).",
         source=_source("F1.1 of theorems.md (negation of Theorem 1's real case)", "reconstructed"),
-        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
+        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY),
         expect="refuted",
         tightness="About half of real seeds have det W(0) < 0 and sit at L = sigma_1^2/2.",
         setting=RATE_SETTING,
@@ -236,7 +242,7 @@ def _hermitian_series(instance: Instance, run: RunResult) -> np.ndarray:
     out = []
     for w in np.asarray(run.observable("weights", 0)):
         u, sw, v = _svd_parts(instance.objective, w)
-        out.append(np.linalg.svd((u + v) @ sw, compute_uv=False)[-1] / 2)
+        out.append(smallest_singular_value((u + v) @ sw) / 2)
     return np.array(out)
 
 
@@ -304,19 +310,23 @@ def _sandwich_cases(draw: Any) -> Case:
     return Case({"u": u, "v": v, "sigma_w": sw, "d": d})
 
 
-def _sandwich_margin(case: Case) -> tuple[float, str]:
-    u, v, sw = case["u"], case["v"], np.diag(case["sigma_w"])
-    a = np.linalg.svd((u + v) @ sw, compute_uv=False)
-    b = np.linalg.norm((u - v) @ sw, 2) if sw.size else 0.0
-    s = case["sigma_w"]
-    scale = max(1.0, float(np.max(s)) if s.size else 1.0)
-    lower = s - a / 2  # (1/2) sigma_k(A) <= sigma_k(Sigma_w)
-    upper = 0.5 * np.sqrt(a**2 + b**2) - s  # sigma_k(Sigma_w) <= (1/2) sqrt(sigma_k(A)^2 + ||B||^2)
-    worst = float(min(np.min(lower, initial=np.inf), np.min(upper, initial=np.inf)))
-    return (
-        worst / scale + 1e-12,
-        f"smallest slack {worst:.3g} (lower {np.min(lower, initial=0):.3g}, upper {np.min(upper, initial=0):.3g})",
-    )
+def _sandwich_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
+    s = [num.lift(ctx, x) for x in case["sigma_w"]]
+    if not s:
+        return ctx.mpf(1e-12), "d = 0", 1.0
+    sw = ctx.diag(s)
+    u, v = num.lift(ctx, case["u"]), num.lift(ctx, case["v"])
+    a = num.svdvals(ctx, (u + v) * sw)
+    b = num.svdvals(ctx, (u - v) * sw)[0]
+    scale = max(1.0, float(np.max(case["sigma_w"])))
+    lower = [s_k - a_k / 2 for s_k, a_k in zip(s, a, strict=True)]  # (1/2) sigma_k(A) <= sigma_k(Sigma_w)
+    upper = [ctx.sqrt(a_k**2 + b**2) / 2 - s_k for s_k, a_k in zip(s, a, strict=True)]  # Weyl
+    worst = num.minimum(ctx, lower + upper)
+    lo, up = num.to_float(num.minimum(ctx, lower)), num.to_float(num.minimum(ctx, upper))
+    detail = f"smallest slack {num.to_float(worst):.3g} (lower {lo:.3g}, upper {up:.3g})"
+    # the margin is relative to max(1, sigma_max): its scale is 1
+    return worst / scale + 1e-12, detail, 1.0
 
 
 SANDWICH = register(
@@ -332,7 +342,7 @@ SANDWICH = register(
         ),
         setting="any d in 1..5, real orthogonal or complex unitary U, V (drawn rotations), Sigma_w in [0, 10]",
         algorithm="none (pure linear algebra)",
-        conclusion=pure("slack of the sandwich (relative, + 1e-12)", _sandwich_margin),
+        conclusion=pure("slack of the sandwich (relative, + 1e-12)", _sandwich_margin, numeric=True),
         tightness="Lower bound tight at U = V; the upper bound is Weyl's inequality.",
     ),
     _sandwich_cases,
@@ -387,7 +397,7 @@ LOCAL_RATE = register(
         "in [1e-4, 1e-2], Q_0 = V_S, Q_4 = U_S, d in 1..3",
         algorithm="GD, eta = 0.01 / max(1, sigma_1^{3/2}), up to 4000 steps or L <= 1e-24 sigma_1^2",
         procedure=Procedure(record=Recording(every=1, observables=("loss",))),
-        conclusion=every_step("(bound - L) / L(t0)", _rate_slack),
+        conclusion=every_step("(bound - L) / L(t0)", _rate_slack, scale=1.0),
         tightness="The local rate of balanced GF is N sigma_1^{2(N-1)/N} = 4 sigma_1^{3/2}: the bound has a factor 4 "
         "of slack (theorems.md 6.2).",
     ),

@@ -20,7 +20,8 @@ from theorycheck.catalogue._registry import register
 from theorycheck.claims import Case, Claim, Procedure, Source, conserved, every_step, pure
 from theorycheck.dynamics import Recording, RunResult, run_gd
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Balancing, deep_mf, gradient, invariants, loss
+from theorycheck.models import Balancing, deep_mf, gradient, invariants, loss, loss_and_grads_in
+from theorycheck.precision import numeric as num
 
 STANDARD = Source(
     "Du, Hu, Lee; Arora, Cohen, Hazan",
@@ -42,7 +43,7 @@ IMBALANCE_RECURSION = register(
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), with or without data, real or complex.",
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact identity: residuals are rounding, ~1e-15 relative.",
     ),
     lambda: st.one_of(recursion_instances(), recursion_instances(data=True)),
@@ -57,7 +58,7 @@ WEIGHT_DECAY_RECURSION = register(
         "eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H), G the gradient without decay.",
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact identity; with layer-dependent mu_l the recursion does not close (theorems.md 0.2).",
     ),
     lambda: recursion_instances(decay=True),
@@ -86,15 +87,23 @@ def _orthogonality_cases(draw: Any) -> Case:
     )
 
 
-def _orthogonality_margin(case: Case) -> tuple[float, str]:
+def _orthogonality_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """``1e-10 |grad L_reg| |grad L_ori| - |Re<grad L_reg, grad L_ori>|``, the gradients in the arithmetic of ``ctx``."""
     d, depth, field = case["d"], case["depth"], case["field"]
     fit = deep_mf((d,) * (depth + 1), field=field)
     reg = deep_mf((d,) * (depth + 1), field=field, fit_coef=0.0) + Balancing(case["a"])
-    g_fit = gradient(fit, case["target"], case["weights"])
-    g_reg = gradient(reg, case["target"], case["weights"])
-    inner = float(np.sum((np.conj(g_reg) * g_fit).real))
-    scale = float(np.linalg.norm(g_reg) * np.linalg.norm(g_fit))
-    return 1e-10 * scale - abs(inner), f"<grad L_reg, grad L_ori> = {inner:.3g}, |grad L_reg||grad L_ori| = {scale:.3g}"
+    _, g_fit = loss_and_grads_in(ctx, fit, case["weights"], case["target"])
+    _, g_reg = loss_and_grads_in(ctx, reg, case["weights"], case["target"])
+    # Re(conj(a) b) = Re a Re b + Im a Im b (conjugation of complex intervals fails in mpmath 1.4)
+    inner = sum(
+        (a.real * b.real + a.imag * b.imag for ga, gb in zip(g_reg, g_fit, strict=True) for a, b in zip(ga, gb, strict=True)),
+        ctx.mpf(0),
+    )
+    scale = float(np.linalg.norm(gradient(reg, case["target"], case["weights"]))) * float(
+        np.linalg.norm(gradient(fit, case["target"], case["weights"]))
+    )
+    detail = f"<grad L_reg, grad L_ori> = {num.to_float(inner):.3g}, |grad L_reg||grad L_ori| = {scale:.3g}"
+    return 1e-10 * scale - abs(inner), detail, scale
 
 
 ORTHOGONALITY = register(
@@ -112,7 +121,7 @@ ORTHOGONALITY = register(
             "2511.09925",
             note="Follows from conservation of Delta_j along -grad l; checked to 2e-16 (theorems.md 7).",
         ),
-        conclusion=pure("|<grad L_reg, grad L_ori>| vs 1e-10 |.||.|", _orthogonality_margin),
+        conclusion=pure("|<grad L_reg, grad L_ori>| vs 1e-10 |.||.|", _orthogonality_margin, numeric=True),
         tightness="Exact identity (rounding only).",
     ),
     _orthogonality_cases,
@@ -215,7 +224,12 @@ SYMMETRY = register(
         statement="W_j -> R W_j, W_{j+1} -> W_{j+1} R^H (R orthogonal/unitary) leaves the loss unchanged (also "
         "with the balancing regulariser) and GD trajectories equivariant.",
         source=Source("theorems.md", 2026, "Section 5 (sanity properties)", "reconstructed"),
-        conclusion=pure("loss and trajectory gaps", _symmetry_margin),
+        conclusion=pure(
+            "loss and trajectory gaps",
+            _symmetry_margin,
+            why_float64="the margin runs GD itself from a start rotated in float64 (a rotation that is orthogonal only "
+            "to rounding); its gaps are rounding by design and are compared with 1e-10, far above it",
+        ),
         tightness="Exact symmetry; gaps are rounding.",
     ),
     _symmetry_cases,
@@ -255,7 +269,7 @@ FALSE_CONSERVATION = register(
             "reconstructed",
         ),
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative imbalance drift (slack to 1e-12)", _drift),
+        conclusion=every_step("relative imbalance drift (slack to 1e-12)", _drift, scale=1.0),
         expect="refuted",
         tightness="The drift is exactly eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H) per step.",
     ),

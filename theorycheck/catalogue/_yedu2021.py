@@ -15,7 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
-from theorycheck.catalogue._helpers import RECORD_WEIGHTS, recursion_slack
+from theorycheck.catalogue._helpers import RECORD_WEIGHTS, eigvalsh, norm2, recursion_slack
+from theorycheck.catalogue._helpers import smallest_singular_value as sigma_min_of
 from theorycheck.catalogue._registry import register
 from theorycheck.claims import (
     Assumption,
@@ -29,11 +30,14 @@ from theorycheck.claims import (
     converges_within,
     every_step,
     monotone,
+    one_step_rise,
     pure,
+    smallest_singular_value,
 )
 from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import asymmetric_mf, deep_mf, factors_to_params, params_to_factors
+from theorycheck.precision import numeric as num
 from theorycheck.strategies._common import complete_basis
 
 PAPER = ("Ye, Du", 2021)
@@ -103,7 +107,7 @@ IDENTITY = register(
         setting=SETTING + "; m, n in 1..5, any init (Gaussian, balanced, orthogonal, rank-deficient)",
         algorithm="GD with eta up to 0.3 / sigma_1, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
+        conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
         tightness="Exact identity.",
     ),
     _identity_instances,
@@ -141,21 +145,25 @@ def _lemma_cases(draw: Any) -> Case:
     )
 
 
-def _lemma_margin(case: Case) -> tuple[float, str]:
-    sig, s_mat, p_mat = case["sigma"], case["S"], case["P"]
-    eta, beta, sd, s1 = case["eta"], case["beta"], case["sigma_d"], case["sigma_1"]
-    eye = np.eye(case["d"])
+def _lemma_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
+    sig, s_mat, p_mat = (num.lift(ctx, case[k]) for k in ("sigma", "S", "P"))
+    eta, beta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "beta", "sigma_d", "sigma_1"))
+    eye = ctx.eye(case["d"])
     c = (8 + 6 * beta) / (1 - beta) * s1**3 * eta**2
-    s = float(np.linalg.eigvalsh(s_mat)[0])
-    g = eye + eta * (sig - s_mat)
-    s_new = float(np.linalg.eigvalsh(g @ s_mat @ g)[0])
+    s = num.lambda_min(ctx, s_mat)
+    g = eye + (sig - s_mat) * eta
+    s_new = num.lambda_min(ctx, g * s_mat * g)
     slack_32 = s_new - ((1 + eta * (sd - s)) ** 2 * s - c)
-    p = float(np.linalg.eigvalsh(p_mat)[0])
-    h = eye - eta * (sig - p_mat)
-    p_new = float(np.linalg.eigvalsh(h @ p_mat @ h)[0])
-    slack_33 = p_new - ((1 - eta * sd) ** 2 * p - c) if p < 0 else p_new
-    tol = 1e-12 * max(1.0, s1) ** 3
-    return min(slack_32, slack_33) + tol, f"Lemma 3.2 slack {slack_32:.3g}, Lemma 3.3 slack {slack_33:.3g}"
+    p = num.lambda_min(ctx, p_mat)
+    h = eye - (sig - p_mat) * eta
+    p_new = num.lambda_min(ctx, h * p_mat * h)
+    slack_33 = p_new - ((1 - eta * sd) ** 2 * p - c) if num.is_negative(ctx, p) else p_new
+    s1f = float(case["sigma_1"])
+    tol = 1e-12 * max(1.0, s1f) ** 3
+    detail = f"Lemma 3.2 slack {num.to_float(slack_32):.3g}, Lemma 3.3 slack {num.to_float(slack_33):.3g}"
+    # S and P have spectra within 2 sigma_1: the compared eigenvalues are of that size
+    return num.minimum(ctx, [slack_32, slack_33]) + tol, detail, 2.0 * s1f
 
 
 LEMMAS = register(
@@ -168,7 +176,7 @@ LEMMAS = register(
         setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit); S PD with spectrum in "
         "(0, 2 sigma_1]; P symmetric with ||P|| <= 2 sigma_1; beta in (0, 1); eta in (0, beta/(8 sigma_1)]",
         algorithm="none (one step of the A/P recursion as a matrix inequality)",
-        conclusion=pure("smallest slack of the two lemmas (+ 1e-12 sigma_1^3)", _lemma_margin),
+        conclusion=pure("smallest slack of the two lemmas (+ 1e-12 sigma_1^3)", _lemma_margin, numeric=True),
         tightness="2e5 random trials and a Nelder-Mead search found no violation, even without the eta^2 term.",
     ),
     _lemma_cases,
@@ -311,10 +319,10 @@ def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
     out = []
     for t in range(len(w) - 1):
         _, v = params_to_factors(obj, w[t])
-        if instance.step * np.linalg.eigvalsh(v.T @ v)[-1] > 2:
+        if instance.step * eigvalsh(v.T @ v)[-1] > 2:
             continue  # the certificate says nothing at this step
-        j0 = np.linalg.norm(_blocks(instance.target, obj, w[t])["J"], 2) if w.size else 0.0
-        j1 = np.linalg.norm(_blocks(instance.target, obj, w[t + 1])["J"], 2)
+        j0 = norm2(_blocks(instance.target, obj, w[t])["J"]) if w.size else 0.0
+        j1 = norm2(_blocks(instance.target, obj, w[t + 1])["J"])
         out.append((j0 - j1) + 1e-12 * max(1.0, j0))
     return np.array(out)
 
@@ -366,13 +374,10 @@ def _rate_slack(instance: Instance, run: RunResult) -> np.ndarray:
     t0 = None
     for t, wt in enumerate(w):
         u, v = params_to_factors(obj, wt)
-        err.append(np.linalg.norm(target.matrix - u @ v.T, 2))
+        err.append(norm2(target.matrix - u @ v.T))
         if t0 is None:
             blk = _blocks(target, obj, wt)
-            if (
-                np.linalg.svd(blk["A"], compute_uv=False)[-1] >= math.sqrt(s[-1] / 2)
-                and np.linalg.norm(blk["P"], 2) <= s[-1] / 4
-            ):
+            if sigma_min_of(blk["A"]) >= math.sqrt(s[-1] / 2) and norm2(blk["P"]) <= s[-1] / 4:
                 t0 = t
     if t0 is None:
         return np.array([-1.0])  # never entered the local phase: look at it
@@ -392,7 +397,7 @@ LOCAL_RATE = register(
         setting=SETTING + "; m, n in 1..4, kappa in [1, 4], Gaussian init scale 1e-3",
         algorithm="GD, eta = 0.05 / sigma_1 (the practical variant), up to 6000 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("(bound - error) / error(t0)", _rate_slack),
+        conclusion=every_step("(bound - error) / error(t0)", _rate_slack, scale=1.0),
         tightness="Observed rate is faster than (1 - eta sigma_d/2) once local.",
     ),
     _practical_instances,
@@ -426,6 +431,7 @@ def _gf_time_margin(bound: Any) -> Any:
             "GF time to |sigma - a^2| <= delta, relative to the bound",
             None,
             f"t* = {t_star:.10g}, bound {b:.10g}",
+            scale=1.0,  # a relative margin
         )
 
     return margin
@@ -508,12 +514,31 @@ def _unbalanced_instances(draw: Any) -> Instance:
 
 
 def _sigma_d_u(instance: Instance, run: RunResult) -> np.ndarray:
+    # in the run's arithmetic: high-precision runs record their weights unrounded
     return np.array(
-        [
-            np.linalg.svd(params_to_factors(instance.objective, w)[0], compute_uv=False)[-1]
-            for w in np.asarray(run.observable("weights", 0))
-        ]
+        [sigma_min_of(params_to_factors(instance.objective, w)[0]) for w in run.observable("weights", 0)]
     )
+
+
+def _u_factor(_xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) -> Any:
+    return layers[1]  # asymmetric MF: W_1 = V^T, W_2 = U
+
+
+def _sigma_d_a_certificate(instance: Any, verdict: Any, bits: int) -> Any:
+    """One exact GD step in balls from the failing iterate; sigma_d(A) enclosed at both points.
+
+    A = (Phi_d^T U + Psi_d^T V) / 2 with the bases the float64 conclusion uses (exact dyadic matrices).
+    """
+    d = instance.target.sigma.size
+    phi = np.ascontiguousarray(complete_basis(np.asarray(instance.target.u))[:, :d].T)
+    psi = np.ascontiguousarray(complete_basis(np.asarray(instance.target.v))[:, :d].T)
+
+    def a_block(xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) -> Any:
+        top_u = xp.mm(xp.from_numpy(phi), layers[1])
+        top_v = xp.mm(xp.from_numpy(psi), xp.ah(layers[0]))
+        return xp.scale(xp.scalar(0.5), xp.add(top_u, top_v))
+
+    return one_step_rise("sigma_d(A)", smallest_singular_value(a_block), increasing=True)(instance, verdict, bits)
 
 
 SIGMA_D_U = register(
@@ -525,6 +550,7 @@ SIGMA_D_U = register(
         algorithm="GD, eta = 0.02 / sigma_1, 200 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=monotone("sigma_d(U)", _sigma_d_u, increasing=True),
+        certificate=one_step_rise("sigma_d(U)", smallest_singular_value(_u_factor), increasing=True),
         expect="refuted",
         tightness="53/200 seeds decreased (theorems.md 2.5).",
     ),
@@ -547,10 +573,7 @@ def _large_init_instances(draw: Any) -> Instance:
 
 def _sigma_d_a(instance: Instance, run: RunResult) -> np.ndarray:
     return np.array(
-        [
-            np.linalg.svd(_blocks(instance.target, instance.objective, w)["A"], compute_uv=False)[-1]
-            for w in np.asarray(run.observable("weights", 0))
-        ]
+        [sigma_min_of(_blocks(instance.target, instance.objective, w)["A"]) for w in run.observable("weights", 0)]
     )
 
 
@@ -563,6 +586,7 @@ SIGMA_D_A = register(
         algorithm="GD, eta = 1/(16 sigma_1), 200 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=monotone("sigma_d(A)", _sigma_d_a, increasing=True),
+        certificate=_sigma_d_a_certificate,
         expect="refuted",
         tightness="119/400 runs had sigma_d(A) drops up to 1.3 (theorems.md 2.5).",
     ),

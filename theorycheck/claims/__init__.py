@@ -1,6 +1,13 @@
 """The claim vocabulary: records, ready-made conclusions and :func:`check`. Free of Hypothesis and pytest."""
 
-from theorycheck.claims._certificates import balancing_value, iterate_at, objective_value, one_step_rise
+from theorycheck.claims._certificates import (
+    balancing_value,
+    iterate_at,
+    objective_value,
+    one_step_rise,
+    smallest_eigenvalue,
+    smallest_singular_value,
+)
 from theorycheck.claims._conclusions import (
     conserved,
     converges_within,
@@ -56,5 +63,7 @@ __all__ = [
     "objective_value",
     "one_step_rise",
     "pure",
+    "smallest_eigenvalue",
+    "smallest_singular_value",
     "steps_to_tolerance",
 ]

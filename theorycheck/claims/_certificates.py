@@ -49,6 +49,45 @@ def balancing_value(xp: Backend, objective: Objective, layers: list[Any], _targe
     return total * (objective.balancing / 4.0)
 
 
+MatrixOf = Callable[[Backend, Objective, list[Any], Any, Any], Any]
+"""``(xp, objective, layers, target, data) -> ball matrix``: the matrix a spectral quantity is taken of."""
+
+
+def smallest_singular_value(matrix: MatrixOf) -> BallQuantity:
+    """``sigma_min(M)`` enclosed: the square root of the smallest eigenvalue of ``M^H M`` (or ``M M^H``).
+
+    The eigenvalues of the Gram matrix come from flint's certified ``acb_mat.eig``, or Gershgorin discs after a
+    ball similarity where flint cannot isolate them (:func:`theorycheck.precision.numeric.ball_eigvalsh`);
+    python-flint has no SVD. A lower end below 0 is clipped at 0.
+    """
+
+    def quantity(xp: Backend, objective: Objective, layers: list[Any], target: Any, data: Any) -> Any:
+        import flint
+
+        from theorycheck.precision.numeric import ball_eigvalsh
+
+        m = matrix(xp, objective, layers, target, data)
+        gram = xp.mm(xp.ah(m), m) if m.ncols() <= m.nrows() else xp.mm(m, xp.ah(m))
+        lo, hi = ball_eigvalsh(gram)[0]
+        zero = flint.arb(0)
+        lam = (lo if lo > 0 else zero).union(hi if hi > 0 else zero)
+        return lam.sqrt()
+
+    return quantity
+
+
+def smallest_eigenvalue(matrix: MatrixOf) -> BallQuantity:
+    """``lambda_min(M)`` of a Hermitian ``M``, enclosed (see :func:`smallest_singular_value`)."""
+
+    def quantity(xp: Backend, objective: Objective, layers: list[Any], target: Any, data: Any) -> Any:
+        from theorycheck.precision.numeric import ball_eigvalsh
+
+        lo, hi = ball_eigvalsh(matrix(xp, objective, layers, target, data))[0]
+        return lo.union(hi)
+
+    return quantity
+
+
 def iterate_at(instance: Instance, step: int) -> np.ndarray | None:
     """The float64 iterate ``W_step`` of the instance's GD run (None if the run stopped earlier)."""
     if step == 0:

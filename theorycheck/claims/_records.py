@@ -99,6 +99,9 @@ class Outcome:
             not within the horizon); the verdict is then "not_applicable", never a silent pass.
         trace: ``(steps, slack)``: the monitored slack over the recorded steps (>= 0 where the claim holds),
             for the report's "quantity against its bound" plot; None when there is no series.
+        scale: the size of the quantities the margin is a difference of (e.g. ``max(|lhs|, |rhs|)``), in the
+            margin's units; a violation below a few float64 ulps of it is rounding level and is never confirmed
+            without a certificate (:mod:`theorycheck.confirm`). None when the conclusion does not state it.
     """
 
     margin: float
@@ -107,6 +110,7 @@ class Outcome:
     detail: str = ""
     applicable: bool = True
     trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
+    scale: float | None = None
 
 
 @attrs.frozen
@@ -124,6 +128,7 @@ class Verdict:
     tags: tuple[str, ...] = ()
     trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
     precision: str = "float64"
+    scale: float | None = None
 
     @property
     def violated(self) -> bool:
@@ -168,22 +173,43 @@ class Procedure:
     gtol: float = 0.0
 
     def run(self, instance: Instance, precision: Precision | None = None) -> RunResult:
-        """Run the instance (B = 1)."""
+        """Run the instance (B = 1).
+
+        For gradient flow ``precision`` chooses the solver: None, solve_ivp's DOP853 at its default tolerances
+        (rtol 1e-10); ``FLOAT64`` given explicitly, DOP853 at rtol 1e-13, atol 1e-15 (the ladder's tight rung);
+        any high-precision backend, mpmath's Taylor-series solver at its bits
+        (:func:`~theorycheck.dynamics.flow_hp.run_gf_taylor`).
+        """
         if self.method == "gf":
             if self.t_max is None:
                 msg = "a GF procedure needs t_max"
                 raise ValueError(msg)
             horizon = float(self.t_max(instance))
             names = self.record.observables if self.record is not None else ("loss",)
+            times = np.linspace(0.0, horizon, self.gf_records)
+            args = (instance.objective, instance.target.matrix, instance.init)
+            if precision is not None and not precision.is_float64:
+                from theorycheck.dynamics.flow_hp import run_gf_taylor
+
+                return run_gf_taylor(
+                    *args,
+                    data=instance.data,
+                    t_max=horizon,
+                    bits=precision.bits,
+                    record_times=times,
+                    observables=names,
+                    tol=instance.tol,
+                )
+            tight = precision is not None  # explicit float64: the ladder's tight rung
             return run_gf(
-                instance.objective,
-                instance.target.matrix,
-                instance.init,
+                *args,
                 data=instance.data,
                 t_max=horizon,
-                record_times=np.linspace(0.0, horizon, self.gf_records),
+                record_times=times,
                 observables=names,
                 tol=instance.tol,
+                rtol=1e-13 if tight else 1e-10,
+                atol=1e-15 if tight else 1e-12,
             )
         return instance.run(precision=precision or self.precision, record=self.record, gtol=self.gtol)
 
@@ -265,6 +291,10 @@ class Claim:
 def check(claim: Claim, instance: Any, *, precision: Precision | None = None) -> Verdict:
     """Check ``claim`` on one instance: assumptions, then the procedure, then the conclusion.
 
+    ``precision`` is the arithmetic of the procedure's run; for a claim without a procedure whose conclusion is
+    written against a numeric context (``pure(..., numeric=True)``), it is the arithmetic of the conclusion itself
+    (``Precision("mpmath", bits)``: mpmath at ``bits`` on the instance's exact inputs).
+
     A NaN margin counts as a violation (the conclusion could not be evaluated: a finding, not a pass).
     """
     started = time.perf_counter()
@@ -283,7 +313,11 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
                 tags,
             )
     run = claim.procedure.run(instance, precision) if claim.procedure is not None else None
-    outcome = claim.conclusion(instance, run)
+    evaluate_at = getattr(claim.conclusion, "evaluate_at", None)
+    if run is None and precision is not None and not precision.is_float64 and evaluate_at is not None:
+        outcome = evaluate_at(instance, precision)  # a pure margin written against a numeric context
+    else:
+        outcome = claim.conclusion(instance, run)
     margin = float(outcome.margin)
     status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
     if not outcome.applicable:
@@ -300,4 +334,5 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         tags,
         outcome.trace,
         str(precision or (claim.procedure.precision if claim.procedure is not None else FLOAT64)),
+        None if outcome.scale is None else float(outcome.scale),
     )

@@ -244,7 +244,8 @@ def _run_high_precision(
     steps = np.zeros(n, dtype=np.int64)
     fvals = np.zeros(n)
     gnorms = np.zeros(n)
-    per_record: list[list[tuple[float, float, np.ndarray]]] = [[] for _ in record_at] if names else []
+    # (F, ||G||^2, layers) as backend values: the observables are computed from them in the run's arithmetic
+    per_record: list[list[tuple[Any, Any, list[Any]]]] = [[] for _ in record_at] if names else []
     hp: list[tuple[Any, ...]] = []
     record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
     with xp.activate():
@@ -260,13 +261,15 @@ def _run_high_precision(
                 f_val = xp.to_float(f)
                 # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
                 need_g = gtol > 0 or t in record_set or t >= max_steps
-                g_sq = xp.to_float(grad_sqnorm(xp, grads)) if need_g else 1.0
+                g_exact = grad_sqnorm(xp, grads) if need_g else None
+                g_sq = xp.to_float(g_exact) if need_g else 1.0
                 stop = _stop_code(f_val, g_sq, tol, gtol, cap[b], t, max_steps)
                 if stop is not None and not need_g:
-                    g_sq = xp.to_float(grad_sqnorm(xp, grads))
+                    g_exact = grad_sqnorm(xp, grads)
+                    g_sq = xp.to_float(g_exact)
                 g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
                 if t in record_set:
-                    _record_hp(per_record, record_set, t, f_val, g_val, xp, objective, layers)
+                    per_record[record_set[t]].append((f, g_exact, layers))
                 if stop is not None:
                     code = stop
                     break
@@ -276,36 +279,39 @@ def _run_high_precision(
                 t += 1
             # a trajectory that stopped early shows its frozen state at later record points
             for later in (r for r in record_set if r > t):
-                _record_hp(per_record, record_set, later, f_val, g_val, xp, objective, layers)
+                per_record[record_set[later]].append((f, g_exact, layers))
             final[b] = objective.join([xp.to_numpy(w) for w in layers])
             status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
             hp.append(tuple(layers))
-    series = obs.stack(
-        [
-            obs.compute(
-                objective,
-                np.stack([r[2] for r in rec]),
-                names,
-                np.array([r[0] for r in rec]),
-                np.array([r[1] for r in rec]),
-            )
-            for rec in per_record
-        ]
-    )
+    series = _exact_series(prec, xp, objective, names, per_record)
     return final, status, steps, fvals, gnorms, series, tuple(hp)
 
 
-def _record_hp(
-    per_record: list[list[tuple[float, float, np.ndarray]]],
-    record_set: dict[int, int],
-    t: int,
-    f_val: float,
-    g_val: float,
-    xp: Any,
-    objective: Objective,
-    layers: list[Any],
-) -> None:
-    per_record[record_set[t]].append((f_val, g_val, objective.join([xp.to_numpy(w) for w in layers])))
+def _exact_series(
+    prec: Precision, xp: Any, objective: Objective, names: tuple[str, ...], per_record: list[list[tuple[Any, Any, Any]]]
+) -> dict[str, np.ndarray]:
+    """Observables ``(records, B, ...)`` as object arrays of mpmath numbers at the run's bits (no float64 rounding)."""
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.prec = prec.bits
+    with xp.activate():
+        records = []
+        for rec in per_record:
+            per_b = []
+            for f, g_sq, layers in rec:
+                mats = [obs.to_context(xp, w, ctx) for w in layers]
+                g = ctx.sqrt(obs.to_context(xp, g_sq, ctx))
+                per_b.append(obs.compute_exact(objective, mats, ctx, names, obs.to_context(xp, f, ctx), g))
+            records.append({k: _stack_objects([r[k] for r in per_b]) for k in per_b[0]} if per_b else {})
+    return obs.stack(records)
+
+
+def _stack_objects(items: list[np.ndarray]) -> np.ndarray:
+    out = np.empty((len(items), *items[0].shape), dtype=object)
+    for i, item in enumerate(items):
+        out[i, ...] = item  # copies elements (a 0-d item would otherwise be stored as an array object)
+    return out
 
 
 def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:

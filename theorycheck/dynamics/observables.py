@@ -1,4 +1,9 @@
-"""What can be recorded along a run, and when. Computed in float64 on the whole batch at once.
+"""What can be recorded along a run, and when.
+
+Float64 runs compute them on the whole batch at once (:func:`compute`). High-precision runs (flint, mpmath)
+compute them in the run's own arithmetic from the run's own weights (:func:`compute_exact`: mpmath at the run's
+bits, singular values as square roots of the eigenvalues of ``W^H W``) and keep them as numpy object arrays of
+mpmath numbers, so a conclusion takes its margin before anything is rounded to float64.
 
 Groups a caller asks for, and the keys they produce (j is 1-based):
 
@@ -12,6 +17,7 @@ Groups a caller asks for, and the keys they produce (j is 1-based):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from attrs import field, frozen
@@ -92,6 +98,92 @@ def compute(  # noqa: C901 - a flat dispatcher over the observable groups
         elif name == "weights":
             out["weights"] = np.array(params, copy=True)
     return out
+
+
+def _entries(mat: Any) -> np.ndarray:
+    return np.array([[mat[i, j] for j in range(mat.cols)] for i in range(mat.rows)], dtype=object)
+
+
+def compute_exact(  # noqa: C901, PLR0912 - a flat dispatcher over the observable groups, as compute()
+    objective: Objective, layers: list[Any], ctx: Any, names: tuple[str, ...], loss: Any, grad_norm: Any
+) -> dict[str, np.ndarray]:
+    """The requested groups for one trajectory, in the arithmetic of the mpmath context ``ctx``.
+
+    Args:
+        objective: the model.
+        layers: ``W_1..W_N`` as matrices of ``ctx`` (the run's weights converted exactly, see
+            :func:`to_context`).
+        ctx: an mpmath context at the run's precision.
+        names: groups from :data:`OBSERVABLES`.
+        loss: F at this iterate, a number of ``ctx``.
+        grad_norm: ``||grad F||`` at this iterate, a number of ``ctx``.
+
+    Returns:
+        name -> object array shaped like one trajectory's slice of :func:`compute` (no batch axis).
+    """
+    from theorycheck.precision import numeric as num
+
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        if name == "loss":
+            out["loss"] = np.array(loss, dtype=object)
+        elif name == "grad_norm":
+            out["grad_norm"] = np.array(grad_norm, dtype=object)
+        elif name == "singular_values":
+            for j, w in enumerate(layers, start=1):
+                out[f"sv_layer{j}"] = np.array(num.svdvals(ctx, w), dtype=object)
+            prod = layers[0]
+            for w in layers[1:]:
+                prod = w * prod
+            out["sv_product"] = np.array(num.svdvals(ctx, prod), dtype=object)
+        elif name == "imbalances":
+            for j in range(objective.depth - 1):
+                d = num.ah(ctx, layers[j + 1]) * layers[j + 1] - layers[j] * num.ah(ctx, layers[j])
+                out[f"imbalance{j + 1}"] = _entries(d)
+        elif name == "determinants":
+            for j, w in enumerate(layers, start=1):
+                if w.rows == w.cols:
+                    out[f"det_layer{j}"] = np.array(ctx.det(w), dtype=object)
+            if objective.widths[0] == objective.widths[-1]:
+                prod = layers[0]
+                for w in layers[1:]:
+                    prod = w * prod
+                out["det_product"] = np.array(ctx.det(prod), dtype=object)
+        elif name == "weights":
+            out["weights"] = np.concatenate([_entries(w).ravel() for w in layers])
+    return out
+
+
+def to_context(xp: Any, value: Any, ctx: Any) -> Any:
+    """A backend matrix or scalar of a high-precision run as mpmath numbers of ``ctx``, exactly.
+
+    flint balls contribute their midpoints (the run's values: it drops radii every step); mpmath values are
+    re-created in ``ctx`` from their exact binary representation.
+    """
+    if getattr(xp, "name", "") == "mpmath" and getattr(xp, "ctx", None) is ctx:
+        return value
+    if hasattr(value, "nrows"):  # flint matrix
+        rows = [[_scalar(x, ctx) for x in row] for row in value.tolist()]
+        return ctx.matrix(rows)
+    if hasattr(value, "rows") and hasattr(value, "cols"):  # mpmath matrix of another context
+        return ctx.matrix([[_scalar(value[i, j], ctx) for j in range(value.cols)] for i in range(value.rows)])
+    return _scalar(value, ctx)
+
+
+def _scalar(x: Any, ctx: Any) -> Any:
+    from mpmath.libmp import from_man_exp, fzero
+
+    kind = type(x).__name__
+    if kind == "acb":  # flint complex ball
+        return ctx.mpc(_scalar(x.real, ctx), _scalar(x.imag, ctx))
+    if kind == "arb":  # flint real ball
+        man, exp = x.mid().man_exp()
+        return ctx.make_mpf(from_man_exp(int(man), int(exp)) if man else fzero)
+    if hasattr(x, "_mpf_"):
+        return ctx.make_mpf(x._mpf_)
+    if hasattr(x, "_mpc_"):
+        return ctx.make_mpc(x._mpc_)
+    return ctx.mpf(x)
 
 
 def stack(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -15,10 +15,16 @@ class MpmathBackend:
 
     name = "mpmath"
 
-    def __init__(self, bits: int) -> None:
+    def __init__(self, bits: int, ctx: Any = None) -> None:
+        """A private context at ``bits``, or the given mpmath context (``fp``, an ``MPContext``, intervals).
+
+        With a given context the model formulas run in its arithmetic: :func:`theorycheck.models.in_context`.
+        """
+        if ctx is None:
+            ctx = mpmath.MPContext()
+            ctx.prec = bits
         self.bits = bits
-        self.ctx = mpmath.MPContext()
-        self.ctx.prec = bits
+        self.ctx = ctx
 
     @contextlib.contextmanager
     def activate(self) -> Iterator[None]:
@@ -29,7 +35,9 @@ class MpmathBackend:
         ctx = self.ctx
         conv = ctx.mpc if np.iscomplexobj(arr) else ctx.mpf
         # mpf(float) is exact: a double is a dyadic rational that fits in >= 53 bits.
-        return ctx.matrix([[conv(complex(x)) if np.iscomplexobj(arr) else conv(float(x)) for x in row] for row in arr])
+        if np.iscomplexobj(arr):  # mpc(re, im): an interval context cannot convert a Python complex
+            return ctx.matrix([[conv(float(x.real), float(x.imag)) for x in row] for row in arr])
+        return ctx.matrix([[conv(float(x)) for x in row] for row in arr])
 
     def to_numpy(self, mat: Any) -> np.ndarray:
         rows = [[mat[i, j] for j in range(mat.cols)] for i in range(mat.rows)]
@@ -47,7 +55,9 @@ class MpmathBackend:
         return a * b
 
     def ah(self, a: Any) -> Any:
-        return a.H
+        from theorycheck.precision.numeric import ah
+
+        return ah(self.ctx, a)
 
     def add(self, a: Any, b: Any) -> Any:
         return a + b

@@ -127,9 +127,16 @@ def render_report(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -
     verdict = record["verdict"]
     step = "" if verdict["step"] is None else f" at step {verdict['step']:,}"
     ladder = _table(
-        ["precision", "status", "margin", "seconds", "detail"],
+        ["arithmetic", "status", "margin", "margin / scale", "seconds", "detail"],
         [
-            [r["precision"], r["status"], fmt_float(r["margin"]), f"{r['seconds']:.3g}", r["detail"]]
+            [
+                r["precision"],
+                r["status"],
+                fmt_float(r["margin"]),
+                "—" if r.get("relative") is None else fmt_float(r["relative"]),
+                f"{r['seconds']:.3g}",
+                r["detail"],
+            ]
             for r in record["precision_ladder"]
         ],
     )

@@ -10,7 +10,8 @@ algorithm, tightness), ``claim_ref`` (how to load the claim again: ``{"kind": "c
 ``{"kind": "file", "file", "name"}``), ``status`` (confirmed | certified | artifact | undecided),
 ``status_reason``, ``verdict`` (status, margin, quantity, step, detail, precision, seconds), ``instance``
 (the :mod:`._codec` tree; arrays in ``instance.npz``), ``instance_summary``, ``replayable``,
-``precision_ladder`` (per rung: precision, status, margin, seconds, detail), ``certification``,
+``precision_ladder`` (per rung: arithmetic, status, margin, seconds, detail, the scale of the quantity and the
+margin relative to it), ``certification``,
 ``how_found`` (method, examples, profile, seed), ``replay`` (a shell command), ``example`` (Python code),
 ``environment`` (versions, platform, worker), ``timing``. Floats are ``{"$float": hex, "value": ...}``.
 """
@@ -239,6 +240,7 @@ def build(
             "step": verdict.step,
             "detail": verdict.detail,
             "precision": verdict.precision,
+            "scale": _f(verdict.scale),
             "seconds": verdict.elapsed,
         },
         "instance": tree,
@@ -247,7 +249,8 @@ def build(
         "replayable": replayable,
         "precision_ladder": [
             {"precision": r.precision, "status": r.status, "margin": _f(r.margin), "seconds": r.elapsed,
-             "detail": r.detail}
+             "detail": r.detail, "scale": None if r.scale is None else _f(r.scale),
+             "relative": None if r.relative is None else _f(r.relative)}
             for r in confirmation.rungs
         ],
         "certification": None

@@ -1,0 +1,58 @@
+"""Observables of high-precision runs are computed and kept in the run's arithmetic (issue 12, deliverable 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import theorycheck as tc
+from theorycheck.claims import Claim, Procedure, Source, check, monotone
+
+ALL = ("loss", "grad_norm", "singular_values", "imbalances", "determinants", "weights")
+
+
+def _run(precision: str, step: float) -> tc.RunResult:
+    obj = tc.deep_mf((2, 2, 2))
+    w = np.array([0.9, 0.2, -0.1, 0.7, 0.5, 0.3, 0.1, 0.8])
+    return tc.run_gd(
+        obj, np.eye(2), w, step=step, max_steps=2, precision=precision, record=tc.Recording(every=1, observables=ALL)
+    )
+
+
+@pytest.mark.parametrize("precision", ["flint:256", "mpmath:256"])
+def test_a_change_below_1e_20_survives_in_a_256_bit_runs_observables_and_vanishes_in_their_float64_roundings(
+    precision: str,
+) -> None:
+    run = _run(precision, step=1e-22)  # one step moves the weights by ~1e-22: nothing a float64 can hold
+    for name in ("loss", "grad_norm", "sv_layer1", "sv_product", "imbalance1", "det_product", "weights"):
+        series = run.observable(name, 0)
+        assert series.dtype == object, name
+        exact = np.asarray(series[1] - series[0], dtype=object).ravel()
+        rounded = np.asarray(series[1], dtype=float) - np.asarray(series[0], dtype=float)
+        assert any(0 < abs(float(x)) < 1e-20 for x in exact), name  # the planted change, kept
+        assert not np.any(rounded), name  # gone after rounding to float64
+    loss = run.observable("loss", 0)
+    assert loss[1] < loss[0]  # GD with a tiny step decreases the loss, visibly only before rounding
+
+
+def test_exact_observables_agree_with_the_float64_ones_to_rounding() -> None:
+    hi, lo = _run("flint:256", step=0.05), _run("float64", step=0.05)
+    for name in ("loss", "sv_layer2", "sv_product", "imbalance1", "det_layer1", "weights"):
+        assert np.allclose(np.asarray(hi.observable(name, 0), dtype=float), lo.observable(name, 0), rtol=1e-12, atol=1e-14)
+
+
+def test_a_conclusion_takes_its_margin_in_the_runs_arithmetic() -> None:
+    claim = Claim(
+        id="test.loss_decreases_strictly",
+        statement="the loss decreases strictly at every step",
+        source=Source("Tests", 2026, "planted", "reconstructed"),
+        procedure=Procedure(record=tc.Recording(every=1, observables=("loss",))),
+        conclusion=monotone("loss", lambda _i, r: r.observable("loss", 0), tol=0.0),
+    )
+    obj = tc.deep_mf((2, 2, 2))
+    w = np.array([0.9, 0.2, -0.1, 0.7, 0.5, 0.3, 0.1, 0.8])
+    target = tc.dynamics.instance.Target(np.eye(2), np.eye(2), np.ones(2), np.eye(2))
+    inst = tc.dynamics.instance.Instance(obj, target, w, 1e-22, 2)
+    high = check(claim, inst, precision=tc.Precision("flint", 256))
+    assert 0 < high.margin < 1e-20  # the decrease, resolved
+    assert check(claim, inst).margin == 0.0  # float64 sees no change at all

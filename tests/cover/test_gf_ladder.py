@@ -1,0 +1,84 @@
+"""Gradient-flow claims on the precision ladder: tighter tolerances, then mpmath's Taylor solver (issue 12)."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+import pytest
+
+from theorycheck.catalogue import CATALOGUE
+from theorycheck.claims import check
+from theorycheck.confirm import confirm
+from theorycheck.dynamics.flow_hp import run_gf_taylor
+from theorycheck.dynamics.instance import Instance, Target
+from theorycheck.models import deep_mf
+
+SKETCH = CATALOGUE["yedu2021.P2_6.gf_time_bound_as_sketched"].claim
+EXACT = CATALOGUE["yedu2021.cor1_2.gf_time_exact"].claim
+
+
+def _scalar(sigma: float = 1.0, a0: float = 0.1, delta: float = 0.1) -> Instance:
+    """da/dt = (sigma - a^2) a from a0; |sigma - a^2| <= delta at t_exact = ln(c (sigma/delta - 1)) / (2 sigma)."""
+    target = Target(np.array([[sigma]]), np.eye(1), np.array([sigma]), np.eye(1))
+    c = sigma / a0**2 - 1
+    t_exact = math.log(c * (sigma / delta - 1)) / (2 * sigma)
+    params = {"a0": a0, "delta": delta, "t_exact": t_exact}
+    return Instance(deep_mf((1, 1, 1)), target, np.array([a0, a0]), 1.0, 0, tol=delta**2 / 2, params=params)
+
+
+def test_a_planted_gf_violation_is_confirmed_and_the_taylor_rung_matches_the_closed_form() -> None:
+    inst = _scalar()
+    verdict = check(SKETCH, inst)
+    assert verdict.violated
+    conf = confirm(SKETCH, verdict)
+    assert conf.status == "confirmed", conf.reason
+    assert [r.precision for r in conf.rungs] == ["float64", "float64 (DOP853, rtol 1e-13)", "mpmath:113 (Taylor ODE)"]
+    sigma, a0, delta = 1.0, 0.1, 0.1
+    bound = math.log(sigma * (sigma / a0**2 - 1) / delta) / (2 * sigma)
+    exact_margin = (inst.params["t_exact"] - bound) / bound + 1e-6
+    assert conf.rungs[-1].margin == pytest.approx(exact_margin, rel=1e-12)
+    assert abs(conf.rungs[0].margin - exact_margin) > abs(conf.rungs[-1].margin - exact_margin)
+
+
+def test_the_taylor_rung_resolves_a_gf_margin_far_below_the_float64_solvers_tolerance() -> None:
+    # planted: the exact time against itself times (1 + 1e-12): the true margin is -1e-12 relative, below what
+    # the float64 solver resolves (rtol 1e-10); only the Taylor rung sees the true sign
+    claim = attrs.evolve(
+        EXACT,
+        conclusion=lambda inst, run: attrs.evolve(EXACT.conclusion(inst, run), margin=_gap(inst, run) - 1e-12),
+    )
+    inst = _scalar()
+    high = check(claim, inst, precision=__import__("theorycheck").Precision("mpmath", 113))
+    assert high.margin == pytest.approx(-1e-12, abs=1e-20)
+
+
+def _gap(inst: Instance, run: object) -> float:
+    t_star = float(run.final_time[0])  # type: ignore[attr-defined]
+    return (t_star - inst.params["t_exact"]) / inst.params["t_exact"]
+
+
+def test_the_taylor_solver_finds_the_event_time_to_high_precision() -> None:
+    inst = _scalar(sigma=2.0, a0=0.3, delta=0.05)
+    run = run_gf_taylor(
+        inst.objective, inst.target.matrix, inst.init, t_max=10.0, bits=113, tol=inst.tol, record_times=[0.0, 1.0]
+    )
+    assert int(run.status[0]) == 1  # CONVERGED
+    assert float(run.final_time[0]) == pytest.approx(inst.params["t_exact"], rel=1e-14)
+    loss = run.observable("loss", 0)
+    assert loss.dtype == object  # kept in the run's arithmetic
+    assert loss[1] < loss[0]
+
+
+def test_a_complex_flow_on_the_taylor_rung_matches_the_tight_float64_solver() -> None:
+    from theorycheck.dynamics import run_gf
+
+    obj = deep_mf((2, 2, 2), field="complex")
+    rng = np.random.default_rng(0)
+    w = 0.3 * (rng.standard_normal(obj.n_params) + 1j * rng.standard_normal(obj.n_params))
+    tight = run_gf(obj, np.eye(2), w, t_max=0.5, rtol=1e-13, atol=1e-15, observables=("imbalances",))
+    taylor = run_gf_taylor(obj, np.eye(2), w, t_max=0.5, bits=113, observables=("imbalances",))
+    assert np.max(np.abs(taylor.final_params - tight.final_params)) < 1e-12
+    drift = taylor.observable("imbalance1", 0)[-1] - taylor.observable("imbalance1", 0)[0]
+    assert max(abs(complex(x)) for x in drift.ravel()) < 1e-25  # GF conserves D_1: exactly, up to 113-bit rounding
