@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from theorycheck.claims._needs import Needs, with_needs
 from theorycheck.claims._records import Conclusion, Outcome
 from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.models import hessian
@@ -47,7 +48,7 @@ def converges_within(eps: float, bound: Callable[[Any], float]) -> Conclusion:
         status = RunStatus(int(r.status[0])).name.lower()
         return Outcome(margin, "loss at T", steps, f"loss {final:.3g} > eps={eps:g} after {steps:,} steps ({status})")
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method="gd"), "converges_within")
 
 
 def every_step(quantity: str, slack: Series, detail: str = "") -> Conclusion:
@@ -120,7 +121,7 @@ def loss_non_increasing(*, rtol: float = 1e-12) -> Conclusion:
             trace=(np.asarray(r.record_at[1:]), slack),
         )
 
-    return conclude
+    return with_needs(conclude, Needs(("loss",), every=1, method=None), "loss_non_increasing")
 
 
 def conserved(quantity: str, series: Series, bound: float | Callable[[Any, RunResult], float]) -> Conclusion:
@@ -155,7 +156,7 @@ def limit_value(quantity: str, expected: Callable[[Any], float], tol: float) -> 
         got = float(r.final_loss[0])
         return Outcome(tol - abs(got - want), quantity, int(r.steps[0]), f"final {got:.12g} vs closed form {want:.12g}")
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method=None), "limit_value")
 
 
 def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
@@ -167,7 +168,7 @@ def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
         lam = float(np.linalg.eigvalsh(h)[0])
         return Outcome(lam + tol, "lambda_min(Hessian) at the limit", int(r.steps[0]), f"lambda_min {lam:.3g}")
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method=None), "limit_is_local_min")
 
 
 def pure(quantity: str, margin: Callable[[Any], tuple[float, str]]) -> Conclusion:
