@@ -194,16 +194,16 @@ def limit_rank(expected: int | Callable[[Any], int], *, rtol: float = 1e-6, at_m
         for w in layers[1:]:
             product = w @ product
         sv = np.linalg.svd(product, compute_uv=False)
-        top = max(float(sv[0]), 1e-300)
-        threshold = rtol * top
-        rank = int((sv > threshold).sum())
         tiny = 1e-300
+        top = float(sv[0]) if sv.size else 0.0
+        threshold = max(rtol * top, tiny)  # the zero matrix has rank 0
+        rank = int((sv > threshold).sum())
         if k == 0 or at_most:
             above = math.inf
         elif k > sv.size:
             above = -math.inf
         else:
-            above = math.log10(max(float(sv[k - 1]), tiny) / threshold)
+            above = math.log10(float(sv[k - 1]) / threshold) if sv[k - 1] > 0 else -math.inf
         below = math.inf if k >= sv.size else math.log10(threshold / max(float(sv[k]), tiny))
         word = "at most " if at_most else ""
         return Outcome(

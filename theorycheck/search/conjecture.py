@@ -231,6 +231,7 @@ def theorem(
         examples: instances checked first, every run (a report's ``@example``).
         refinable: refinement may move the instance's knobs directly (see ``property_test``).
     """
+    source = _source(citation, provenance)
 
     def decorate(function: Callable[..., Any]) -> Theorem:
         names = _arity(function)
@@ -260,7 +261,7 @@ def theorem(
         claim = Claim(
             id=id,
             statement=statement,
-            source=_source(citation, provenance),
+            source=source,
             conclusion=conclude,
             procedure=chosen,
             expect=expect,
