@@ -255,3 +255,26 @@ def test_the_user_story_saddle_time_conjecture_fits_in_a_dozen_lines_and_is_refu
     verdict = find_counterexample(entry.claim, entry.instances(), max_examples=60, profile=CI)
     assert verdict is not None, "depth 3 from a small start plateaus for ~1/eps steps, not O(log 1/eps)"
     assert verdict.quantity == "steps near a saddle"
+
+
+# --- starting points ------------------------------------------------------------------------------------------
+
+
+def test_theorycheck_new_writes_a_starter_that_checks_and_never_overwrites(tmp_path, capsys):
+    file = tmp_path / "my_conjecture.py"
+    assert cli.main(["new", str(file)]) == 0
+    assert "theorycheck check" in capsys.readouterr().out
+    assert "@tc.theorem(" in file.read_text(encoding="utf-8")
+    status = cli.main(["check", str(file), "--profile", "ci", "--report-dir", str(tmp_path / "r")])
+    assert status in (0, 1), capsys.readouterr()  # it runs; whether the conjecture holds is the user's business
+    assert cli.main(["new", str(file)]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+    assert cli.main(["new", str(tmp_path / "notes.txt")]) == 2
+
+
+def test_the_template_shows_both_forms_and_both_are_found():
+    entries = campaign.load_file(str(ROOT / "properties" / "_template.py"))
+    assert {e.claim.id for e in entries.values()} == {
+        "mypaper2026.thm1.loss_monotone",
+        "mypaper2026.thm1.loss_monotone_long",
+    }
