@@ -1,0 +1,141 @@
+"""Luo, Xu, Gao, Fazel, Du 2025, paper-exact: the real-case determinant law of Theorems 3 and 6.
+
+Source: the recovered arXiv v1 main body (no appendix; some displays lost). Theorem 6 (random Gaussian init,
+any depth N; proof in App. B.2) and Theorem 3 (balanced init, even N; proof in App. B.3) state, for F = R,
+that the sign of the determinant is a fair coin and that on the negative side the Hermitian term the
+analysis needs is exactly zero, which is why real initialisation converges only with probability about 1/2
+(Theorem 1, Remark 1). The bounds (14) and (7) carry f_1 = O(1/delta), f_2 = O(1/delta^5) (N = 4) whose
+constants the main text does not give: they are not encoded here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+import theorycheck.strategies as tcs
+from theorycheck.catalogue._luo2025 import _source
+from theorycheck.catalogue._registry import register
+from theorycheck.claims import Case, Claim, pure
+from theorycheck.models import deep_mf
+
+SETTING = "N = 4 real square layers W_j (d x d), W = W_4 W_3 W_2 W_1, d in 1..4"
+
+
+def _product(layers: tuple[np.ndarray, ...]) -> np.ndarray:
+    w = layers[0]
+    for layer in layers[1:]:
+        w = layer @ w
+    return w
+
+
+@st.composite
+def _negative_det_cases(draw: Any, *, kind: str) -> Case:
+    d = draw(st.integers(1, 4))
+    obj = deep_mf((d,) * 5)
+    if kind == "balanced":
+        init = draw(tcs.balanced_initializations(obj, min_scale=1e-2, max_scale=1.0, det_sign=-1))
+    else:
+        init = draw(tcs.gaussian_initializations(obj, min_scale=1e-2, max_scale=1.0, det_sign=-1))
+    return Case({"d": d, "W": _product(obj.split(init.weights)), "init": init.kind, **init.drawn})
+
+
+def _hermitian_term_margin(case: Case) -> tuple[float, str]:
+    w = case["W"]
+    u, s, _vt = np.linalg.svd(w)
+    m = w + u @ np.diag(s) @ u.T  # W + (W W^T)^{1/2}
+    smin = float(np.linalg.svd(m, compute_uv=False)[-1])
+    top = max(float(s[0]), 1e-300)
+    return 1e-10 - smin / top, f"det W = {np.linalg.det(w):.3g}, sigma_min(W + (W W^T)^(1/2)) / ||W|| = {smin / top:.3g}"
+
+
+THM6_ZERO = register(
+    Claim(
+        id="luo2025.thm6.negative_det_zero_hermitian_term",
+        statement="Real random Gaussian init: if det W < 0 then sigma_min(W + (W W^T)^{1/2}) = 0.",
+        source=_source(
+            "Theorem 6, case F = R (proof in App. B.2)",
+            "paper",
+            "Exact: W = U S V^T gives W + (W W^T)^{1/2} = U S U^T (U V^T + I), and U V^T is orthogonal with "
+            "determinant sign(det W) = -1, so it has the eigenvalue -1. Still reconstructed: nothing; the "
+            "positive-side bounds (15) are not encoded (constants unknown).",
+        ),
+        setting=SETTING + "; iid Gaussian entries at scale 0.01..1, conditioned on det W < 0",
+        algorithm="none (a statement about the initialisation)",
+        conclusion=pure("1e-10 - sigma_min(W + (W W^T)^{1/2}) / ||W||", _hermitian_term_margin),
+        tightness="Exact; the relative size of sigma_min is rounding (~1e-16).",
+    ),
+    lambda: _negative_det_cases(kind="gaussian"),
+)
+
+
+def _sum_factor_margin(case: Case) -> tuple[float, str]:
+    u, s, vt = np.linalg.svd(case["W"])
+    sigma_w = np.diag(s ** (1.0 / 4.0))  # W = U Sigma_w^N V^T with N = 4
+    smin = float(np.linalg.svd((u + vt.T) @ sigma_w, compute_uv=False)[-1])
+    top = max(float(s[0]) ** 0.25, 1e-300)
+    return 1e-10 - smin / top, f"sigma_min((U + V) Sigma_w) / ||Sigma_w|| = {smin / top:.3g}"
+
+
+THM3_ZERO = register(
+    Claim(
+        id="luo2025.thm3.negative_sign_zero_x",
+        statement="Real balanced init, N = 4: on the event s det(Q_{N,N+1}) det(Q_{01}) = -1 (det W < 0), "
+        "sigma_min((U + V) Sigma_w) = 0 at t = 0, for W = U Sigma_w^N V^T.",
+        source=_source(
+            "Theorem 3, case F = R (proof in App. B.3)",
+            "paper",
+            "The printed statement is cut off on the -1 event; 'sigma_min((U + V) Sigma_w) = 0' is read from "
+            "context (it is the x_k = 0 of Theorem 5 and Corollary 36). The balanced-init formula W_j = eps s_j "
+            "Q_{j,j+1} Sigma_G Q_{j-1,j}^H is lost in the copy and reconstructed (it matches every stated "
+            "ingredient). Exact for any SVD: V^T U is orthogonal with determinant -1.",
+        ),
+        setting=SETTING + "; balanced Gaussian init at scale 0.01..1, conditioned on det W < 0",
+        algorithm="none (a statement about the initialisation)",
+        conclusion=pure("1e-10 - sigma_min((U + V) Sigma_w) / ||Sigma_w||", _sum_factor_margin),
+        tightness="Exact.",
+    ),
+    lambda: _negative_det_cases(kind="balanced"),
+)
+
+
+SEEDS = 1000
+SIGMAS = 5.0
+
+
+@st.composite
+def _sign_cases(draw: Any) -> Case:
+    d = draw(st.integers(1, 4))
+    seed = draw(tcs.seeds())
+    rng = np.random.default_rng(seed)
+    layers = rng.standard_normal((4, SEEDS, d, d))
+    w = layers[3] @ layers[2] @ layers[1] @ layers[0]
+    return Case({"d": d, "seed": seed, "negative": int((np.linalg.det(w) < 0).sum()), "n": SEEDS})
+
+
+def _sign_margin(case: Case) -> tuple[float, str]:
+    frac = case["negative"] / case["n"]
+    allowed = SIGMAS * math.sqrt(0.25 / case["n"])
+    return allowed - abs(frac - 0.5), f"{case['negative']} of {case['n']} draws have det W < 0"
+
+
+THM6_SIGN = register(
+    Claim(
+        id="luo2025.thm6.determinant_sign_is_a_fair_coin",
+        statement="Real random Gaussian init: det W > 0 and det W < 0 each have probability 1/2.",
+        source=_source(
+            "Theorem 6, case F = R (proof in App. B.2)",
+            "paper",
+            "Checked as a 5-sigma binomial test on 1000 draws per example (a false alarm about once in 1.7e6 "
+            "examples); the symmetry W_1 -> diag(-1, 1, ..., 1) W_1 proves it.",
+        ),
+        setting=SETTING + "; 1000 iid Gaussian draws per example",
+        algorithm="none (a statement about the initialisation)",
+        conclusion=pure("5 sigma - |fraction negative - 1/2|", _sign_margin),
+        tightness="Exact probability 1/2.",
+    ),
+    _sign_cases,
+)
