@@ -15,7 +15,7 @@ def test_claim(claim_id: str) -> None:
     run(claim_id)
 
 
-ERRATA = ["yedu2021.s3_2_5.F_b_norm_identity_as_printed", "yedu2021.s2_1.F_pl_inequality_as_printed"]
+ERRATA = ["yedu2021.F_s3_2_5.b_norm_identity_as_printed", "yedu2021.F_s2_1.pl_inequality_as_printed"]
 
 
 @pytest.mark.parametrize("claim_id", ERRATA)

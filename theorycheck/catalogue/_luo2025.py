@@ -1,7 +1,7 @@
 """Luo, Xu, Gao, Fazel, Du 2025: four-layer matrix factorisation with the balancing regulariser.
 
 "Global Convergence of Four-Layer Matrix Factorization under Random Initialization", arXiv 2511.09925.
-theorems.md section 1: the display equations were partly lost, so several statements are reconstructed
+The recovered arXiv v1 main body: display equations were partly lost, so several statements are reconstructed
 ([R] there); each claim's Source says which. The identity I1 (P1.1) lives in ``_shared``.
 """
 
@@ -32,7 +32,7 @@ from theorycheck.models import Balancing, deep_mf, invariants
 
 PAPER = ("Luo, Xu, Gao, Fazel, Du", 2025)
 ARXIV = "2511.09925"
-HORIZON_UNITS = 2000.0  # T = HORIZON_UNITS / (eta sigma_1^{3/2}); 1000 reproduces theorems.md's 2e5 at sigma_1 = 1
+HORIZON_UNITS = 2000.0  # T = HORIZON_UNITS / (eta sigma_1^{3/2}); 1000 gives 2e5 steps at sigma_1 = 1
 SETTING = "four-layer MF W = W_4 W_3 W_2 W_1 with d x d layers, L = 1/2||Sigma - W||_F^2 + (a/4) sum ||Delta_j||_F^2"
 
 
@@ -112,7 +112,7 @@ def _seed_batches(draw: Any, *, field: str) -> Case:
     else:
         inits = eps * rng.standard_normal(shape)
     eta = 0.01 / max(1.0, a, sigma1**1.5)
-    # Theorem 1's horizon is eta^{-1} sigma_1^{-3/2} poly(...): the fixed 2e5 steps of theorems.md P1.3 is
+    # Theorem 1's horizon is eta^{-1} sigma_1^{-3/2} poly(...): a fixed 2e5 steps is
     # 2000 such units only at sigma_1 = 1, eta = 0.01, and far fewer at sigma_1 = 0.5 or a = 5 (measured:
     # 50% of 64 complex seeds at sigma_1 = 0.5, a = 2 after 2e5 steps, escaping slowly, not stuck).
     steps = int(np.ceil(HORIZON_UNITS / (eta * sigma1**1.5)))
@@ -167,10 +167,10 @@ COMPLEX_CONVERGES = register(
         source=_source(
             "Theorem 1 (informal; formal Theorem 49) and Theorem 2 (2)",
             "reconstructed",
-            "The paper's constants are polynomials we do not know: rate, horizon and eta follow theorems.md P1.3.",
+            "The paper's constants are polynomials we do not know: rate, horizon and eta are our choices.",
         ),
         conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
-        tightness="Measured 13/16 at 3e4 steps and 10/10 at 1.5e5 (theorems.md 1.6); slow seeds have small "
+        tightness="Measured 13/16 at 3e4 steps and 10/10 at 1.5e5 (our measurement); slow seeds have small "
         "sigma_min(W0 + (W0 W0^H)^{1/2}).",
         setting=RATE_SETTING,
         algorithm=RATE_ALGORITHM,
@@ -183,7 +183,7 @@ REAL_CONVERGES = register(
     Claim(
         id="luo2025.F1_1.real_init_converges_whp",
         statement="FALSE VARIANT: small real Gaussian init converges w.h.p. (at least 75% of 16 seeds).",
-        source=_source("F1.1 of theorems.md (negation of Theorem 1's real case)", "reconstructed"),
+        source=_source("Theorem 1, real case (probability about 1/2); false variant: w.h.p.", "reconstructed"),
         conclusion=pure("fraction of seeds converged - 0.75", _rate_margin),
         expect="refuted",
         tightness="About half of real seeds have det W(0) < 0 and sit at L = sigma_1^2/2.",
@@ -241,7 +241,7 @@ def _hermitian_series(instance: Instance, run: RunResult) -> np.ndarray:
 
 
 def _per_record_allowance(instance: Instance, run: RunResult) -> np.ndarray:
-    # C eta^2 per GD step (theorems.md P1.4), over the steps between two records
+    # C eta^2 per GD step (ours), over the steps between two records
     every = np.diff(np.asarray(run.record_at))
     return 1e3 * instance.step**2 * every
 
@@ -256,7 +256,7 @@ SKEW = register(
         source=_source(
             "Theorem 4 (formal Theorems 33, 34)",
             "paper",
-            "Stated for GF; the C eta^2 allowance for GD is ours (theorems.md P1.4).",
+            "Stated for GF; the C eta^2 allowance for GD is ours.",
         ),
         setting=SETTING + "; a = 0, Sigma diagonal with distinct values (kappa in [1.5, 20]), d = 3, balanced init "
         "eps in [0.1, 0.5] with distinct singular values",
@@ -266,7 +266,7 @@ SKEW = register(
             Assumption("initial singular values of W distinct (gap > 1e-3 sigma_1)", _distinct_singular_values),
         ),
         conclusion=monotone("E_skew", _skew_series, tol=_per_record_allowance),
-        tightness="Numerically non-increasing for Sigma = I and diag(3, 1, 0.2), max rise 1e-10 (theorems.md 7).",
+        tightness="Numerically non-increasing for Sigma = I and diag(3, 1, 0.2), max rise 1e-10 (our measurement).",
     ),
     lambda: _balanced_gd_instances(identity=False),
 )
@@ -328,7 +328,7 @@ SANDWICH = register(
             "Lemma 20",
             "paper",
             "The paper states sqrt(2)/2 for general k; 1/2 follows from "
-            "A^H A + B^H B = 4 Sigma_w^2 and Weyl (theorems.md 1.4).",
+            "A^H A + B^H B = 4 Sigma_w^2 and Weyl (our derivation).",
         ),
         setting="any d in 1..5, real orthogonal or complex unitary U, V (drawn rotations), Sigma_w in [0, 10]",
         algorithm="none (pure linear algebra)",
@@ -389,7 +389,7 @@ LOCAL_RATE = register(
         procedure=Procedure(record=Recording(every=1, observables=("loss",))),
         conclusion=every_step("(bound - L) / L(t0)", _rate_slack),
         tightness="The local rate of balanced GF is N sigma_1^{2(N-1)/N} = 4 sigma_1^{3/2}: the bound has a factor 4 "
-        "of slack (theorems.md 6.2).",
+        "of slack (our measurement).",
     ),
     _local_instances,
 )
@@ -425,7 +425,7 @@ REG_MONOTONE = register(
     Claim(
         id="luo2025.F1_2.reg_loss_nonincreasing_gd",
         statement="FALSE VARIANT: L_reg is non-increasing along GD (as it is along GF, by I1).",
-        source=_source("F1.2 of theorems.md (GD analogue of I2)", "reconstructed"),
+        source=_source("Lemma 26 (L_reg non-increasing under GF); false variant: under GD", "reconstructed"),
         setting=SETTING + "; unbalanced Gaussian init scale in [0.3, 1], a in [0.5, 5], d in 1..4",
         algorithm="GD with eta * a in [0.5, 5], 20 steps",
         procedure=Procedure(record=Recording(every=1, observables=("imbalances",))),

@@ -1,6 +1,6 @@
 """Nguegnang, Rauhut, Terstiege: GD for deep linear networks with data (arXiv 2108.02040; ACDM 2024, art. 23).
 
-The theorem statements and step-size constants could not be retrieved (theorems.md section 3): every claim
+The theorem statements and step-size constants could not be retrieved (only the abstract and introduction are available): every claim
 here is reconstructed, and step sizes are *certified at test time* from a smoothness bound on a ball of
 radius B that the claim itself checks the run never leaves. The paper's constants are unknown.
 """
@@ -44,7 +44,7 @@ def _radius(obj: Any, w: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
 
 
 def _certified_step(obj: Any, w: np.ndarray, y: np.ndarray, x: np.ndarray, radius: float) -> float:
-    """Eta = 1/beta with beta = N ||X||^2 B^{2N-2} + (N-1) ||X|| B^{N-2} sqrt(2 L(0)) (theorems.md 3.3, ours)."""
+    """Eta = 1/beta with beta = N ||X||^2 B^{2N-2} + (N-1) ||X|| B^{N-2} sqrt(2 L(0)) (ours: the paper's constant is not available)."""
     n = obj.depth
     nx = np.linalg.norm(x, 2)
     beta = n * nx**2 * radius ** (2 * n - 2) + (n - 1) * nx * radius ** (n - 2) * math.sqrt(
@@ -228,7 +228,7 @@ LOCAL_SMOOTHNESS = register(
         id="nguegnang.F3_1.local_smoothness_step_suffices",
         statement="FALSE VARIANT: a constant step eta < 2 / L_smooth(W(0)) (the initial local smoothness) makes GD "
         "converge.",
-        source=_source("F3.1 of theorems.md (the gradient is not globally Lipschitz)"),
+        source=_source("abstract (suitable step-size conditions); false variant: the gradient is not globally Lipschitz"),
         setting="scalar N = 2: f(a, b) = 1/2 (a b - y)^2, y in [0.5, 2], a0, b0 in [1e-2, 1.5] (log)",
         algorithm="GD, eta = 1.9 / lambda_max(Hessian(W0)), 5000 steps",
         procedure=Procedure(),
@@ -257,7 +257,7 @@ FINITE_HORIZON = register(
         statement="FALSE VARIANT (finite horizon): for N >= 3, GD from small init reaches the global minimum value within "
         "2e4 steps.",
         source=_source(
-            "F3.3 of theorems.md (the rank cannot be determined a priori; the origin is a degenerate saddle)"
+            "abstract (the limit's rank cannot be determined a priori); false variant: the origin is a degenerate saddle"
         ),
         setting="N = 3, widths 2..4, m in [d_0, 8], X full row rank, Gaussian init scale in [1e-3, 1e-2]",
         algorithm="GD at the certified step, 2e4 steps",

@@ -1,4 +1,4 @@
-"""Shared exact identities of deep linear networks (theorems.md sections 0 and 5), and their false variants."""
+"""Shared exact identities of deep linear networks (Du, Hu, Lee 2018; Arora, Cohen, Hazan 2018) and their false variants."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ from theorycheck.models import Balancing, deep_mf, gradient, invariants, loss
 STANDARD = Source(
     "Du, Hu, Lee; Arora, Cohen, Hazan",
     2018,
-    "Section 0.2 of theorems.md (GD form of the balancedness law)",
+    "Theorem 2.2 of Du, Hu, Lee (GD form of the balancedness law, our discrete version)",
     "reconstructed",
     arxiv="1806.00900",
     note="GF conservation is the papers'; the exact discrete recursion is derived from W_{j+1}^H G_{j+1} = G_j W_j^H "
-    "and checked numerically (theorems.md section 7).",
+    "and checked numerically (our derivation).",
 )
 
 
@@ -58,7 +58,7 @@ WEIGHT_DECAY_RECURSION = register(
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack),
-        tightness="Exact identity; with layer-dependent mu_l the recursion does not close (theorems.md 0.2).",
+        tightness="Exact identity; with layer-dependent mu_l the recursion does not close (our derivation).",
     ),
     lambda: recursion_instances(decay=True),
 )
@@ -107,10 +107,10 @@ ORTHOGONALITY = register(
         source=Source(
             "Luo, Xu, Gao, Fazel, Du",
             2025,
-            "Table I1 (theorems.md 0.3)",
+            "Section 2.1, eq. (4) (the regulariser's gradient is orthogonal to the fit's; Lemma 26)",
             "reconstructed",
             "2511.09925",
-            note="Follows from conservation of Delta_j along -grad l; checked to 2e-16 (theorems.md 7).",
+            note="Follows from conservation of Delta_j along -grad l; checked to 2e-16 (our derivation).",
         ),
         conclusion=pure("|<grad L_reg, grad L_ori>| vs 1e-10 |.||.|", _orthogonality_margin),
         tightness="Exact identity (rounding only).",
@@ -214,7 +214,7 @@ SYMMETRY = register(
         algorithm="loss at the point and its rotation; GD for 20 steps (eta <= 0.05) from both, rotated back",
         statement="W_j -> R W_j, W_{j+1} -> W_{j+1} R^H (R orthogonal/unitary) leaves the loss unchanged (also "
         "with the balancing regulariser) and GD trajectories equivariant.",
-        source=Source("theorems.md", 2026, "Section 5 (sanity properties)", "reconstructed"),
+        source=Source("theorycheck", 2026, "sanity properties (docs/catalogue.md)", "reconstructed"),
         conclusion=pure("loss and trajectory gaps", _symmetry_margin),
         tightness="Exact symmetry; gaps are rounding.",
     ),
@@ -251,7 +251,7 @@ FALSE_CONSERVATION = register(
         source=Source(
             "Luo, Xu, Gao, Fazel, Du / Ye, Du / Nguegnang et al.",
             2025,
-            "F1.3, F2.2, F3.2 of theorems.md",
+            "Section 2.1 of Luo et al. and Ye & Du (invariance is lost for eta > 0); false variant",
             "reconstructed",
         ),
         procedure=Procedure(record=RECORD_WEIGHTS),

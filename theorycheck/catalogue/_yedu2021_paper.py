@@ -99,7 +99,7 @@ B_IDENTITY = register(
 
 B_IDENTITY_AS_PRINTED = register(
     Claim(
-        id="yedu2021.s3_2_5.F_b_norm_identity_as_printed",
+        id="yedu2021.F_s3_2_5.b_norm_identity_as_printed",
         statement="FALSE AS PRINTED: with J = K = 0, 2 <B, B'> = tr(B^T P B) - ||Q||_F^2 / 2 along the flow "
         "(Section 3.2.5 of the recovered copy). Sign and factor disagree with the paper's own recursion (11) and "
         "with the first term of (19); the true right-hand side is -2 tr(B^T P B) - ||Q||_F^2.",
@@ -160,7 +160,7 @@ PL_SQUARE = register(
             "Section 2.1 (the PL remark), restricted to m = n = d",
             "paper",
             "The paper's remark with the hypothesis under which it holds: ||R V||_F >= sigma_min(V) ||R||_F needs V "
-            "square. yedu2021.s2_1.F_pl_inequality_as_printed is the remark for m, n > d. Still reconstructed: "
+            "square. yedu2021.F_s2_1.pl_inequality_as_printed is the remark for m, n > d. Still reconstructed: "
             "nothing.",
         ),
         setting=SETTING + "; m = n = d in 1..3, kappa <= 10, Gaussian start of scale 0.01..1",
@@ -174,7 +174,7 @@ PL_SQUARE = register(
 
 PL_AS_PRINTED = register(
     Claim(
-        id="yedu2021.s2_1.F_pl_inequality_as_printed",
+        id="yedu2021.F_s2_1.pl_inequality_as_printed",
         statement="FALSE AS PRINTED for m, n > d: if max(sigma_d(U_t), sigma_d(V_t)) >= c_max then ||grad f|| >= "
         "c_max sqrt(2 f) (Section 2.1). The part of the residual outside the column spaces of U and V has no "
         "gradient: U = V = c e_2, Sigma = sigma e_1 e_1^T gives ||grad f||^2 = 2 c^6 < c^2 (sigma^2 + c^4).",
