@@ -44,6 +44,11 @@ _LAZY = {
 }
 
 
+def __dir__() -> list[str]:
+    """The eager names, the lazy ones and ``strategies``."""
+    return sorted({*globals(), *_LAZY, "strategies"})
+
+
 def __getattr__(name: str) -> object:
     """``tc.theorem``, ``tc.instances``, ``tc.Claim``, ``tc.time_near_saddle``, ``tc.strategies``, ... on first use."""
     import importlib
@@ -107,7 +112,6 @@ __all__ = [
     "pure",
     "run_gd",
     "run_gf",
-    "strategies",
     "tail_linear_rate",
     "theorem",
     "time_near_saddle",

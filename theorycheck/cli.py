@@ -106,6 +106,7 @@ def _parser() -> _Parser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="the theorem catalogue")
     ls.add_argument("--json", action="store_true", help="a JSON array (id, paper, locator, provenance, expect, ...)")
+    ls.add_argument("--markdown", action="store_true", help="the catalogue document (docs/catalogue.md)")
     ck = sub.add_parser("check", help="search a claim for counterexamples, confirm them, write reports")
     ck.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
     _search_options(ck)
@@ -188,6 +189,11 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     ]
     if args.json:
         out.write(json.dumps(rows, indent=1) + "\n")
+        return OK
+    if args.markdown:
+        from theorycheck.catalogue._markdown import render
+
+        out.write(render(CATALOGUE))
         return OK
     for r in rows:
         mark = "holds  " if r["expect"] == "holds" else "refuted"

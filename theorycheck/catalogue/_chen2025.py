@@ -102,7 +102,7 @@ CRITICAL = register(
         statement="Every W built as Wt_l = Q_l D_l(sigma) Q_{l-1}^T (sigma_i positive roots of g_y) is a critical point, "
         "scaled-balanced (lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T) with F = sum_i f_{y_pi(i)}(sigma_i) + "
         "sum_unused y_j^2.",
-        source=_source("Theorem 4.A (closed-form critical points; paper: characterisation of all critical points)"),
+        source=_source("Theorem 1 (closed-form critical points, as a secondary summary reports it; our construction)"),
         setting=SETTING + "; L in 2..4, widths 1..3, Y with singular values around the thresholds y*, ybar",
         algorithm="none (closed form)",
         conclusion=pure("min of gradient, balance and value slacks", _critical_margin),
@@ -141,7 +141,7 @@ CLASSIFICATION = register(
         id="chen2025.thm_4B.hessian_classification",
         statement="At every constructed critical point, lambda_min(Hessian) < -1e-5 iff one of (S1) smaller root, (S2) an "
         "unused larger y, (S3) L = 2 with a free slot and an unused y > sqrt(lambda) holds; otherwise lambda_min > -1e-6.",
-        source=_source("Theorem on local minimisers / strict / non-strict saddles (classification)"),
+        source=_source("the classification of critical points announced in the abstract (our rules S1-S3)"),
         setting=SETTING + "; L in 2..4, widths 1..3; singular values and thresholds separated by 1%",
         algorithm="none (exact Hessian by dual numbers at the closed-form point)",
         assumptions=(Assumption("distinct singular values, 1% away from y* and sqrt(lambda)", _separated),),

@@ -76,7 +76,7 @@ BARRIER = register(
         statement="Real balanced init with det W(0) < 0 and Sigma = sigma_1 I: along small-step GD (a = 0) no layer's "
         "determinant changes sign and L_ori(t) >= sigma_1^2 / 2 at every step (the run is stuck at a saddle).",
         source=_source(
-            "Theorem 2 (1) and Remark 1; table I4",
+            "Theorem 2 (1) (formal Theorem 37) and Remark 1",
             "reconstructed",
             "The bound min_{det W <= 0} 1/2||s I - W||^2 = s^2/2 is ours; GF in the paper, small-step GD here.",
         ),

@@ -97,7 +97,7 @@ IDENTITY = register(
         id="yedu2021.s3.gd_imbalance_identity",
         statement="GD gives exactly D_{t+1} = D_t + eta^2 (G_U^T G_U - G_V^T G_V) for D = U^T U - V^T V.",
         source=_source(
-            "Section 3 (invariant of Du, Hu, Lee 2018; exact discrete form)",
+            "Section 1 (the GF invariant of Du, Hu, Lee 2018, lost for eta > 0; our exact discrete form)",
             "reconstructed",
             "Exact identity (our discrete form of the invariant); measured error 9e-16.",
         ),
@@ -326,7 +326,7 @@ J_MONOTONE = register(
         statement="||J_{t+1}|| <= ||J_t|| at every GD step with eta lambda_max(V_t^T V_t) <= 2 (J_{t+1} = J_t (I - eta "
         "V_t^T V_t)), from any initialisation.",
         source=_source(
-            "Section 3.1 (monotone complement blocks)",
+            "Section 3.2.2 (monotone complement blocks), eqs. (8)-(9)",
             "reconstructed",
             "Exact linear-algebra certificate (our derivation from eq. (8), checked numerically).",
         ),
@@ -389,7 +389,12 @@ LOCAL_RATE = register(
         id="yedu2021.stage2.local_linear_rate",
         statement="After the first t0 with sigma_d(A) >= sqrt(sigma_d/2) and ||P|| <= sigma_d/4: ||Sigma - U_t V_t^T|| "
         "<= 1.5 (1 - eta sigma_d/2)^{t - t0} ||Sigma - U_t0 V_t0^T||.",
-        source=_source("Section 3.2 (stage two)", "reconstructed", "The paper's condition (2) is an operator norm of the d x d block with (2/5) sigma_d (Section 3.3); the prefactor C = 1.5 on the full residual is ours."),
+        source=_source(
+            "Section 3.3 (stage two)",
+            "reconstructed",
+            "The paper's condition (2) is an operator norm of the d x d block with (2/5) sigma_d (Section 3.3); "
+            "the prefactor C = 1.5 on the full residual is ours.",
+        ),
         setting=SETTING + "; m, n in 1..4, kappa in [1, 4], Gaussian init scale 1e-3",
         algorithm="GD, eta = 0.05 / sigma_1 (the practical variant), up to 6000 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
