@@ -150,7 +150,15 @@ GF_CONSERVATION = register(
         setting="deep MF depth 2..3, widths 1..4, real or complex, Gaussian, orthogonal or nearly balanced init up to scale 1",
         algorithm="gradient flow (solve_ivp DOP853, rtol 1e-10, atol 1e-12) to t = 2, 9 records",
         statement="Gradient flow on l(W_N..W_1) conserves every D_j = W_{j+1}^H W_{j+1} - W_j W_j^H.",
-        source=Source("Du, Hu, Lee", 2018, "Theorem 2.2 (linear case, matrix form)", "paper", "1806.00900"),
+        source=Source(
+            "Du, Hu, Lee",
+            2018,
+            "Theorem 2.2 (linear case, matrix form)",
+            "paper",
+            "1806.00900",
+            "Exact under gradient flow (also credited to Du et al. 2018 by Ye & Du, Section 1, and by Luo et al., "
+            "Lemma 26). Still reconstructed: nothing; the tolerance is the ODE solver's.",
+        ),
         procedure=Procedure(
             method="gf", record=Recording(observables=("imbalances",)), t_max=lambda _i: 2.0, gf_records=9
         ),

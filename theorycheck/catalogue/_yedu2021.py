@@ -165,7 +165,13 @@ LEMMAS = register(
         statement="Lemma 3.2: lambda_min(S') >= (1 + eta(sigma_d - s))^2 s - ((8 + 6b)/(1 - b)) sigma_1^3 eta^2 for "
         "S' = (I + eta(Sigma - S)) S (I + eta(Sigma - S)); Lemma 3.3: the analogue for P (and lambda_min(P') >= 0 if "
         "P >= 0).",
-        source=_source("Lemmas 3.2 and 3.3"),
+        source=_source(
+            "Lemmas 3.2 and 3.3",
+            "paper",
+            "Hypotheses and constants as printed: S, Sigma PD, sigma_1(S) <= 2 sigma_1, sigma_d(Sigma) >= sigma_d, "
+            "sigma_1(Sigma) <= sigma_1, P symmetric with sigma_1(P) <= 2 sigma_1, beta in (0, 1), eta <= beta / (8 "
+            "sigma_1); the p >= 0 branch gives 0 as printed. Still reconstructed: nothing.",
+        ),
         setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit); S PD with spectrum in "
         "(0, 2 sigma_1]; P symmetric with ||P|| <= 2 sigma_1; beta in (0, 1); eta in (0, beta/(8 sigma_1)]",
         algorithm="none (one step of the A/P recursion as a matrix inequality)",
@@ -526,7 +532,12 @@ SIGMA_D_U = register(
     Claim(
         id="yedu2021.F2_1.sigma_d_u_nondecreasing",
         statement="FALSE VARIANT: sigma_d(U_t) is non-decreasing along GD.",
-        source=_source("Section 2.1 (the paper says sigma_d(U_t), sigma_d(V_t) are not monotone); false variant", "paper"),
+        source=_source(
+            "Section 2.1 (the paper says sigma_d(U_t), sigma_d(V_t) are not monotone); false variant",
+            "paper",
+            "The paper states that sigma_d(U_t) and sigma_d(V_t) are not monotone and can become extremely small; "
+            "the monotone version must be refuted. Still reconstructed: the instance family.",
+        ),
         setting=SETTING + "; unbalanced init U0 ~ [0.5, 2] N(0,1), V0 ~ [1e-3, 5e-2] N(0,1), square m in 2..3",
         algorithm="GD, eta = 0.02 / sigma_1, 200 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
