@@ -46,3 +46,10 @@ def test_every_printed_erratum_is_a_refuted_paper_claim_next_to_a_corrected_clai
         corrected = re.findall(r"yedu2021\.[\w.]+", claim.source.note)
         assert corrected, f"{cid} names no corrected claim"
         assert all(CATALOGUE[c].claim.expect == "holds" for c in corrected)
+
+
+def test_the_readme_counts_the_catalogue_as_it_is():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paper = sum(e.claim.source.provenance == "paper" for e in CATALOGUE.values())
+    assert f"({len(CATALOGUE)} claims of the four seed papers" in text
+    assert f"; {paper} state the papers' own results" in text

@@ -17,9 +17,10 @@ import numpy as np
 from hypothesis import strategies as st
 
 import theorycheck.strategies as tcs
-from theorycheck.catalogue._luo2025 import _source
+from theorycheck.catalogue._luo2025 import _source, _svd_parts
 from theorycheck.catalogue._registry import register
-from theorycheck.claims import Case, Claim, pure
+from theorycheck.claims import Case, Claim, Procedure, every_step, pure
+from theorycheck.dynamics import Recording
 from theorycheck.models import deep_mf
 
 SETTING = "N = 4 real square layers W_j (d x d), W = W_4 W_3 W_2 W_1, d in 1..4"
@@ -138,4 +139,75 @@ THM6_SIGN = register(
         tightness="Exact probability 1/2.",
     ),
     _sign_cases,
+)
+
+
+# ---- Theorem 5: the upper bound on the growth of x_k, under gradient flow ------------------------------------
+
+
+@st.composite
+def _theorem5_instances(draw: Any) -> Any:
+    from theorycheck.dynamics.instance import Instance
+
+    d = draw(st.integers(1, 3))
+    obj = deep_mf((d,) * 5)
+    target = draw(tcs.target_matrices(shape=(d, d), kind="scaled_identity", min_scale=0.5, max_scale=2.0))
+    init = draw(tcs.balanced_initializations(obj, min_scale=0.1, max_scale=0.7))
+    return Instance(obj, target, init.weights, 1.0, 1, params={"init": "balanced", **init.drawn})
+
+
+def _x_and_sigma_w(obj: Any, w: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """x_k = sigma_k((U + V) Sigma_w) / 2 (decreasing), ||Sigma_w||_op and ||(U - V) Sigma_w||_F."""
+    u, sw, v = _svd_parts(obj, w)
+    x = np.linalg.svd((u + v) @ sw, compute_uv=False) / 2
+    return x, float(np.max(np.diag(sw))), float(np.linalg.norm((u - v) @ sw))
+
+
+def _theorem5_slack(instance: Any, run: Any) -> np.ndarray:
+    """Per record interval and k: ``1 - x_k^2(t2) / (x_k^2(t1) exp(c (t2 - t1)))`` + 1e-6 (the solver's tolerance).
+
+    ``c = sigma_1 (2 max ||Sigma_w||_op^2 + ||(U - V) Sigma_w|_{t=0}||_F^2)``, the max over the two records and
+    the interval's ends (||Sigma_w|| is monotone here: balanced growth toward sigma_1^{1/4}), so Gronwall turns
+    Theorem 5's bound on d/dt x_k^2 into this ratio. x_k below 1e-8 of the largest are skipped (x_k = 0 stays 0).
+    """
+    sigma1 = float(instance.target.sigma[0])
+    times = np.asarray(run.record_at, dtype=float)
+    parts = [_x_and_sigma_w(instance.objective, w) for w in np.asarray(run.observable("weights", 0))]
+    skew0 = parts[0][2]
+    out = []
+    for (x1, s1, _), (x2, s2, _), dt in zip(parts[:-1], parts[1:], np.diff(times), strict=True):
+        c = sigma1 * (2 * max(s1, s2) ** 2 + skew0**2)
+        live = x1 > 1e-8 * max(float(x1[0]), 1e-300)
+        ratio = (x2[live] ** 2) / (x1[live] ** 2 * math.exp(c * dt))
+        out.append(float(np.min(1 - ratio)) + 1e-6 if ratio.size else 1.0)
+    return np.array(out)
+
+
+THM5_UPPER = register(
+    Claim(
+        id="luo2025.thm5.growth_upper_bound",
+        statement="Balanced GF, N = 4, Sigma = sigma_1 I: d/dt x_k^2 <= sigma_1 (2 ||Sigma_w||_op^2 + ||((U - V) "
+        "Sigma_w)|_{t=0}||_F^2) x_k^2 for x_k = sigma_k((U + V) Sigma_w) / 2, W = U Sigma_w^4 V^T.",
+        source=_source(
+            "Theorem 5 (upper bound; proof in App. D.2)",
+            "paper",
+            "The upper bound as printed, checked in integrated (Gronwall) form between GF records with the largest "
+            "||Sigma_w|| of each interval's ends. Still reconstructed: the lower bound, whose display is lost, and "
+            "the balanced-init formula (reconstructed, as in Theorem 3).",
+        ),
+        setting="N = 4 real square layers, d in 1..3, Sigma = sigma_1 I with sigma_1 in [0.5, 2], balanced Gaussian "
+        "init at scale 0.1..0.7, a = 0 (balance is kept by the flow)",
+        algorithm="GF to t = 4 / sigma_1^{3/2}, 40 records",
+        procedure=Procedure(
+            method="gf",
+            record=Recording(observables=("weights",)),
+            t_max=lambda i: 4.0 / float(i.target.sigma[0]) ** 1.5,
+            gf_records=40,
+        ),
+        conclusion=every_step("1 - x_k^2(t2) / (x_k^2(t1) e^{c dt}) (+1e-6)", _theorem5_slack),
+        tightness="Tight at small init: for d = 1 and U = V, x = sigma_w and d/dt x^2 = 2 sigma_1 x^4 - 2 x^8 against the "
+        "bound 2 sigma_1 x^4.",
+    ),
+    _theorem5_instances,
+    cost=2,
 )
