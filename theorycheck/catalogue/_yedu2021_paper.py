@@ -44,8 +44,8 @@ def _square_instances(draw: Any, *, min_dim: int = 1) -> Instance:
     return Instance(obj, target, init.weights, eta, 3, params={"init": init.kind, **init.drawn})
 
 
-def _b_rates(instance: Instance, run: RunResult) -> list[tuple[float, float, float]]:
-    """Per GD step: the measured ``2 <B_t, (B_{t+1} - B_t) / eta>``, ``tr(B^T P B)`` and ``||Q||_F^2`` at t.
+def _b_rates(instance: Instance, run: RunResult) -> list[tuple[float, float, float, float]]:
+    """Per GD step: the measured ``2 <B_t, (B_{t+1} - B_t) / eta>``, ``tr(B^T P B)``, ``||Q||_F^2`` at t, a floor.
 
     A GD step moves B by exactly eta times the gradient-flow field at the iterate (Section 2.1's A/B form of
     (2)-(3)), so the first number is the continuous-time derivative of ||B||_F^2 at the iterate, measured on
@@ -59,16 +59,19 @@ def _b_rates(instance: Instance, run: RunResult) -> list[tuple[float, float, flo
         a, b, p = now["A"], now["B"], now["P"]
         q = a @ b.T - b @ a.T
         rate = 2.0 * float(np.sum(b * (nxt["B"] - b))) / instance.step
-        out.append((rate, float(np.trace(b.T @ p @ b)), float(np.sum(q * q))))
+        # the rounding of the measured rate: ~1e-16 ||B|| (||A|| + ||B||) / eta; 1e-8 of it is a floor for the scale
+        floor = 1e-8 * float(np.linalg.norm(b)) * (float(np.linalg.norm(a)) + float(np.linalg.norm(b))) / instance.step
+        out.append((rate, float(np.trace(b.T @ p @ b)), float(np.sum(q * q)), floor))
     return out
 
 
 def _identity_slack(printed: bool) -> Any:
     def slack(instance: Instance, run: RunResult) -> np.ndarray:
         values = []
-        for rate, tr_bpb, q2 in _b_rates(instance, run):
+        for rate, tr_bpb, q2, floor in _b_rates(instance, run):
             formula = tr_bpb - 0.5 * q2 if printed else -2.0 * tr_bpb - q2
-            scale = abs(rate) + abs(formula) + 1e-300
+            # the terms' magnitudes, not the (possibly cancelling) sums, set the scale
+            scale = abs(rate) + 2.0 * abs(tr_bpb) + q2 + floor + 1e-300
             values.append(1e-6 - abs(rate - formula) / scale)  # relative, against 1e-6
         return np.array(values)
 
