@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ from theorycheck.claims import Claim, Procedure, Source, check, loss_non_increas
 from theorycheck.config import PROFILES
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.errors import InvalidArgument
-from theorycheck.search.hypothesis import Theorem, find_counterexample, property_test
+from theorycheck.search.hypothesis import NotRefuted, Theorem, find_counterexample, property_test
 
 pytest_plugins = ["pytester"]
 
@@ -101,7 +102,7 @@ def test_check_and_stress_find_the_typed_object_in_a_file(tmp_path):
 
 def test_property_test_returns_the_typed_object_and_keeps_working():
     claim = claim_of(loss_non_increasing())
-    test = property_test(claim, tc.instances(tc.deep_mf((2, 2, 2)), steps=30), cost=3)
+    test = property_test(claim, tc.instances(tc.deep_mf((2, 2, 2)), steps=30), cost=3, profile=CI)
     assert isinstance(test, Theorem)
     assert (test.cost, test.__name__, test.__doc__) == (3, "test_t_c_x", "s")
     test()  # holds: runs, raises nothing
@@ -278,3 +279,21 @@ def test_the_template_shows_both_forms_and_both_are_found():
         "mypaper2026.thm1.loss_monotone",
         "mypaper2026.thm1.loss_monotone_long",
     }
+
+
+def test_a_false_variant_passes_when_refuted_and_fails_when_not():
+    family = tc.instances(tc.deep_mf((2, 2, 2)), steps=50)
+
+    @tc.theorem("t2026.x.F_fast", "T 2026, Remark 1", family, expect="refuted")
+    def fast(instance, run):
+        """FALSE: fifty steps from a small start reach loss 1e-20."""
+        return tc.converges_within(1e-20, lambda i: 50)(instance, run)
+
+    @tc.theorem("t2026.x.F_monotone", "T 2026, Remark 2", family, expect="refuted")
+    def monotone(instance, run):
+        """Not false at all: small steps never increase the loss."""
+        return tc.loss_non_increasing()(instance, run)
+
+    attrs.evolve(fast, profile=CI)()  # refuted: passes
+    with pytest.raises(NotRefuted):
+        attrs.evolve(monotone, profile=CI)()

@@ -221,7 +221,7 @@ def theorem(
         citation: ``"Authors YEAR, locator"`` or a :class:`Source`.
         instances: a strategy of instances (:func:`instances`, or any strategy of Instance / Case).
         provenance: "paper" (stated in the cited source) or "reconstructed".
-        expect: "holds" or "refuted" (a false variant).
+        expect: "holds" or "refuted" (a false variant: the test passes when the search refutes it).
         procedure: an explicit :class:`Procedure` (GF, gtol, precision), used as given.
         record: an explicit recording for the derived GD procedure (checked against the conclusion's needs).
         setting: the model, target and initialisation family, for the docs.
@@ -269,6 +269,8 @@ def theorem(
             algorithm=algorithm,
             tightness=tightness,
         )
-        return Theorem(claim, instances, cost=cost, refinable=refinable, examples=tuple(examples))
+        return Theorem(
+            claim, instances, cost=cost, refinable=refinable, examples=tuple(examples), must_refute=expect == "refuted"
+        )
 
     return decorate

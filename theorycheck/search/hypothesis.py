@@ -461,6 +461,8 @@ class Theorem:
         scaling: a :class:`theorycheck.claims.Scaling` for ``theorycheck scale``, or None.
         examples: instances checked first, every run.
         profile: a fixed profile, or None for the active one (read when the test runs).
+        must_refute: the test passes when a counterexample is found within the profile's refutation budget
+            (a false variant, ``@theorem(..., expect="refuted")``) and fails with :class:`NotRefuted` otherwise.
     """
 
     __theorycheck_theorem__ = True
@@ -472,9 +474,13 @@ class Theorem:
     scaling: Any = attrs.field(default=None, repr=False)
     examples: tuple[Any, ...] = attrs.field(default=(), repr=False)
     profile: Profile | None = attrs.field(default=None, repr=False)
+    must_refute: bool = False
 
     def __attrs_post_init__(self) -> None:
         def test() -> None:
+            if self.must_refute:
+                assert_refuted(self.claim, self.instances, profile=self.profile, cost=self.cost)
+                return
             _run_property(self.claim, self.instances, profile=self.profile, cost=self.cost, examples=self.examples)
 
         name = f"test_{self.claim.id.replace('.', '_')}"
