@@ -297,3 +297,17 @@ def test_a_false_variant_passes_when_refuted_and_fails_when_not():
     attrs.evolve(fast, profile=CI)()  # refuted: passes
     with pytest.raises(NotRefuted):
         attrs.evolve(monotone, profile=CI)()
+
+
+def test_an_explicit_procedure_that_records_too_little_is_an_error_naming_it():
+    def monotone(instance, run):
+        """L non-increasing."""
+        return tc.loss_non_increasing()(instance, run)
+
+    short = Procedure(record=tc.Recording(every=5, observables=("loss",)))
+    with pytest.raises(InvalidArgument, match=r"procedure=.*every=5"):
+        tc.theorem("a.b.c", "A 2020, Thm 1", tc.instances(tc.deep_mf((2, 2))), procedure=short)(monotone)
+    enough = Procedure(record=tc.Recording(every=1, observables=("loss", "grad_norm")), gtol=1e-14)
+    assert tc.theorem("a.b.c", "A 2020, Thm 1", tc.instances(tc.deep_mf((2, 2))), procedure=enough)(
+        monotone
+    ).claim.procedure is enough

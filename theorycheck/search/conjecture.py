@@ -247,17 +247,18 @@ def theorem(
             return _outcome(_call(function, names, instance, run), instance, run, label)
 
         chosen = procedure
+        needs = None if pure else _probe(function, names)
         if chosen is None and not pure:
-            needs = _probe(function, names)
-            if record is not None:
-                if needs is not None and (why := needs.shortfall("gd", record)) is not None:
-                    raise InvalidArgument(
-                        "record", record, f"does not meet what {label} reads ({needs}): {why}",
-                        "leave record out (it is derived) or record what the conclusion reads",
-                    )
-                chosen = Procedure(record=record)
-            else:
-                chosen = Procedure(record=needs.recording() if needs is not None else DEFAULT_RECORDING)
+            chosen = Procedure(record=record) if record is not None else Procedure(
+                record=needs.recording() if needs is not None else DEFAULT_RECORDING
+            )
+        if chosen is not None and needs is not None and (why := needs.shortfall(chosen.method, chosen.record)):
+            given = "record" if procedure is None else "procedure"
+            raise InvalidArgument(
+                given, record if procedure is None else procedure,
+                f"does not meet what {label} reads ({needs}): {why}",
+                f"leave {given} out (it is derived) or record what the conclusion reads",
+            )
         claim = Claim(
             id=id,
             statement=statement,
