@@ -86,7 +86,8 @@ def render(catalogue: Mapping[str, Entry]) -> str:
     out.append("| id | provenance | expect | source |")
     out.append("|---|---|---|---|")
     for cid, e in sorted(catalogue.items()):
-        out.append(f"| `{cid}` | {e.claim.source.provenance} | {e.claim.expect} | {e.claim.source.locator} |")
+        locator = e.claim.source.locator.replace("|", "\\|")  # a norm's bars would split the table's cells
+        out.append(f"| `{cid}` | {e.claim.source.provenance} | {e.claim.expect} | {locator} |")
     out.append("")
     for prefix, title in (*PAPERS, ("", "Other")):
         ids = sorted(cid for cid in catalogue if _paper_of(cid) == title and cid.startswith(prefix))
