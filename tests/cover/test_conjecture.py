@@ -311,3 +311,26 @@ def test_an_explicit_procedure_that_records_too_little_is_an_error_naming_it():
     assert tc.theorem("a.b.c", "A 2020, Thm 1", tc.instances(tc.deep_mf((2, 2))), procedure=enough)(
         monotone
     ).claim.procedure is enough
+
+
+def test_instances_shorthand_meets_its_kappa_range_scale_and_fixed_step():
+    from hypothesis import given, settings
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(tc.instances(tc.deep_mf((2, 3, 2)), kappa=(2, 5), scale=0.01, step=0.05, steps=7))
+    def check_one(instance):
+        assert 2 - 1e-9 <= instance.target.condition <= 5 + 1e-9
+        assert instance.target.shape == (2, 2)
+        assert instance.params["scale"] == 0.01
+        assert (instance.step, instance.max_steps) == (0.05, 7)
+
+    check_one()
+
+
+def test_instances_shorthand_names_the_bad_argument():
+    with pytest.raises(InvalidArgument, match="init='bogus'"):
+        tc.instances(tc.deep_mf((2, 2)), init="bogus")
+    with pytest.raises(tc.InvalidType, match="kappa="):
+        tc.instances(tc.deep_mf((2, 2)), kappa="x")
+    with pytest.raises(InvalidArgument, match="step_range"):
+        tc.instances(tc.deep_mf((2, 2)), step_range=0)

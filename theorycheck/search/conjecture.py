@@ -91,7 +91,7 @@ def instances(
         depth: the depth, when ``model`` is None.
         dims: the largest d (or a ``(min, max)`` pair), when ``model`` is None.
         kappa: the largest condition number of the target, or a ``(min, max)`` pair.
-        rank: the target's rank (default: full).
+        rank: the target's rank (default: drawn; full when ``kappa`` has a lower end above 1).
         init: "balanced", "gaussian", "orthogonal", "nearly_balanced", or ``(objective, target) -> strategy``.
         scale: the initial scale, or a ``(min, max)`` pair drawn log-uniformly.
         step: a fixed eta, or a function of the target giving eta's upper end: eta is drawn log-uniformly
@@ -106,7 +106,7 @@ def instances(
         raise InvalidArgument("step_range", step_range, "must be in (0, 1]", "pass e.g. step_range=0.1")
     if isinstance(init, str):
         if init not in _INITS:
-            fix = "or pass (objective, target) -> strategy"
+            fix = "pass one of them, or a function (objective, target) -> strategy"
             raise InvalidArgument("init", init, f"is not one of {sorted(_INITS)}", fix)
         make = _INITS[init]
 
@@ -120,9 +120,10 @@ def instances(
     def target(o: Objective) -> Any:
         if o.uses_data:
             raise InvalidArgument("model", o, "fits data: the target's shape is not the model's", "use tcs.instances")
-        return target_matrices(
-            shape=(o.widths[-1], o.widths[0]), rank=rank, field=o.field, min_condition=k_lo, max_condition=k_hi
-        )
+        shape = (o.widths[-1], o.widths[0])
+        # a rank-one target has kappa 1: a lower bound on kappa asks for full rank unless a rank is given
+        r = rank if rank is not None or k_lo <= 1 else min(shape)
+        return target_matrices(shape=shape, rank=r, field=o.field, min_condition=k_lo, max_condition=k_hi)
 
     def eta(_o: Objective, t: Any) -> Any:
         if not callable(step):
