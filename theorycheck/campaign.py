@@ -29,7 +29,7 @@ from theorycheck.config import Profile
 from theorycheck.confirm import Confirmation, confirm
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.report import build, load_instance, read_record, write_report
-from theorycheck.search.hypothesis import Refinement, SearchStats, search
+from theorycheck.search.hypothesis import Refinement, SearchStats, Theorem, search
 
 
 class ClaimFileError(TheorycheckError):
@@ -96,17 +96,13 @@ def _on_path(folder: str) -> Iterator[None]:
 
 
 def _entry_of(value: Any) -> Entry | None:
+    """A module-level claim: an :class:`Entry`, or a :class:`Theorem` (``@theorem``, ``property_test``)."""
     if isinstance(value, Entry):
         return value
-    claim = getattr(value, "claim", None)
-    strategy = getattr(value, "instances", None)
-    if callable(value) and isinstance(claim, Claim) and strategy is not None:
+    if isinstance(value, Theorem):
+        strategy = value.instances
         return Entry(
-            claim,
-            lambda: strategy,
-            cost=int(getattr(value, "cost", 1)),
-            refinable=bool(getattr(value, "refinable", False)),
-            scaling=getattr(value, "scaling", None),
+            value.claim, lambda: strategy, cost=value.cost, refinable=value.refinable, scaling=value.scaling
         )
     return None
 
@@ -149,8 +145,8 @@ def load_file(path: str) -> dict[str, Entry]:
     found = {k: e for k, v in vars(module).items() if not k.startswith("_") and (e := _entry_of(v)) is not None}
     if not found:
         msg = (
-            f"claim file {path!r} defines no claims. Fix: define test = property_test(CLAIM, instances()) "
-            "or an Entry at module level"
+            f"claim file {path!r} defines no claims. Fix: decorate a function with @tc.theorem(...) (see "
+            "`theorycheck new FILE`), or define test = property_test(CLAIM, instances()) or an Entry at module level"
         )
         raise ClaimFileError(msg)
     return found

@@ -106,6 +106,7 @@ def _parser() -> _Parser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="the theorem catalogue")
     ls.add_argument("--json", action="store_true", help="a JSON array (id, paper, locator, provenance, expect, ...)")
+    ls.add_argument("--markdown", action="store_true", help="the catalogue document (docs/catalogue.md)")
     ck = sub.add_parser("check", help="search a claim for counterexamples, confirm them, write reports")
     ck.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
     _search_options(ck)
@@ -131,6 +132,8 @@ def _parser() -> _Parser:
     rp.add_argument("--no-ladder", action="store_true", help="float64 only")
     rb = sub.add_parser("report", help="rebuild the index page of a report folder")
     rb.add_argument("dir", metavar="DIR", nargs="?", default="reports")
+    nw = sub.add_parser("new", help="write a commented starting file for your own conjecture")
+    nw.add_argument("file", metavar="FILE", help="a new .py file (never overwritten)")
     dm = sub.add_parser("demo", help="check a handful of catalogue claims, true and false (< 2 minutes)")
     dm.add_argument("--seed", type=_seed, default=0)
     dm.add_argument("--report-dir", default="reports/demo")
@@ -186,6 +189,11 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     ]
     if args.json:
         out.write(json.dumps(rows, indent=1) + "\n")
+        return OK
+    if args.markdown:
+        from theorycheck.catalogue._markdown import render
+
+        out.write(render(CATALOGUE))
         return OK
     for r in rows:
         mark = "holds  " if r["expect"] == "holds" else "refuted"
@@ -456,6 +464,16 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return OK
 
 
+def cmd_new(args: argparse.Namespace, out: TextIO) -> int:
+    """Write the starting file and say how to run it."""
+    from theorycheck.starter import write_starter
+
+    file = write_starter(args.file)
+    out.write(f"wrote {file}: edit the instances, the statement and the conclusion, then\n")
+    out.write(f"  pytest {file}\n  theorycheck check {file}\n")
+    return OK
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The built-in example."""
     from theorycheck.demo import run_demo
@@ -479,6 +497,7 @@ def main(
             "replay": lambda: cmd_replay(args, out),
             "report": lambda: cmd_report(args, out),
             "demo": lambda: cmd_demo(args, out, err),
+            "new": lambda: cmd_new(args, out),
         }
         return commands[args.command]()
     except (TheorycheckError, OSError) as exc:  # ours name the argument and the fix; anything else is a bug

@@ -175,3 +175,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"{status:>10}  {claim_id}: {path}/report.html")
     terminalreporter.write_line(f"index: {rebuild_index(root)}")
     collected.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> pytest.Item | None:
+    """Collect a module-level ``Theorem`` (``@theorem`` or ``property_test``) under any name, as one test.
+
+    Recognised by its class marker, so this hook imports nothing; other objects fall through to pytest.
+    """
+    if isinstance(collector, pytest.Module) and getattr(type(obj), "__theorycheck_theorem__", False):
+        return pytest.Function.from_parent(collector, name=name, callobj=obj)
+    return None

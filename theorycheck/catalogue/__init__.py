@@ -4,7 +4,15 @@ Importing this package registers every claim in :data:`CATALOGUE` (id -> :class:
 ``properties/`` turns each entry into a pytest test; the CLI (issue 5) lists and checks them by id.
 """
 
-from theorycheck.catalogue import _chen2025, _luo2025, _nguegnang, _shared, _yedu2021  # noqa: F401 - registers claims
+from theorycheck.catalogue import (  # noqa: F401 - registers claims
+    _chen2025,
+    _luo2025,
+    _luo2025_paper,
+    _nguegnang,
+    _shared,
+    _yedu2021,
+    _yedu2021_paper,
+)
 from theorycheck.catalogue._registry import CATALOGUE, Entry, register
 
 __all__ = ["CATALOGUE", "Entry", "register"]

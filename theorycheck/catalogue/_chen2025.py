@@ -1,7 +1,7 @@
 """Chen, Jiang, Wang 2025: the loss landscape of regularised deep MF (arXiv 2506.20344).
 
 F(W) = ||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2 (no 1/2 factors). The closed-form critical set and the
-classification are reconstructed in theorems.md 4.2-4.3 (derived there and checked against 275 numerical
+classification are our reconstruction (derived from the abstract and a summary, checked against 275 numerical
 Hessians); ``theorycheck.models.critical_points`` implements them.
 """
 
@@ -24,7 +24,7 @@ from theorycheck.models import critical_points as cp
 from theorycheck.precision import numeric as num
 
 NOTE = (
-    "Closed forms derived in theorems.md 4.2-4.3 from the abstract and a secondary summary; checked numerically there."
+    "Closed forms derived by us from the abstract and a secondary summary (Theorem 1 structure); checked numerically."
 )
 SETTING = "regularised deep MF F = ||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2, lambda_l in [0.1, 3]"
 
@@ -119,7 +119,7 @@ CRITICAL = register(
         statement="Every W built as Wt_l = Q_l D_l(sigma) Q_{l-1}^T (sigma_i positive roots of g_y) is a critical point, "
         "scaled-balanced (lambda_{l+1} W_{l+1}^T W_{l+1} = lambda_l W_l W_l^T) with F = sum_i f_{y_pi(i)}(sigma_i) + "
         "sum_unused y_j^2.",
-        source=_source("Theorem 4.A (closed-form critical points; paper: characterisation of all critical points)"),
+        source=_source("Theorem 1 (closed-form critical points, as a secondary summary reports it; our construction)"),
         setting=SETTING + "; L in 2..4, widths 1..3, Y with singular values around the thresholds y*, ybar",
         algorithm="none (closed form)",
         conclusion=pure("min of gradient, balance and value slacks", _critical_margin, numeric=True),
@@ -163,12 +163,12 @@ CLASSIFICATION = register(
         id="chen2025.thm_4B.hessian_classification",
         statement="At every constructed critical point, lambda_min(Hessian) < -1e-5 iff one of (S1) smaller root, (S2) an "
         "unused larger y, (S3) L = 2 with a free slot and an unused y > sqrt(lambda) holds; otherwise lambda_min > -1e-6.",
-        source=_source("Theorem on local minimisers / strict / non-strict saddles (classification)"),
+        source=_source("the classification of critical points announced in the abstract (our rules S1-S3)"),
         setting=SETTING + "; L in 2..4, widths 1..3; singular values and thresholds separated by 1%",
         algorithm="none (exact Hessian by dual numbers at the closed-form point)",
         assumptions=(Assumption("distinct singular values, 1% away from y* and sqrt(lambda)", _separated),),
         conclusion=pure("curvature margin of the predicted type", _classification_margin, numeric=True),
-        tightness="Matches 275 numerically classified points (theorems.md 4.3).",
+        tightness="Matches 275 numerically classified points (our check).",
     ),
     _critical_instances,
 )
@@ -229,7 +229,7 @@ GD_LIMITS = register(
         id="chen2025.cor.gd_limits_are_minimisers_and_respect_f_star",
         statement="If GD converges, its limit is not a strict saddle (lambda_min(H) >= -1e-6) and F(limit) >= F* (the "
         "closed-form global value); for L = 2 it equals F*.",
-        source=_source("GD corollary of the strict-saddle property; global value F* (theorems.md 4.3)"),
+        source=_source("GD corollary of the strict-saddle property; global value F* (our derivation)"),
         setting=SETTING + "; L in 2..4, widths 1..3, Gaussian init scale in [0.01, 1]",
         algorithm="GD, eta ~ 2e-3 / (curvature scale + 1), until ||grad|| <= 1e-9 (at most 3e5 steps)",
         procedure=Procedure(gtol=1e-9),
@@ -315,7 +315,7 @@ THRESHOLDS = register(
         id="chen2025.s4_2.thresholds",
         statement="g_y has two positive roots iff y > y*_L(lambda) (one double root t* at y = y*; L = 2: one root iff "
         "y > sqrt(lambda)), and activating a component lowers F (f_y(s_+) < y^2) iff y > ybar_L(lambda).",
-        source=_source("Existence and activation thresholds (theorems.md 4.2)"),
+        source=_source("Theorem 1 (existence and activation thresholds, our derivation)"),
         setting="scalar reduction, L in 2..6, lambda in [0.01, 10], y in [0, 3 ybar] including y* and ybar exactly",
         algorithm="none",
         conclusion=pure(
@@ -344,7 +344,7 @@ DECAY_RECURSION = register(
         id="chen2025.s4_4.imbalance_recursion_equal_lambda",
         statement="With lambda_l = mu for all l, GD gives exactly D(t+1) = (1 - 2 eta mu)^2 D(t) + 4 eta^2 (Ghat_{l+1}^T "
         "Ghat_{l+1} - Ghat_l Ghat_l^T), Ghat the data-fit gradient without the factor 2.",
-        source=_source("Section 4.4 invariants (theorems.md)"),
+        source=_source("invariants of the regularised flow (our derivation)"),
         setting=SETTING + " with equal lambda_l; L in 2..4, widths 1..3",
         algorithm="GD with eta up to 0.05, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
@@ -394,7 +394,7 @@ BENIGN = register(
         id="chen2025.F4_1.all_local_minima_global",
         statement="FALSE VARIANT: every critical point with a PSD Hessian is a global minimiser (benign landscape), for "
         "any depth.",
-        source=_source("F4.1 of theorems.md (true for L = 2, false for L >= 3)"),
+        source=_source("abstract (local vs global minimisers); false variant: true for L = 2, false for L >= 3"),
         setting=SETTING + "; L in 3..4, closed-form critical points",
         algorithm="none",
         conclusion=pure("F* - F at PSD critical points", _psd_then_global, numeric=True),
@@ -421,13 +421,13 @@ SMALL_INIT = register(
     Claim(
         id="chen2025.F4_2.small_init_reaches_global_min",
         statement="FALSE VARIANT: GD from small random initialisation converges to a global minimiser (L >= 3).",
-        source=_source("F4.2 of theorems.md"),
+        source=_source("abstract (gradient methods almost always reach a local minimiser); false variant: a global one"),
         setting=SETTING + "; L = 3, widths 1..3, Gaussian init scale 0.01",
         algorithm="GD, eta ~ 2e-3 / (curvature scale + 1), 2e4 steps",
         procedure=Procedure(),
         conclusion=_reaches_f_star,
         expect="refuted",
-        tightness="Init scale 0.01 converged to the origin in 6/6 runs for L = 3, 4 (theorems.md 4.3).",
+        tightness="Init scale 0.01 converged to the origin in 6/6 runs for L = 3, 4 (our measurement).",
     ),
     lambda: _gd_instances(depths=(3, 3), min_scale=0.01, max_scale=0.01, steps=20_000),
     # hit rate 0.39-0.45 per example (300 + 120 + 40 draws; Wilson lower 0.307 at worst, benchmarks/hit_rates.py):
@@ -458,7 +458,7 @@ UNSCALED = register(
         id="chen2025.F4_5.critical_points_balanced",
         statement="FALSE VARIANT: critical points are balanced, W_{l+1}^T W_{l+1} = W_l W_l^T (true only after scaling by "
         "lambda_l).",
-        source=_source("F4.5 of theorems.md"),
+        source=_source("Theorem 1 (common sigma up to sqrt(lambda_l) scaling); false variant: exact balance"),
         setting=SETTING + "; closed-form critical points, unequal lambda_l",
         algorithm="none",
         conclusion=pure("balance slack", _unscaled_balance, numeric=True),

@@ -1,6 +1,6 @@
 """Nguegnang, Rauhut, Terstiege: GD for deep linear networks with data (arXiv 2108.02040; ACDM 2024, art. 23).
 
-The theorem statements and step-size constants could not be retrieved (theorems.md section 3): every claim
+The theorem statements and step-size constants could not be retrieved (only the abstract and introduction are available): every claim
 here is reconstructed, and step sizes are *certified at test time* from a smoothness bound on a ball of
 radius B that the claim itself checks the run never leaves. The paper's constants are unknown.
 """
@@ -44,7 +44,7 @@ def _radius(obj: Any, w: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
 
 
 def _certified_step(obj: Any, w: np.ndarray, y: np.ndarray, x: np.ndarray, radius: float) -> float:
-    """Eta = 1/beta with beta = N ||X||^2 B^{2N-2} + (N-1) ||X|| B^{N-2} sqrt(2 L(0)) (theorems.md 3.3, ours)."""
+    """Eta = 1/beta with beta = N ||X||^2 B^{2N-2} + (N-1) ||X|| B^{N-2} sqrt(2 L(0)) (ours: the paper's constant is not available)."""
     n = obj.depth
     nx = np.linalg.norm(x, 2)
     beta = n * nx**2 * radius ** (2 * n - 2) + (n - 1) * nx * radius ** (n - 2) * math.sqrt(
@@ -102,7 +102,7 @@ DESCENT = register(
         id="nguegnang.T3A.certified_descent_and_boundedness",
         statement="With eta = 1/beta(B) certified at test time, every GD step satisfies sufficient decrease "
         "L(k+1) <= L(k) - (eta/2)||grad L(k)||^2 and the weights stay in the ball max_j ||W_j(k)|| <= B.",
-        source=_source("Theorem T3.A (boundedness and convergence to a critical point), items (i)-(ii)"),
+        source=_source("main GD result (abstract: bounded iterates, convergence to a critical point); number not available"),
         setting="deep linear network 1/2||Y - W_N..W_1 X||_F^2, N in 2..4, widths 1..4, m in [d_0, 8] samples, X full "
         "row rank (cond <= 100), Gaussian init scale in [0.05, 1]",
         algorithm="GD, eta = 1/(N ||X||^2 B^{2N-2} + (N-1)||X|| B^{N-2} sqrt(2 L(0))), 2000 steps",
@@ -164,7 +164,7 @@ TWO_LAYERS = register(
         id="nguegnang.T3B.two_layers_reach_global_minimum",
         statement="For N = 2 and almost every initialisation, GD converges to a global minimiser: L(limit) = 1/2||Y||^2 "
         "- 1/2 sum_{i <= r} q_i^2 with r = min_j d_j.",
-        source=_source("Theorem T3.B (two layers)"),
+        source=_source("abstract: two layers reach a global minimum for almost all inits; number not available"),
         setting="N = 2, widths 1..4, m in [d_0, 8], X full row rank, Gaussian init scale in [0.05, 1]",
         algorithm=_LIMIT_ALGO,
         procedure=Procedure(gtol=GTOL),
@@ -180,7 +180,7 @@ DEEP_RANK_K = register(
         id="nguegnang.T3C.deep_limit_is_best_rank_k",
         statement="For N >= 3, the limit W_inf has some rank k <= r and is the best rank-k fit: L(W_inf) = 1/2||Y||^2 - "
         "1/2 sum_{i <= k} q_i^2 (k not known a priori).",
-        source=_source("Theorem T3.C (three or more layers)"),
+        source=_source("abstract: N >= 3 reaches a global minimum on a fixed-rank manifold; number not available"),
         setting="N in 3..4, widths 1..4, m in [d_0, 8], X full row rank, Gaussian init scale in [0.3, 1]",
         algorithm=_LIMIT_ALGO,
         procedure=Procedure(gtol=GTOL),
@@ -196,7 +196,7 @@ RECURSION = register(
         id="nguegnang.P3_4.imbalance_recursion_with_data_and_decay",
         statement="With data X and uniform weight decay, GD gives exactly D_j(t+1) = (1 - eta mu)^2 D_j(t) + eta^2 "
         "(G_{j+1}^T G_{j+1} - G_j G_j^T), G = W_{N:j+1}^T (W X - Y) X^T W_{j-1:1}^T.",
-        source=_source("Section 3.4 invariants (exact imbalance recursion with data)"),
+        source=_source("imbalance recursion with data (our derivation; the paper's text is not available)"),
         setting="deep linear network with data, N in 2..4, widths 1..4, real or complex, weight decay mu in [1e-3, 1]",
         algorithm="GD with eta up to 0.2, 3 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
@@ -228,7 +228,7 @@ LOCAL_SMOOTHNESS = register(
         id="nguegnang.F3_1.local_smoothness_step_suffices",
         statement="FALSE VARIANT: a constant step eta < 2 / L_smooth(W(0)) (the initial local smoothness) makes GD "
         "converge.",
-        source=_source("F3.1 of theorems.md (the gradient is not globally Lipschitz)"),
+        source=_source("abstract (suitable step-size conditions); false variant: the gradient is not globally Lipschitz"),
         setting="scalar N = 2: f(a, b) = 1/2 (a b - y)^2, y in [0.5, 2], a0, b0 in [1e-2, 1.5] (log)",
         algorithm="GD, eta = 1.9 / lambda_max(Hessian(W0)), 5000 steps",
         procedure=Procedure(),
@@ -257,7 +257,7 @@ FINITE_HORIZON = register(
         statement="FALSE VARIANT (finite horizon): for N >= 3, GD from small init reaches the global minimum value within "
         "2e4 steps.",
         source=_source(
-            "F3.3 of theorems.md (the rank cannot be determined a priori; the origin is a degenerate saddle)"
+            "abstract (the limit's rank cannot be determined a priori); false variant: the origin is a degenerate saddle"
         ),
         setting="N = 3, widths 2..4, m in [d_0, 8], X full row rank, Gaussian init scale in [1e-3, 1e-2]",
         algorithm="GD at the certified step, 2e4 steps",

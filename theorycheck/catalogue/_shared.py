@@ -1,4 +1,4 @@
-"""Shared exact identities of deep linear networks (theorems.md sections 0 and 5), and their false variants."""
+"""Shared exact identities of deep linear networks (Du, Hu, Lee 2018; Arora, Cohen, Hazan 2018) and their false variants."""
 
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from theorycheck.precision import numeric as num
 STANDARD = Source(
     "Du, Hu, Lee; Arora, Cohen, Hazan",
     2018,
-    "Section 0.2 of theorems.md (GD form of the balancedness law)",
+    "Theorem 2.2 of Du, Hu, Lee (GD form of the balancedness law, our discrete version)",
     "reconstructed",
     arxiv="1806.00900",
     note="GF conservation is the papers'; the exact discrete recursion is derived from W_{j+1}^H G_{j+1} = G_j W_j^H "
-    "and checked numerically (theorems.md section 7).",
+    "and checked numerically (our derivation).",
 )
 
 
@@ -59,7 +59,7 @@ WEIGHT_DECAY_RECURSION = register(
         source=STANDARD,
         procedure=Procedure(record=RECORD_WEIGHTS),
         conclusion=every_step("relative recursion residual (slack to 1e-12)", recursion_slack, scale=1.0),
-        tightness="Exact identity; with layer-dependent mu_l the recursion does not close (theorems.md 0.2).",
+        tightness="Exact identity; with layer-dependent mu_l the recursion does not close (our derivation).",
     ),
     lambda: recursion_instances(decay=True),
 )
@@ -116,10 +116,10 @@ ORTHOGONALITY = register(
         source=Source(
             "Luo, Xu, Gao, Fazel, Du",
             2025,
-            "Table I1 (theorems.md 0.3)",
+            "Section 2.1, eq. (4) (the regulariser's gradient is orthogonal to the fit's; Lemma 26)",
             "reconstructed",
             "2511.09925",
-            note="Follows from conservation of Delta_j along -grad l; checked to 2e-16 (theorems.md 7).",
+            note="Follows from conservation of Delta_j along -grad l; checked to 2e-16 (our derivation).",
         ),
         conclusion=pure("|<grad L_reg, grad L_ori>| vs 1e-10 |.||.|", _orthogonality_margin, numeric=True),
         tightness="Exact identity (rounding only).",
@@ -159,7 +159,15 @@ GF_CONSERVATION = register(
         setting="deep MF depth 2..3, widths 1..4, real or complex, Gaussian, orthogonal or nearly balanced init up to scale 1",
         algorithm="gradient flow (solve_ivp DOP853, rtol 1e-10, atol 1e-12) to t = 2, 9 records",
         statement="Gradient flow on l(W_N..W_1) conserves every D_j = W_{j+1}^H W_{j+1} - W_j W_j^H.",
-        source=Source("Du, Hu, Lee", 2018, "Theorem 2.2 (linear case, matrix form)", "paper", "1806.00900"),
+        source=Source(
+            "Du, Hu, Lee",
+            2018,
+            "Theorem 2.2 (linear case, matrix form)",
+            "paper",
+            "1806.00900",
+            "Exact under gradient flow (also credited to Du et al. 2018 by Ye & Du, Section 1, and by Luo et al., "
+            "Lemma 26). Still reconstructed: nothing; the tolerance is the ODE solver's.",
+        ),
         procedure=Procedure(
             method="gf", record=Recording(observables=("imbalances",)), t_max=lambda _i: 2.0, gf_records=9
         ),
@@ -223,7 +231,7 @@ SYMMETRY = register(
         algorithm="loss at the point and its rotation; GD for 20 steps (eta <= 0.05) from both, rotated back",
         statement="W_j -> R W_j, W_{j+1} -> W_{j+1} R^H (R orthogonal/unitary) leaves the loss unchanged (also "
         "with the balancing regulariser) and GD trajectories equivariant.",
-        source=Source("theorems.md", 2026, "Section 5 (sanity properties)", "reconstructed"),
+        source=Source("theorycheck", 2026, "sanity properties (docs/catalogue.md)", "reconstructed"),
         conclusion=pure(
             "loss and trajectory gaps",
             _symmetry_margin,
@@ -265,7 +273,7 @@ FALSE_CONSERVATION = register(
         source=Source(
             "Luo, Xu, Gao, Fazel, Du / Ye, Du / Nguegnang et al.",
             2025,
-            "F1.3, F2.2, F3.2 of theorems.md",
+            "Section 2.1 of Luo et al. and Ye & Du (invariance is lost for eta > 0); false variant",
             "reconstructed",
         ),
         procedure=Procedure(record=RECORD_WEIGHTS),

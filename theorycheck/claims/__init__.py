@@ -18,6 +18,7 @@ from theorycheck.claims._conclusions import (
     monotone,
     pure,
 )
+from theorycheck.claims._needs import Needs, ReadyConclusion
 from theorycheck.claims._records import (
     EXPECTATIONS,
     PROVENANCES,
@@ -34,6 +35,13 @@ from theorycheck.claims._records import (
     describe,
 )
 from theorycheck.claims._scaling import Axis, Scaling, steps_to_tolerance
+from theorycheck.claims._trajectory import (
+    escape_time,
+    limit_rank,
+    monotone_spectrum,
+    tail_linear_rate,
+    time_near_saddle,
+)
 
 __all__ = [
     "EXPECTATIONS",
@@ -44,8 +52,10 @@ __all__ = [
     "Certificate",
     "Certification",
     "Claim",
+    "Needs",
     "Outcome",
     "Procedure",
+    "ReadyConclusion",
     "Scaling",
     "Source",
     "Verdict",
@@ -54,16 +64,21 @@ __all__ = [
     "conserved",
     "converges_within",
     "describe",
+    "escape_time",
     "every_step",
     "iterate_at",
     "limit_is_local_min",
+    "limit_rank",
     "limit_value",
     "loss_non_increasing",
     "monotone",
+    "monotone_spectrum",
     "objective_value",
     "one_step_rise",
     "pure",
     "smallest_eigenvalue",
     "smallest_singular_value",
     "steps_to_tolerance",
+    "tail_linear_rate",
+    "time_near_saddle",
 ]

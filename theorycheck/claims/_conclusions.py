@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from theorycheck.claims._needs import Needs, with_needs
 from theorycheck.claims._records import Conclusion, Outcome
 from theorycheck.dynamics import RunResult, RunStatus
 from theorycheck.errors import InvalidArgument
@@ -67,7 +68,7 @@ def converges_within(eps: float, bound: Callable[[Any], float]) -> Conclusion:
         status = RunStatus(int(r.status[0])).name.lower()
         return Outcome(margin, "loss at T", steps, f"loss {final:.3g} > eps={eps:g} after {steps:,} steps ({status})")
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method="gd"), "converges_within")
 
 
 def every_step(quantity: str, slack: Series, detail: str = "", *, scale: float | None = None) -> Conclusion:
@@ -153,7 +154,7 @@ def loss_non_increasing(*, rtol: float = 1e-12) -> Conclusion:
             scale=max(_fabs(loss[k]), _fabs(loss[k + 1])) / base,
         )
 
-    return conclude
+    return with_needs(conclude, Needs(("loss",), every=1, method=None), "loss_non_increasing")
 
 
 def conserved(quantity: str, series: Series, bound: float | Callable[[Any, RunResult], float]) -> Conclusion:
@@ -196,7 +197,7 @@ def limit_value(quantity: str, expected: Callable[[Any], float], tol: float) -> 
             scale=max(abs(got), abs(want)),
         )
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method=None), "limit_value")
 
 
 def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
@@ -208,7 +209,7 @@ def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
         lam = float(np.linalg.eigvalsh(h)[0])
         return Outcome(lam + tol, "lambda_min(Hessian) at the limit", int(r.steps[0]), f"lambda_min {lam:.3g}")
 
-    return conclude
+    return with_needs(conclude, Needs((), every=None, method=None), "limit_is_local_min")
 
 
 def _unpack(result: Any) -> tuple[Any, str, Any]:

@@ -12,8 +12,10 @@ import attrs
 import numpy as np
 
 from theorycheck._validation import check_choice, readonly
+from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
+from theorycheck.errors import InvalidArgument
 from theorycheck.precision import FLOAT64, Precision
 
 PROVENANCES = ("paper", "reconstructed")
@@ -273,6 +275,31 @@ class Claim:
     setting: str = ""
     algorithm: str = ""
     certificate: Certificate | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Derive the procedure from a ready-made conclusion's needs; reject one that records too little.
+
+        No procedure: GD recording exactly what the conclusion reads. A procedure without a recording
+        (``Procedure()``): that recording filled in. A procedure whose recording misses an observable the
+        conclusion reads, or records on a coarser grid than it compares: :class:`InvalidArgument` naming both.
+        """
+        needs = needs_of(self.conclusion)
+        if needs is None:
+            return
+        procedure = self.procedure
+        if procedure is None:
+            if needs.method == "gf":
+                raise InvalidArgument(
+                    "procedure", None, f"claim {self.id!r} has a gradient-flow conclusion but no procedure",
+                    "pass procedure=Procedure(method='gf', t_max=...)",
+                )
+            procedure = Procedure(record=needs.recording())
+        elif procedure.record is None and needs.observables:
+            procedure = attrs.evolve(procedure, record=needs.recording())
+        problem = mismatch(self.id, self.conclusion, procedure.method, procedure.record)
+        if problem is not None:
+            raise problem
+        object.__setattr__(self, "procedure", procedure)
 
     def doc(self) -> str:
         """The PEPit-style description: setting, algorithm, statement, reference, tightness."""

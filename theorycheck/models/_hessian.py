@@ -2,7 +2,7 @@
 
 The gradient of every objective is a polynomial in the weights, so pushing a tangent through
 :func:`~theorycheck.models._math.loss_and_grads` (value, derivative) pairs gives the Hessian applied to a
-direction up to rounding only (no finite-difference step to tune, unlike theorems.md 0.4's suggestion).
+direction up to rounding only (no finite-difference step to tune).
 
 Complex models are real functions of ``(Re W, Im W)``: the Hessian is the real ``2P x 2P`` matrix in the
 coordinates ``[Re(flat), Im(flat)]``; since the gradient is ``d/dRe + i d/dIm``, the tangent of the

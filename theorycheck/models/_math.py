@@ -3,7 +3,8 @@
 The same function runs on stacked numpy arrays (a whole batch at once), on mpmath or python-flint
 matrices (one trajectory), and on dual numbers (Hessian-vector products, :mod:`._hessian`).
 
-Formulas (theorems.md 0.1 and 1.1; G_j is the gradient w.r.t. W_j, complex case ``d/dRe + i d/dIm``):
+Formulas (Luo et al. 2025, eq. (4), and the plain deep-MF gradient; G_j is the gradient w.r.t. W_j, complex
+case ``d/dRe + i d/dIm``):
 
 * fit: ``R = W_N..W_1 X - Y``, ``G_j = 2 c W_{N:j+1}^H R (W_{j-1:1} X)^H`` with c = fit_coef;
 * balancing: ``Delta_j = W_j W_j^H - W_{j+1}^H W_{j+1}``; W_j gains ``a Delta_j W_j`` and W_{j+1} gains

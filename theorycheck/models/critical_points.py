@@ -1,10 +1,10 @@
-"""Closed-form critical points of regularised deep MF (Chen, Jiang, Wang 2025; theorems.md 4.2, [R-checked]).
+"""Closed-form critical points of regularised deep MF (Chen, Jiang, Wang 2025, Theorem 1; reconstructed, checked).
 
 Objective ``F = c (||W_L..W_1 - Y||_F^2 + sum_l lambda_l ||W_l||_F^2)`` (the paper has c = 1; any c with
 ``fit_coef == decay_coef`` has the same critical points). With scaled layers ``Wt_l = sqrt(lambda_l) W_l``
 and ``lambda = prod_l lambda_l``, critical points are ``Wt_l = Q_l D_l(sigma) Q_{l-1}^T`` where each active
 sigma_i is a positive root of ``g_y(s) = s^{2L-2} - sqrt(lambda) y s^{L-2} + lambda`` for y = y_{pi(i)}.
-This module is reconstructed from the abstract and a secondary summary (theorems.md section 4) and
+This module is reconstructed from the abstract and a secondary summary (the paper's body is not available) and
 checked numerically (tests: the gradient vanishes at every constructed point).
 """
 
@@ -133,12 +133,12 @@ def build_critical_point(
 
 
 def component_value(y: float, s: float, lam: float, depth: int) -> float:
-    """``f_y(s) = (s^L / sqrt(lambda) - y)^2 + L s^2``: F restricted to one balanced component (theorems.md 4.2)."""
+    """``f_y(s) = (s^L / sqrt(lambda) - y)^2 + L s^2``: F restricted to one balanced component (our derivation)."""
     return float((s**depth / math.sqrt(lam) - y) ** 2 + depth * s**2)
 
 
 def global_minimum(ys: list[float] | np.ndarray, lam: float, depth: int, d_min: int) -> float:
-    """F* = sum over the top-d_min values y_i > ybar of f_y(s_+(y_i)) plus sum of the other y_i^2 (theorems.md 4.3)."""
+    """F* = sum over the top-d_min values y_i > ybar of f_y(s_+(y_i)) plus sum of the other y_i^2 (our derivation)."""
     ybar = activation_threshold(lam, depth)
     ordered = sorted((float(y) for y in ys), reverse=True)
     total = 0.0
@@ -153,7 +153,7 @@ def classify(
 ) -> str:
     """The type of the critical point built from (used, sigma): "strict_saddle", "nonstrict_saddle" or "local_min".
 
-    Rules (S1)-(S3) of theorems.md 4.3 (reconstructed, checked there against 275 numerical Hessians):
+    Rules (S1)-(S3), our derivation (reconstructed; checked against 275 numerically classified Hessians):
     (S1) L >= 3 and an active sigma_i is the smaller root; (S2) an unused y_j exceeds some active y_pi(i);
     (S3) L = 2, fewer than d_min active and an unused y_j > sqrt(lambda). Otherwise the Hessian is PSD, and
     the point is a non-strict saddle iff L >= 3 and some active y_pi(i) sits on the existence threshold y*.

@@ -1,6 +1,6 @@
 """Pure functions of the weights (float64, batched over leading axes): imbalances, spectra, determinants.
 
-``D_j = W_{j+1}^H W_{j+1} - W_j W_j^H`` (theorems.md 0.2; d_j x d_j). Note the balancing regulariser's
+``D_j = W_{j+1}^H W_{j+1} - W_j W_j^H`` (Du, Hu, Lee 2018, Theorem 2.2; d_j x d_j). Note the balancing regulariser's
 ``Delta_j = W_j W_j^H - W_{j+1}^H W_{j+1} = -D_j`` (Luo et al. 2025 sign convention).
 """
 

@@ -408,46 +408,97 @@ def property_test(
     examples: Sequence[Any] = (),
     refinable: bool = False,
     scaling: Any = None,
-) -> Callable[[], None]:
-    """A zero-argument test: passes if no example violates ``claim``; raises :class:`ClaimViolated` if one does.
+) -> Theorem:
+    """A :class:`Theorem`: a zero-argument test that passes if no example violates ``claim``.
 
-    The profile is read when the test runs (so a pytest option chosen after import applies): Hypothesis's
-    phases, then, under profiles with a refinement share (``default``, ``deep``), refinement over the draws
-    and boundary search from the worst examples (:func:`refine`); a violation that finds is replayed
-    through Hypothesis and shrunk, and raises like any other. ``examples`` are instances checked first,
-    every run (pinned counterexamples: a report's ``@example`` snippet). The returned function carries
-    ``claim``, ``instances``, ``cost``, ``refinable`` and ``scaling`` attributes, so ``theorycheck
-    check|stress|scale FILE`` finds it. ``refinable=True`` also lets refinement move the instances' singular
+    Calling it raises :class:`ClaimViolated` if an example violates the claim. The profile is read when the
+    test runs (so a pytest option chosen after import applies): Hypothesis's phases, then, under profiles
+    with a refinement share (``default``, ``deep``), refinement over the draws and boundary search from the
+    worst examples (:func:`refine`); a violation that finds is replayed through Hypothesis and shrunk, and
+    raises like any other. ``examples`` are instances checked first, every run (pinned counterexamples: a
+    report's ``@example`` snippet). ``refinable=True`` also lets refinement move the instances' singular
     values, scales, step and angles directly (``search.refine``, off the strategy's draws): opt in only when
     the claim's assumptions state everything an instance must satisfy and its checks read the instance, not
     ``instance.params``. ``scaling`` is a :class:`theorycheck.claims.Scaling` for ``theorycheck scale``.
     """
+    return Theorem(claim, instances, cost=cost, refinable=refinable, scaling=scaling, examples=tuple(examples),
+                   profile=profile)
 
-    def test() -> None:
-        prof = profile or active_profile()
-        settings = hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
-        refinement = Refinement.of(prof)
-        stats = SearchStats(keep=refinement.starts if refinement else 0)
-        rung = search_rung(prof)
-        run_one = _checker(claim, rung=rung, stats=stats)
-        strategy = instances
-        _hypothesis_test(claim, strategy, settings, run_one, examples, prof)()
-        if refinement is None:
-            return
-        found = refine(claim, strategy, stats, refinement, rung=rung)
-        if found is not None:
-            stats.stage = found.stage
-            _recheck(claim, strategy, settings, run_one, prof, found)()
-            raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
 
-    test.__name__ = f"test_{claim.id.replace('.', '_')}"
-    test.__doc__ = claim.statement
-    test.claim = claim  # type: ignore[attr-defined]
-    test.instances = instances  # type: ignore[attr-defined]
-    test.cost = cost  # type: ignore[attr-defined]
-    test.refinable = refinable  # type: ignore[attr-defined]
-    test.scaling = scaling  # type: ignore[attr-defined]
-    return test
+def _run_property(
+    claim: Claim,
+    instances: st.SearchStrategy[Any],
+    *,
+    profile: Profile | None,
+    cost: int,
+    examples: Sequence[Any],
+) -> None:
+    prof = profile or active_profile()
+    settings = hypothesis_settings(prof, max_examples=max(2, prof.max_examples // cost), cost=cost)
+    refinement = Refinement.of(prof)
+    stats = SearchStats(keep=refinement.starts if refinement else 0)
+    rung = search_rung(prof)
+    run_one = _checker(claim, rung=rung, stats=stats)
+    _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
+    if refinement is None:
+        return
+    found = refine(claim, instances, stats, refinement, rung=rung)
+    if found is not None:
+        stats.stage = found.stage
+        _recheck(claim, instances, settings, run_one, prof, found)()
+        raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
+
+
+@attrs.frozen(slots=False, eq=False)
+class Theorem:
+    """A claim with the strategy of its instances: the typed object pytest collects and the CLI finds.
+
+    Calling it (no arguments) runs the property test under the active profile (:func:`property_test`).
+    pytest collects it at module level under any name (the theorycheck plugin), and like a plain test
+    function under a ``test_*`` name; ``theorycheck check|stress|scale FILE`` finds every module-level
+    Theorem.
+
+    Attributes:
+        claim: the claim.
+        instances: the Hypothesis strategy of its instances.
+        cost: examples are this many times dearer than usual (the profile's budget is divided by it).
+        refinable: refinement may move the instance's knobs directly (see :func:`property_test`).
+        scaling: a :class:`theorycheck.claims.Scaling` for ``theorycheck scale``, or None.
+        examples: instances checked first, every run.
+        profile: a fixed profile, or None for the active one (read when the test runs).
+        must_refute: the test passes when a counterexample is found within the profile's refutation budget
+            (a false variant, ``@theorem(..., expect="refuted")``) and fails with :class:`NotRefuted` otherwise.
+    """
+
+    __theorycheck_theorem__ = True
+
+    claim: Claim
+    instances: st.SearchStrategy[Any] = attrs.field(repr=False)
+    cost: int = 1
+    refinable: bool = False
+    scaling: Any = attrs.field(default=None, repr=False)
+    examples: tuple[Any, ...] = attrs.field(default=(), repr=False)
+    profile: Profile | None = attrs.field(default=None, repr=False)
+    must_refute: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        def test() -> None:
+            if self.must_refute:
+                assert_refuted(self.claim, self.instances, profile=self.profile, cost=self.cost)
+                return
+            _run_property(self.claim, self.instances, profile=self.profile, cost=self.cost, examples=self.examples)
+
+        name = f"test_{self.claim.id.replace('.', '_')}"
+        test.__name__ = test.__qualname__ = name
+        test.__doc__ = self.claim.statement
+        # pytest reads these: the name and statement for reports, __wrapped__ for the (empty) signature
+        object.__setattr__(self, "__name__", name)
+        object.__setattr__(self, "__doc__", self.claim.statement)
+        object.__setattr__(self, "__wrapped__", test)
+
+    def __call__(self) -> None:
+        """Run the property test; raise :class:`ClaimViolated` on a violation."""
+        self.__wrapped__()  # type: ignore[attr-defined]
 
 
 def _violation(run: Callable[[], None]) -> Verdict | None:

@@ -154,7 +154,7 @@ def orthogonal_initializations(
 def _balanced_layers(
     draw: Any, objective: Objective, scale: float, det_sign: int | None
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
-    """Balanced layers ``W_j = scale * Q_j D Q_{j-1}^H`` with one shared diagonal D (theorems.md 1.2).
+    """Balanced layers ``W_j = scale * Q_j D Q_{j-1}^H`` with one shared diagonal D (Luo et al. 2025, Section 4.1).
 
     Balanced exactly in exact arithmetic: ``W_{j+1}^H W_{j+1} = scale^2 Q_j D^H D Q_j^H = W_j W_j^H``.
     """
@@ -185,7 +185,7 @@ def balanced_initializations(
 ) -> st.SearchStrategy[Initialization]:
     """Exactly balanced starts ``W_{j+1}^H W_{j+1} = W_j W_j^H`` (to rounding), Gaussian singular values.
 
-    Luo, Xu, Gao, Fazel, Du 2025, balanced Gaussian initialisation (theorems.md 1.2, reconstructed):
+    Luo, Xu, Gao, Fazel, Du 2025, balanced Gaussian initialisation (Section 4.1; the formula is reconstructed):
     ``W_j = eps Q_j Sigma_G Q_{j-1}^H``. With real square layers the product's determinant sign is
     ``det Q_N det Q_0``, drawn (both signs occur) unless ``det_sign`` fixes it.
 
