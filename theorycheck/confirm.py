@@ -18,11 +18,17 @@ gradient-flow claims are integrated again by solve_ivp at rtol 1e-13 and by mpma
 the violation undecided with the reason.
 
 **Scale.** A violation whose size is within :data:`RESOLUTION_ULPS` float64 ulps of the scale of its quantity
-(``Outcome.scale``) is rounding level whatever the rungs say: it is an artifact when the high rungs hold, certified
-when a certificate proves it, and otherwise undecided, never confirmed (two rungs can agree on the same rounding).
+(``Outcome.scale``) is rounding level whatever the rungs say: it is an artifact when the high rungs hold (or
+violate only within :data:`RESOLUTION_ULPS` ulps of the scale at their own precision: each arithmetic breaks a
+tight claim's equality cases at its own last bits), certified when a certificate proves it, and otherwise
+undecided, never confirmed (two rungs can agree on the same rounding).
 
 A confirmed violation whose claim carries a :attr:`Claim.certificate` (or a pure numeric margin, enclosed in
 intervals) is then checked once rigorously; if that proves it, the status is **certified**.
+
+**Vanishing.** A violation that shrinks with the unit roundoff from rung to rung (at least ``2^-(b2 - b1)``
+times smaller at ``b2`` bits than at ``b1``, up to :data:`VANISHING_SLACK`) converges to a margin of 0: an
+artifact (a converged loss at each arithmetic's floor, an equality case broken in each arithmetic's last bits).
 
 Like ``autoprec``, the rule has blind spots: a violation that appears only beyond 256 bits, or a margin that
 converges to a wrong value in every arithmetic, is not caught.
@@ -30,6 +36,7 @@ converges to a wrong value in every arithmetic, is not caught.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from typing import Any
@@ -149,11 +156,56 @@ def ladder_for(claim: Claim) -> tuple[Precision, ...]:
     return LADDER
 
 
-def rounding_level(margin: float, scale: float | None) -> bool:
-    """True when ``|margin|`` is within :data:`RESOLUTION_ULPS` float64 ulps of ``scale``."""
+def rounding_level(margin: float, scale: float | None, bits: int = 53) -> bool:
+    """True when ``|margin|`` is within :data:`RESOLUTION_ULPS` ulps of ``scale`` in a ``bits``-bit arithmetic."""
     if scale is None or not math.isfinite(scale) or not scale > 0 or not math.isfinite(margin):
         return False
-    return abs(margin) <= RESOLUTION_ULPS * _EPS * scale
+    return abs(margin) <= RESOLUTION_ULPS * 2.0 ** (1 - bits) * scale
+
+
+def _rounding_everywhere(
+    verdict: Verdict, high: list[Rung], ladder: tuple[Precision, ...], scale: float | None
+) -> bool:
+    """True when the float64 violation and every high rung's are rounding level, each at its own precision.
+
+    A high rung counts when it holds or violates within :data:`RESOLUTION_ULPS` ulps of the scale at its own
+    bits: a tight true claim with equality cases is broken by each arithmetic at its own last bits, at a
+    different step (the 113-bit run of a converging GD reaches its own floor of ~1e-34 relative).
+    """
+    if not rounding_level(verdict.margin, scale):
+        return False
+    return all(
+        r.status == "holds" or (r.status == "violated" and rounding_level(r.margin, r.scale or scale, p.bits))
+        for r, p in zip(high, ladder, strict=True)
+    )
+
+
+VANISHING_SLACK = 2.0**8
+"""How much slower than the unit roundoff a violation may shrink between rungs and still count as vanishing."""
+
+
+def vanishes_with_precision(margins: list[float], statuses: list[str], bits: list[int]) -> bool:
+    """True when a violation shrinks with the unit roundoff from rung to rung (or disappears): its limit is 0.
+
+    ``margins``/``statuses``/``bits``: the rungs in order, float64 first; bits strictly increasing (else False:
+    two rungs of one precision, as gradient flow's tight float64 solve, say nothing about the roundoff). A real
+    violation converges to a nonzero margin; one that is the arithmetic's own rounding (a converged loss at its
+    floor, ~eps^2 of the scale; an equality case broken in the last bits) is about ``2^-(b2 - b1)`` times
+    smaller at ``b2`` bits than at ``b1``: every consecutive pair of violated rungs must shrink by at least that
+    (times :data:`VANISHING_SLACK`), and a rung that holds may only be followed by rungs that hold.
+    """
+    if len(margins) < 2 or any(b2 <= b1 for b1, b2 in itertools.pairwise(bits)):
+        return False
+    if statuses[0] != "violated":
+        return False
+    for (m1, s1, b1), (m2, s2, b2) in itertools.pairwise(zip(margins, statuses, bits, strict=True)):
+        if s2 == "holds":
+            continue
+        if s2 != "violated" or s1 != "violated" or not (math.isfinite(m1) and math.isfinite(m2)):
+            return False
+        if abs(m2) > abs(m1) * 2.0 ** (b1 - b2) * VANISHING_SLACK:
+            return False
+    return True
 
 
 def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
@@ -219,7 +271,27 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
         kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"
         why = f"{kind} arithmetic disproves the violation: {cert.detail}"
         return Confirmation("artifact", why, tuple(rungs), cert)
+    if vanishes_with_precision(
+        [r.margin for r in rungs], [r.status for r in rungs], [53, *(p.bits for p in rungs_used)]
+    ) and not (cert is not None and cert.status == "certified"):
+        margins = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
+        return Confirmation(
+            "artifact",
+            f"the violation shrinks with the unit roundoff from rung to rung ({margins}): its limit is 0, a "
+            "floating-point effect",
+            tuple(rungs),
+            cert,
+        )
     scale = verdict.scale if verdict.scale is not None else high[-1].scale
+    if _rounding_everywhere(verdict, high, rungs_used, scale) and not (cert is not None and cert.status == "certified"):
+        margins = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
+        return Confirmation(
+            "artifact",
+            f"the violation is rounding level in every arithmetic, each within {RESOLUTION_ULPS} ulps of its scale "
+            f"{scale:.3g} at its own precision ({margins}): a floating-point effect",
+            tuple(rungs),
+            cert,
+        )
     tiny = rounding_level(verdict.margin, scale) and all(
         rounding_level(r.margin, scale) for r in high if r.status == "violated"
     )
@@ -270,4 +342,10 @@ def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> boo
     gf = claim.procedure is not None and claim.procedure.method == "gf"
     if not verdict.violated or gf or not has_precision_path(claim):
         return verdict.violated
-    return _rung(claim, verdict.instance, precision).status != "holds"
+    rung = _rung(claim, verdict.instance, precision)
+    scale = verdict.scale if verdict.scale is not None else rung.scale
+    if rung.status == "violated" and _rounding_everywhere(verdict, [rung], (precision,), scale):
+        return False
+    if vanishes_with_precision([verdict.margin, rung.margin], [verdict.status, rung.status], [53, precision.bits]):
+        return False
+    return rung.status != "holds"

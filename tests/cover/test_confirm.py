@@ -103,6 +103,56 @@ def test_a_rounding_level_violation_holding_at_high_precision_is_an_artifact() -
     assert confirm(claim, check(claim, overshoot_instance(step=0.01))).status == "artifact"
 
 
+def test_a_violation_that_is_rounding_level_at_each_rungs_own_precision_is_an_artifact() -> None:
+    # a tight true claim: float64 breaks its equality at 1e-16 of the scale, 113 bits at 1e-35, 256 bits at 1e-77
+    claim = precision_dependent({"float64": -1e-16, "flint:113": -1e-35, "flint:256": -1e-77}, scale=1.0)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == "artifact", conf.reason
+    assert "rounding level in every arithmetic" in conf.reason
+
+
+def test_a_high_rung_violation_above_its_own_rounding_keeps_a_rounding_level_violation_undecided() -> None:
+    # -1e-20 is rounding for float64 but 1e13 ulps at 113 bits: the 113-bit rung says something, so no artifact
+    claim = precision_dependent({"float64": -1e-16, "flint:113": -1e-20, "flint:256": -1e-77}, scale=1.0)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == "undecided", conf.reason
+
+
+def test_the_in_search_rung_sets_aside_a_violation_that_is_rounding_at_both_precisions() -> None:
+    claim = precision_dependent({"float64": -1e-16, "flint:113": -1e-35}, scale=1.0)
+    assert not confirm_cheaply(claim, check(claim, overshoot_instance(step=0.01)), Precision("flint", 113))
+    real = precision_dependent({"float64": -1e-16, "flint:113": -1e-20}, scale=1.0)
+    assert confirm_cheaply(real, check(real, overshoot_instance(step=0.01)), Precision("flint", 113))
+
+
+@pytest.mark.parametrize(
+    ("margins", "status"),
+    [
+        # a converged loss at each arithmetic's floor (seen on the README's conjecture): ~eps^2 at every rung
+        ({"float64": -8.8e-35, "flint:113": -1.1e-70, "flint:256": -9.0e-158}, "artifact"),
+        ({"float64": -1e-3, "flint:113": -1e-22, "flint:256": 1e-60}, "artifact"),
+        # a real violation of 1e-40: the two top rungs agree on it, so it does not vanish
+        ({"float64": -1e-30, "flint:113": -1e-40, "flint:256": -1e-40}, "confirmed"),
+        # shrinking, but only by 2^-40 from float64 to 113 bits: slower than the roundoff, so no verdict
+        ({"float64": -1e-3, "flint:113": -1e-15, "flint:256": -1e-58}, "undecided"),
+        # holds at 113 bits but violated again at 256: not a vanishing pattern
+        ({"float64": -1e-16, "flint:113": 1e-40, "flint:256": -1e-80}, "undecided"),
+    ],
+    ids=["loss-floor", "vanishes-then-holds", "real-tiny", "too-slow", "holds-then-violated"],
+)
+def test_a_violation_that_shrinks_with_the_unit_roundoff_is_an_artifact(margins: dict[str, float], status: str) -> None:
+    claim = precision_dependent(margins)
+    conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
+    assert conf.status == status, conf.reason
+    if status == "artifact":
+        assert "unit roundoff" in conf.reason
+
+
+def test_the_in_search_rung_sets_aside_a_violation_that_vanishes_with_the_roundoff() -> None:
+    claim = precision_dependent({"float64": -8.8e-35, "flint:113": -1.1e-70})
+    assert not confirm_cheaply(claim, check(claim, overshoot_instance(step=0.01)), Precision("flint", 113))
+
+
 def test_a_conclusion_that_cannot_evaluate_in_a_rungs_arithmetic_leaves_the_violation_undecided() -> None:
     import numpy as np
 
