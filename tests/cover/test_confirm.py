@@ -104,8 +104,9 @@ def test_a_rounding_level_violation_holding_at_high_precision_is_an_artifact() -
 
 
 def test_a_violation_that_is_rounding_level_at_each_rungs_own_precision_is_an_artifact() -> None:
-    # a tight true claim: float64 breaks its equality at 1e-16 of the scale, 113 bits at 1e-35, 256 bits at 1e-77
-    claim = precision_dependent({"float64": -1e-16, "flint:113": -1e-35, "flint:256": -1e-77}, scale=1.0)
+    # a tight true claim broken at each arithmetic's last bits: 1e-20 of the scale in float64, 3e-33 (10 ulps)
+    # at 113 bits, 2e-76 (12 ulps) at 256 bits; not shrinking as fast as the roundoff from float64 to 113 bits
+    claim = precision_dependent({"float64": -1e-20, "flint:113": -3e-33, "flint:256": -2e-76}, scale=1.0)
     conf = confirm(claim, check(claim, overshoot_instance(step=0.01)))
     assert conf.status == "artifact", conf.reason
     assert "rounding level in every arithmetic" in conf.reason
