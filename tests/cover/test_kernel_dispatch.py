@@ -52,7 +52,7 @@ def test_a_large_batched_run_on_the_blas_kernel_equals_its_single_runs_and_its_r
 
 def test_an_unknown_kernel_name_is_rejected_with_the_choices():
     obj = tc.deep_mf((2, 2))
-    with pytest.raises(tc.InvalidArgument, match="kernel.*'blas'"):
+    with pytest.raises(tc.InvalidArgument, match=r"kernel.*'blas'"):
         tc.run_gd(obj, np.eye(2), np.ones(4), step=0.1, max_steps=1, kernel="blass")
 
 
