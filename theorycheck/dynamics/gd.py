@@ -7,6 +7,7 @@ outcome (status DIVERGED), never an exception, and does not stop the others.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -284,22 +285,25 @@ def _run_high_precision(
             t = 0
             code = RunStatus.MAX_STEPS
             f_val = g_val = 0.0
+            # per-step scalars as Python floats once per trajectory: numpy scalar arithmetic costs ~1 us per call
+            steps_h = (eta[b] * mult).tolist()
+            cap_b = float(cap[b])
             while True:
                 f, grads = loss_and_grads(xp, objective, layers, yb, xb)
                 f_val = xp.to_float(f)
                 # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
                 need_g = gtol > 0 or t in record_set or t >= max_steps
                 g_sq = xp.to_float(grad_sqnorm(xp, grads)) if need_g else 1.0
-                stop = _stop_code(f_val, g_sq, tol, gtol, cap[b], t, max_steps)
+                stop = _stop_code(f_val, g_sq, tol, gtol, cap_b, t, max_steps)
                 if stop is not None and not need_g:
                     g_sq = xp.to_float(grad_sqnorm(xp, grads))
-                g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
+                g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
                 if t in record_set:
                     _record_hp(per_record, record_set, t, f_val, g_val, xp, objective, layers)
                 if stop is not None:
                     code = stop
                     break
-                h = xp.scalar(float(eta[b] * mult[t]))
+                h = xp.scalar(steps_h[t])
                 # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
                 layers = [xp.round(xp.sub(w, xp.scale(h, g))) for w, g in zip(layers, grads, strict=True)]
                 t += 1
@@ -339,7 +343,7 @@ def _record_hp(
 
 def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:
     """The kernel's stop rules, in the same order (see :mod:`._kernel`)."""
-    if not np.isfinite(f) or f > cap or not np.isfinite(g_sq):
+    if not math.isfinite(f) or f > cap or not math.isfinite(g_sq):
         return RunStatus.DIVERGED
     if f <= tol:
         return RunStatus.CONVERGED
