@@ -64,6 +64,32 @@ def loss_and_grads(
     return loss, grads
 
 
+def loss_value(
+    xp: Backend,
+    objective: Objective,
+    layers: list[Any] | tuple[Any, ...],
+    target: Any,
+    data: Any | None = None,
+) -> Any:
+    """F alone: the operations of :func:`loss_and_grads` that make its loss, in the same order (equal bits).
+
+    A third of the products (the forward pass; no backward pass): what the default divergence cap needs.
+    """
+    cur = data
+    for w in layers:
+        cur = w if cur is None else xp.mm(w, cur)
+    loss = objective.fit_coef * xp.sqnorm(xp.sub(cur, target))
+    a = objective.balancing
+    if a:
+        for j in range(len(layers) - 1):
+            delta = xp.sub(xp.mm(layers[j], xp.ah(layers[j])), xp.mm(xp.ah(layers[j + 1]), layers[j + 1]))
+            loss = loss + (a / 4.0) * xp.sqnorm(delta)
+    for j, lam in enumerate(objective.decay):
+        if lam:
+            loss = loss + (objective.decay_coef * lam) * xp.sqnorm(layers[j])
+    return loss
+
+
 def grad_sqnorm(xp: Backend, grads: list[Any]) -> Any:
     """``sum_j ||G_j||_F^2``."""
     total = xp.sqnorm(grads[0])
