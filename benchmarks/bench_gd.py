@@ -490,7 +490,7 @@ def crossover_table(seconds: float) -> None:
         for d in (4, 6, 8, 10, 12, 16, 24):
             ws = problem(d, batch).reshape(batch, -1)
             obj = tc.deep_mf((d,) * (DEPTH + 1))
-            n_steps = max(2, int(2e7 / (batch * flops_per_step(d))))
+            n_steps = max(20, int(2e9 / (batch * flops_per_step(d))))  # long enough that per-call costs vanish
             out = {}
             for kernel in ("loops", "blas"):
                 fn = functools.partial(tc.run_gd, obj, np.eye(d), ws, step=ETA, max_steps=n_steps, kernel=kernel)
