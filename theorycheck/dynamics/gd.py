@@ -277,6 +277,7 @@ def _run_high_precision(
     per_record: list[list[tuple[float, float, np.ndarray]]] = [[] for _ in record_at] if names else []
     hp: list[tuple[Any, ...]] = []
     record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
+    rnd, sub, scale = xp.round, xp.sub, xp.scale  # bound once: lookups per layer per step show in a small step
     with xp.activate():
         for b in range(n):
             layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
@@ -305,7 +306,7 @@ def _run_high_precision(
                     break
                 h = xp.scalar(steps_h[t])
                 # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
-                layers = [xp.round(xp.sub(w, xp.scale(h, g))) for w, g in zip(layers, grads, strict=True)]
+                layers = [rnd(sub(w, scale(h, g))) for w, g in zip(layers, grads, strict=True)]
                 t += 1
             # a trajectory that stopped early shows its frozen state at later record points
             for later in (r for r in record_set if r > t):

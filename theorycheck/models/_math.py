@@ -36,20 +36,21 @@ def loss_and_grads(
         data: X as a backend matrix, or None for X = I.
     """
     n = len(layers)
+    mm, ah = xp.mm, xp.ah  # bound once: per-call method lookups are a visible share of a small flint step
     # prefix[j] = W_j .. W_1 X (prefix[0] = X, or None for the identity)
     prefix: list[Any] = [data]
     cur = data
     for w in layers:
-        cur = w if cur is None else xp.mm(w, cur)
+        cur = w if cur is None else mm(w, cur)
         prefix.append(cur)
     residual = xp.sub(prefix[n], target)
     loss = objective.fit_coef * xp.sqnorm(residual)
     back = xp.scale(2.0 * objective.fit_coef, residual)  # = W_{N:j+1}^H (2c R) while walking down
     grads: list[Any] = [None] * n
     for j in range(n - 1, -1, -1):
-        grads[j] = back if prefix[j] is None else xp.mm(back, xp.ah(prefix[j]))
+        grads[j] = back if prefix[j] is None else mm(back, ah(prefix[j]))
         if j > 0:
-            back = xp.mm(xp.ah(layers[j]), back)
+            back = mm(ah(layers[j]), back)
     a = objective.balancing
     if a:
         for j in range(n - 1):
