@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numba
 import numpy as np
 import pytest
@@ -74,3 +78,22 @@ def test_kernel_threads_cap_numba_at_the_batch_and_blas_at_the_share_left_then_r
     assert numba.get_num_threads() == before
     if lib is not None:
         assert lib[0]() == blas_before
+
+
+def test_a_blas_kernel_run_replays_bit_for_bit_in_a_fresh_process():
+    # reports are replayed in other processes, which load the kernel from numba's disk cache
+    code = (
+        "import sys, numpy as np, theorycheck as tc\n"
+        "from tests.common.instances import instance\n"
+        "obj = tc.deep_mf((20, 20, 20)) + tc.Balancing(0.1)\n"
+        "y, w, _ = instance(obj, np.random.default_rng(5), batch=2, scale=0.3)\n"
+        "run = tc.run_gd(obj, y, w, step=0.01, max_steps=50)\n"
+        "sys.stdout.write(run.final_params.tobytes().hex())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2]
+    )
+    obj = tc.deep_mf((20, 20, 20)) + tc.Balancing(0.1)
+    y, w, _ = instance(obj, np.random.default_rng(5), batch=2, scale=0.3)
+    here = tc.run_gd(obj, y, w, step=0.01, max_steps=50)
+    assert out.stdout == here.final_params.tobytes().hex()
