@@ -10,18 +10,21 @@ import theorycheck as tc
 from tests.common.instances import MODELS, instance
 
 MODEL_PARAMS = [pytest.param(factory, id=name) for name, factory in MODELS]
+#: both float64 kernels: hand loops and BLAS products (run_gd chooses by shape; tests force each on every model)
+KERNELS = ["loops", "blas"]
 
 
 def _ah(a):
     return np.swapaxes(a, -1, -2).conj()
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("factory", MODEL_PARAMS)
-def test_one_kernel_step_equals_w_minus_eta_times_the_analytic_gradient(factory):
+def test_one_kernel_step_equals_w_minus_eta_times_the_analytic_gradient(factory, kernel):
     obj = factory()
     y, w, x = instance(obj, np.random.default_rng(10), batch=5)
     eta = np.array([1e-3, 1e-2, 0.03, 0.05, 0.1])
-    run = tc.run_gd(obj, y, w, data=x, step=eta, max_steps=1)
+    run = tc.run_gd(obj, y, w, data=x, step=eta, max_steps=1, kernel=kernel)
     expected = w - eta[:, None] * tc.gradient(obj, y, w, x)
     assert np.all(run.steps == 1)
     assert np.max(np.abs(run.final_params - expected)) <= 1e-14 * np.max(np.abs(w))
@@ -77,16 +80,25 @@ def test_chen_convention_weight_decay_recursion_uses_two_eta_mu():
         assert np.max(np.abs(after[j] - predicted)) <= 1e-13 * np.max(np.abs(before[j]))
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("factory", MODEL_PARAMS)
-def test_a_batched_run_equals_the_unbatched_runs_bit_for_bit(factory):
+def test_a_batched_run_equals_the_unbatched_runs_bit_for_bit(factory, kernel):
     obj = factory()
     y, w, x = instance(obj, np.random.default_rng(14), batch=6, scale=0.5)
     eta = np.linspace(0.002, 0.02, 6)
     rec = tc.Recording(every=7, observables=("loss", "grad_norm", "weights"))
-    batched = tc.run_gd(obj, y, w, data=x, step=eta, max_steps=60, tol=1e-3, record=rec)
+    batched = tc.run_gd(obj, y, w, data=x, step=eta, max_steps=60, tol=1e-3, record=rec, kernel=kernel)
     for b in range(6):
         single = tc.run_gd(
-            obj, y[b], w[b], data=None if x is None else x[b], step=eta[b], max_steps=60, tol=1e-3, record=rec
+            obj,
+            y[b],
+            w[b],
+            data=None if x is None else x[b],
+            step=eta[b],
+            max_steps=60,
+            tol=1e-3,
+            record=rec,
+            kernel=kernel,
         )
         assert np.array_equal(single.final_params[0], batched.final_params[b])
         assert single.status[0] == batched.status[b]
@@ -96,17 +108,21 @@ def test_a_batched_run_equals_the_unbatched_runs_bit_for_bit(factory):
             assert np.array_equal(single.observable(key, 0), batched.observable(key, b))
 
 
-def test_a_diverging_trajectory_is_a_status_and_does_not_stop_the_others():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_diverging_trajectory_is_a_status_and_does_not_stop_the_others(kernel):
     # theorems.md F3.1: f(a, b) = 1/2 (ab - y)^2 has no stable minimiser for eta > 1/y.
     obj = tc.deep_mf((1, 1, 1))
     init = np.array([[1.1, 0.9], [3.0, 2.0], [0.9, 0.8]])
-    run = tc.run_gd(obj, np.ones((1, 1)), init, step=np.array([0.1, 1.5, 0.1]), max_steps=2000, tol=1e-20)
+    run = tc.run_gd(
+        obj, np.ones((1, 1)), init, step=np.array([0.1, 1.5, 0.1]), max_steps=2000, tol=1e-20, kernel=kernel
+    )
     assert run.statuses() == (tc.RunStatus.CONVERGED, tc.RunStatus.DIVERGED, tc.RunStatus.CONVERGED)
     assert np.all(np.isfinite(run.final_params))  # the last finite iterate is kept
     assert run.steps[1] < 2000
 
 
-def test_overflow_in_the_update_is_reported_as_divergence_with_the_last_finite_iterate():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_overflow_in_the_update_is_reported_as_divergence_with_the_last_finite_iterate(kernel):
     obj = tc.deep_mf((1, 1, 1, 1))
     run = tc.run_gd(
         obj,
@@ -115,6 +131,7 @@ def test_overflow_in_the_update_is_reported_as_divergence_with_the_last_finite_i
         step=1.0,
         max_steps=10,
         loss_cap=np.inf if False else 1e308,
+        kernel=kernel,
     )
     assert run.statuses() == (tc.RunStatus.DIVERGED,)
     assert np.all(np.isfinite(run.final_params))

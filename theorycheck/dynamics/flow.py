@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from theorycheck._validation import check_choice, check_real
 from theorycheck.dynamics import observables as obs
@@ -108,7 +107,7 @@ def run_gf(
         converged.terminal = True  # type: ignore[attr-defined]
         blown.terminal = True  # type: ignore[attr-defined]
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(
+            sol = _solve_ivp()(
                 rhs,
                 (0.0, t_max),
                 w0[b],
@@ -164,3 +163,10 @@ def run_gf(
         seed=seed,
         elapsed=time.perf_counter() - started,
     )
+
+
+def _solve_ivp() -> Any:
+    """``scipy.integrate.solve_ivp``, imported on first use (it is ~0.3 s of ``import theorycheck`` otherwise)."""
+    from scipy.integrate import solve_ivp
+
+    return solve_ivp

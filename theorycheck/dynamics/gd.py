@@ -7,13 +7,14 @@ outcome (status DIVERGED), never an exception, and does not stop the others.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from theorycheck._validation import check_int, check_real
+from theorycheck._validation import check_choice, check_int, check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import per_trajectory, prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
@@ -42,6 +43,7 @@ def run_gd(
     record: obs.Recording | None = None,
     precision: Precision | str = FLOAT64,
     seed: int | None = None,
+    kernel: str = "auto",
 ) -> RunResult:
     """Run GD on B trajectories at once.
 
@@ -59,6 +61,10 @@ def run_gd(
         record: what to record and when; by default nothing but the final values.
         precision: ``FLOAT64`` (compiled kernel) or e.g. ``Precision("flint", 113)`` / ``"mpmath:113"``.
         seed: carried into the result for reports (the run itself draws no random numbers).
+        kernel: float64 only: ``"auto"`` (default: :func:`choose_kernel`, from the shapes), ``"loops"`` (hand-written
+            loops, bit-exact across batch sizes and machines with the same numba build) or ``"blas"`` (products
+            by BLAS; faster from d ~ 8; equal to the loops to rounding, bit-exact across batch sizes and replays on
+            one machine).
 
     Returns:
         A :class:`RunResult`; ``status`` per trajectory.
@@ -89,7 +95,10 @@ def run_gd(
     else:
         cap = np.full(n, check_real("loss_cap", loss_cap, positive=True))
     record_at = recording.steps(max_steps)
-    plan = _Plan(objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables)
+    check_choice("kernel", kernel, KERNELS)
+    if kernel == "auto":
+        kernel = choose_kernel(objective, y.shape[2])
+    plan = _Plan(objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables, kernel)
     if prec.is_float64:
         final, status, steps, fl, gn, series, hp = _run_float64(plan)
     else:
@@ -132,6 +141,7 @@ class _Plan:
     cap: np.ndarray
     record_at: np.ndarray
     names: tuple[str, ...]
+    kernel: str = "loops"
 
 
 def default_cap(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarray | None) -> np.ndarray:
@@ -139,23 +149,40 @@ def default_cap(objective: Objective, y: np.ndarray, w0: np.ndarray, x: np.ndarr
     return np.asarray(DEFAULT_CAP_FACTOR * np.maximum(1.0, loss(objective, y, w0, x)))
 
 
+#: Kernels of the float64 path: hand-written loops, or BLAS products (same step, see ``_kernel_blas``).
+KERNELS = ("auto", "loops", "blas")
+
+#: The BLAS kernel from this product size on: the cube root of the largest product's multiply-adds in a step
+#: (d for d x d layers). Measured crossover on a 2-core AVX-512 machine, depth 4, B = 1024 (benchmarks/
+#: bench_gd.py --crossover): loops 2.6M vs BLAS 0.9M trajectory-steps/s at d = 4, about equal at d = 8,
+#: loops 0.23M vs BLAS 0.47M at d = 12.
+BLAS_FROM = 8.0
+
+
+def choose_kernel(objective: Objective, data_columns: int) -> str:
+    """``"loops"`` or ``"blas"`` for this model, from its shapes only (never from the batch size).
+
+    Because the choice ignores B, a batched run and its single runs take the same kernel, so they stay
+    equal bit for bit; because it depends only on the shapes, a replay on the same machine takes it again.
+    """
+    w = objective.widths
+    largest = max(w[j + 1] * w[j] * data_columns for j in range(len(w) - 1))
+    return "blas" if largest >= BLAS_FROM**3 else "loops"
+
+
 def _run_float64(
     plan: _Plan,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
-    """The numba kernel, with no more threads than trajectories.
+    """The numba kernel (loops or BLAS), with no more threads than trajectories.
 
     The kernel is parallel over the batch only; a single trajectory dispatched to a thread pool waits on idle
     threads at every call (measured on a loaded 2-core machine: 40-380 ms against 8 ms for 200 recorded steps
     at d=3). Every trajectory runs the same scalar code whatever the thread count: results are bit-identical.
     """
-    import numba
+    from theorycheck.dynamics._threads import kernel_threads
 
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(before, int(plan.y.shape[0]))))
-    try:
+    with kernel_threads(int(plan.y.shape[0]), blas=plan.kernel == "blas"):
         return _run_kernel(plan)
-    finally:
-        numba.set_num_threads(before)
 
 
 def _run_kernel(
@@ -170,7 +197,10 @@ def _run_kernel(
         plan.record_at,
         plan.names,
     )
-    from theorycheck.dynamics._kernel import gd_advance
+    if plan.kernel == "blas":
+        from theorycheck.dynamics._kernel_blas import gd_advance_blas as gd_advance
+    else:
+        from theorycheck.dynamics._kernel import gd_advance
 
     n = y.shape[0]
     # Canonical argument types (writable, C-contiguous, float64/int64 scalars): numba compiles one
@@ -248,6 +278,7 @@ def _run_high_precision(
     per_record: list[list[tuple[Any, Any, list[Any]]]] = [[] for _ in record_at] if names else []
     hp: list[tuple[Any, ...]] = []
     record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
+    rnd, sub, scale = xp.round, xp.sub, xp.scale  # bound once: lookups per layer per step show in a small step
     with xp.activate():
         for b in range(n):
             layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
@@ -256,6 +287,9 @@ def _run_high_precision(
             t = 0
             code = RunStatus.MAX_STEPS
             f_val = g_val = 0.0
+            # per-step scalars as Python floats once per trajectory: numpy scalar arithmetic costs ~1 us per call
+            steps_h = (eta[b] * mult).tolist()
+            cap_b = float(cap[b])
             while True:
                 f, grads = loss_and_grads(xp, objective, layers, yb, xb)
                 f_val = xp.to_float(f)
@@ -263,19 +297,19 @@ def _run_high_precision(
                 need_g = gtol > 0 or t in record_set or t >= max_steps
                 g_exact = grad_sqnorm(xp, grads) if need_g else None
                 g_sq = xp.to_float(g_exact) if need_g else 1.0
-                stop = _stop_code(f_val, g_sq, tol, gtol, cap[b], t, max_steps)
+                stop = _stop_code(f_val, g_sq, tol, gtol, cap_b, t, max_steps)
                 if stop is not None and not need_g:
                     g_exact = grad_sqnorm(xp, grads)
                     g_sq = xp.to_float(g_exact)
-                g_val = float(np.sqrt(g_sq)) if np.isfinite(g_sq) else float("inf")
+                g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
                 if t in record_set:
                     per_record[record_set[t]].append((f, g_exact, layers))
                 if stop is not None:
                     code = stop
                     break
-                h = xp.scalar(float(eta[b] * mult[t]))
+                h = xp.scalar(steps_h[t])
                 # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
-                layers = [xp.round(xp.sub(w, xp.scale(h, g))) for w, g in zip(layers, grads, strict=True)]
+                layers = [rnd(sub(w, scale(h, g))) for w, g in zip(layers, grads, strict=True)]
                 t += 1
             # a trajectory that stopped early shows its frozen state at later record points
             for later in (r for r in record_set if r > t):
@@ -316,7 +350,7 @@ def _stack_objects(items: list[np.ndarray]) -> np.ndarray:
 
 def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:
     """The kernel's stop rules, in the same order (see :mod:`._kernel`)."""
-    if not np.isfinite(f) or f > cap or not np.isfinite(g_sq):
+    if not math.isfinite(f) or f > cap or not math.isfinite(g_sq):
         return RunStatus.DIVERGED
     if f <= tol:
         return RunStatus.CONVERGED

@@ -37,20 +37,21 @@ def loss_and_grads(
         data: X as a backend matrix, or None for X = I.
     """
     n = len(layers)
+    mm, ah = xp.mm, xp.ah  # bound once: per-call method lookups are a visible share of a small flint step
     # prefix[j] = W_j .. W_1 X (prefix[0] = X, or None for the identity)
     prefix: list[Any] = [data]
     cur = data
     for w in layers:
-        cur = w if cur is None else xp.mm(w, cur)
+        cur = w if cur is None else mm(w, cur)
         prefix.append(cur)
     residual = xp.sub(prefix[n], target)
     loss = objective.fit_coef * xp.sqnorm(residual)
     back = xp.scale(2.0 * objective.fit_coef, residual)  # = W_{N:j+1}^H (2c R) while walking down
     grads: list[Any] = [None] * n
     for j in range(n - 1, -1, -1):
-        grads[j] = back if prefix[j] is None else xp.mm(back, xp.ah(prefix[j]))
+        grads[j] = back if prefix[j] is None else mm(back, ah(prefix[j]))
         if j > 0:
-            back = xp.mm(xp.ah(layers[j]), back)
+            back = mm(ah(layers[j]), back)
     a = objective.balancing
     if a:
         for j in range(n - 1):
@@ -63,6 +64,32 @@ def loss_and_grads(
             loss = loss + (objective.decay_coef * lam) * xp.sqnorm(layers[j])
             grads[j] = xp.add(grads[j], xp.scale(2.0 * objective.decay_coef * lam, layers[j]))
     return loss, grads
+
+
+def loss_value(
+    xp: Backend,
+    objective: Objective,
+    layers: list[Any] | tuple[Any, ...],
+    target: Any,
+    data: Any | None = None,
+) -> Any:
+    """F alone: the operations of :func:`loss_and_grads` that make its loss, in the same order (equal bits).
+
+    A third of the products (the forward pass; no backward pass): what the default divergence cap needs.
+    """
+    cur = data
+    for w in layers:
+        cur = w if cur is None else xp.mm(w, cur)
+    loss = objective.fit_coef * xp.sqnorm(xp.sub(cur, target))
+    a = objective.balancing
+    if a:
+        for j in range(len(layers) - 1):
+            delta = xp.sub(xp.mm(layers[j], xp.ah(layers[j])), xp.mm(xp.ah(layers[j + 1]), layers[j + 1]))
+            loss = loss + (a / 4.0) * xp.sqnorm(delta)
+    for j, lam in enumerate(objective.decay):
+        if lam:
+            loss = loss + (objective.decay_coef * lam) * xp.sqnorm(layers[j])
+    return loss
 
 
 def grad_sqnorm(xp: Backend, grads: list[Any]) -> Any:

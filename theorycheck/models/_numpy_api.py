@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorycheck.models._math import grad_sqnorm, loss_and_grads
+from theorycheck.models._math import grad_sqnorm, loss_and_grads, loss_value
 from theorycheck.models._objective import Objective
 from theorycheck.precision._float64 import Float64Backend
 
@@ -13,7 +13,7 @@ _F64 = Float64Backend()
 
 def loss(objective: Objective, target: np.ndarray, params: np.ndarray, data: np.ndarray | None = None) -> np.ndarray:
     """F at ``params (..., n_params)`` for targets ``(..., d_N, m)``; returns shape ``(...)``."""
-    value, _ = loss_and_grads(_F64, objective, objective.split(np.asarray(params)), np.asarray(target), data)
+    value = loss_value(_F64, objective, objective.split(np.asarray(params)), np.asarray(target), data)
     return np.asarray(value)
 
 

@@ -1,0 +1,192 @@
+"""The compiled GD inner loop for larger matrices: the same step as :mod:`._kernel`, products by BLAS.
+
+Every formula, check and stop rule is the one of :func:`theorycheck.dynamics._kernel.gd_advance` (read its
+docstring for the order); only the matrix products differ: here each is one ``np.dot`` call (BLAS ``gemm``,
+via scipy's BLAS, which numba links) on contiguous per-trajectory blocks, with transposes passed as flags, not
+copied. Conjugate transposes of complex blocks go through a per-trajectory conjugated copy (O(d^2) beside the
+O(d^3) product). Hand loops win for small matrices, BLAS from about d = 8 (measured crossover, see
+:func:`theorycheck.dynamics.gd.choose_kernel` and benchmarks/bench_gd.py).
+
+Rounding: BLAS sums in its own order, so this kernel agrees with the hand loops to rounding, not bit for bit.
+Bit-for-bit equality of a batched run and single runs still holds: each trajectory makes the same ``gemm``
+calls with the same shapes whatever the batch size, and the dispatch depends on the shapes only, never on B.
+Run twice on the same machine with the same BLAS thread setting it is bit-exact (replay).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from theorycheck.dynamics._kernel import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, STATIONARY
+
+# Same fast-math choice as the loop kernel (see the comment there): reassociation only, no FMA contraction.
+_FASTMATH = {"reassoc"}
+
+
+@njit(cache=True, inline="always")
+def _conj_into(src, dst):  # type: ignore[no-untyped-def]
+    for i in range(src.shape[0]):
+        for k in range(src.shape[1]):
+            dst[i, k] = np.conj(src[i, k])
+
+
+@njit(cache=True, inline="always")
+def _nh(a, b, bc, out):  # type: ignore[no-untyped-def]  # out = a @ b^H (bc: scratch of b's shape)
+    if np.iscomplexobj(b):
+        _conj_into(b, bc)
+        np.dot(a, bc.T, out)
+    else:
+        np.dot(a, b.T, out)
+
+
+@njit(cache=True, inline="always")
+def _hn(a, ac, b, out):  # type: ignore[no-untyped-def]  # out = a^H @ b (ac: scratch of a's shape)
+    if np.iscomplexobj(a):
+        _conj_into(a, ac)
+        np.dot(ac.T, b, out)
+    else:
+        np.dot(a.T, b, out)
+
+
+@njit(cache=True, inline="always")
+def _axpy(alpha, x, out):  # type: ignore[no-untyped-def]  # out += alpha * x
+    for i in range(x.shape[0]):
+        for k in range(x.shape[1]):
+            out[i, k] += alpha * x[i, k]
+
+
+@njit(cache=True, inline="always")
+def _sq(x):  # type: ignore[no-untyped-def]
+    return (x * np.conj(x)).real
+
+
+@njit(parallel=True, cache=True, fastmath=_FASTMATH)
+def gd_advance_blas(  # type: ignore[no-untyped-def]
+    params,
+    target,
+    data,
+    has_data,
+    widths,
+    offsets,
+    eta,
+    mult,
+    t_end,
+    max_steps,
+    fit_coef,
+    reg_a,
+    lam,
+    decay_coef,
+    tol,
+    gtol2,
+    cap,
+    status,
+    steps,
+    loss,
+    gsq,
+):
+    """Same arguments and contract as :func:`theorycheck.dynamics._kernel.gd_advance`."""
+    n_batch, n_par = params.shape
+    n_layers = widths.shape[0] - 1
+    m = target.shape[2]
+    for b in prange(n_batch):
+        if status[b] != RUNNING:
+            continue
+        row = params[b]
+        dt = row.dtype
+        q = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        qc = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        back = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        delta = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
+        dtmp = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
+        grad = np.empty(n_par, dt)
+        gtmp = np.empty(n_par, dt)
+        wcon = np.empty(n_par, dt)
+        if has_data:
+            q[0][:, :] = data[b]
+        w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        gt = [gtmp[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        wc = [wcon[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        t = steps[b]
+        while True:
+            if has_data:
+                np.dot(w[0], q[0], q[1])
+            else:
+                q[1][:, :] = w[0]
+            for j in range(1, n_layers):
+                np.dot(w[j], q[j], q[j + 1])
+            f = 0.0
+            top = back[n_layers]
+            yb = target[b]
+            last = q[n_layers]
+            for i in range(top.shape[0]):
+                for k in range(m):
+                    r = last[i, k] - yb[i, k]
+                    f += _sq(r)
+                    top[i, k] = (2.0 * fit_coef) * r
+            f *= fit_coef
+            for j in range(n_layers, 0, -1):
+                if j == 1 and not has_data:
+                    g[0][:, :] = back[1]
+                else:
+                    _nh(back[j], q[j - 1], qc[j - 1], g[j - 1])
+                if j > 1:
+                    _hn(w[j - 1], wc[j - 1], back[j], back[j - 1])
+            if reg_a != 0.0:
+                for j in range(n_layers - 1):
+                    dj = delta[j + 1]
+                    _nh(w[j], w[j], wc[j], dj)
+                    _hn(w[j + 1], wc[j + 1], w[j + 1], dtmp[j + 1])
+                    _axpy(-1.0, dtmp[j + 1], dj)
+                    s = 0.0
+                    for i in range(dj.shape[0]):
+                        for k in range(dj.shape[1]):
+                            s += _sq(dj[i, k])
+                    f += 0.25 * reg_a * s
+                    np.dot(dj, w[j], gt[j])
+                    _axpy(reg_a, gt[j], g[j])
+                    np.dot(w[j + 1], dj, gt[j + 1])
+                    _axpy(-reg_a, gt[j + 1], g[j + 1])
+            for j in range(n_layers):
+                if lam[j] != 0.0:
+                    c = decay_coef * lam[j]
+                    s = 0.0
+                    for p in range(offsets[j], offsets[j + 1]):
+                        s += _sq(row[p])
+                        grad[p] += 2.0 * c * row[p]
+                    f += c * s
+            # ||G||^2 and a finiteness probe of the candidate W_t - h G_t in one read-only pass, then the update in
+            # place: at d >= 8 these O(n_params) passes are a visible share of a step beside the BLAS products, and a
+            # branch-free probe (x * 0 is 0 for finite x, NaN otherwise) vectorises where an isfinite test per
+            # entry does not. W_t stays untouched unless the stop rules let the step happen and it is finite.
+            h = eta[b] * mult[t]
+            gs = 0.0
+            probe = 0.0
+            for p in range(n_par):
+                gp = grad[p]
+                gs += _sq(gp)
+                probe += _sq((row[p] - h * gp) * 0.0)
+            loss[b] = f
+            gsq[b] = gs
+            steps[b] = t
+            if not np.isfinite(f) or f > cap[b] or not np.isfinite(gs):
+                status[b] = DIVERGED
+                break
+            if f <= tol:
+                status[b] = CONVERGED
+                break
+            if gs <= gtol2:
+                status[b] = STATIONARY
+                break
+            if t >= max_steps:
+                status[b] = MAX_STEPS
+                break
+            if t >= t_end:
+                break
+            if not np.isfinite(probe):
+                status[b] = DIVERGED
+                break
+            for p in range(n_par):
+                row[p] = row[p] - h * grad[p]
+            t += 1
