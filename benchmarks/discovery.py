@@ -70,12 +70,12 @@ def stress_trial(target: Target, seed: int, budget: float) -> Trial:
     return Trial(tally.first_violation_seconds, found=True, examples=int(tally.first_violation_at or 0))
 
 
-def plain_trial(target: Target, seed: int, budget: float) -> Trial:
-    """Plain Hypothesis generation on one seed until its first violation or ``budget`` seconds."""
+def plain_trial(target: Target, seed: int, budget: float, *, examples: int | None = None) -> Trial:
+    """Plain Hypothesis generation on one seed until its first violation, ``budget`` seconds or ``examples``."""
     stats = SearchStats()
 
     def stop(s: SearchStats) -> None:
-        if s.seconds > budget:
+        if s.seconds > budget or (examples is not None and s.examples >= examples and s.first_violation_at is None):
             raise _Stop
 
     with contextlib.suppress(_Stop):
