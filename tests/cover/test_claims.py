@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ from theorycheck.search.hypothesis import (
 )
 
 SRC = Source("Tester", 2026, "Lemma 1", "paper")
-CI = PROFILES["ci"]
+CI = attrs.evolve(PROFILES["ci"], database=None)  # no kept counterexamples: each test starts afresh
 
 
 def _pure_claim(margin_of, **kwargs):
