@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,7 +89,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     profile = active_profile()
     report_dir = config.getoption("--theorycheck-report-dir")
     kept = (
-        f"counterexamples kept in {os.path.abspath(profile.database)} (replayed first next run)"
+        f"counterexamples kept in {Path(profile.database).resolve()} (replayed first next run)"
         if profile.database
         else f"counterexamples not kept (${ENV_DATABASE} is empty)"
     )

@@ -126,7 +126,10 @@ def test_a_true_claim_runs_for_its_budget_and_reports_the_worst_margin(tmp_path:
 def test_resuming_carries_the_counts_and_seeds_forward(tmp_path: Path) -> None:
     (target,) = resolve("yedu2021.s3.gd_imbalance_identity")
     first = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
-    second = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path), resume=True)
+    spent = [e["seconds"] for e in Journal(first.folder / "journal.jsonl").events() if e["event"] == "stop"]
+    # a budget given on --resume is the campaign's whole budget: the first session's time is taken off it
+    second = stress(target, budget=4, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path), resume=True)
+    assert second.tally.budget == pytest.approx(4 - spent[0])
     assert second.tally.examples > first.tally.examples
     events = list(Journal(second.folder / "journal.jsonl").events())
     tasks = [e["task"] for e in events if e["event"] == "submit"]

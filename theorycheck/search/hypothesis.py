@@ -439,7 +439,8 @@ def property_test(
         strategy = instances
         store = Counterexamples.of(prof)
         settings = _prime(settings, claim, store)
-        try:
+
+        def phases() -> None:
             _hypothesis_test(claim, strategy, settings, run_one, examples, prof)()
             if refinement is None:
                 return
@@ -449,6 +450,9 @@ def property_test(
                 stats.violation_choices = found.choices
                 _recheck(claim, strategy, settings, run_one, prof, found)()
                 raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
+
+        try:
+            phases()
         except ClaimViolated as exc:
             _remember(store, claim, stats)
             exc.stage = stats.first_violation_stage
