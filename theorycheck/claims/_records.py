@@ -14,6 +14,7 @@ import numpy as np
 from theorycheck._validation import check_choice, readonly
 from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
+from theorycheck.errors import InvalidType
 from theorycheck.precision import FLOAT64, Precision
 
 PROVENANCES = ("paper", "reconstructed")
@@ -284,6 +285,11 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
             )
     run = claim.procedure.run(instance, precision) if claim.procedure is not None else None
     outcome = claim.conclusion(instance, run)
+    if not isinstance(outcome, Outcome):
+        raise InvalidType(
+            "conclusion", outcome, f"of claim {claim.id} returned a {type(outcome).__name__}, not an Outcome",
+            "return Outcome(margin, quantity, step, detail) (or use a ready-made conclusion, e.g. pure(...))",
+        )
     margin = float(outcome.margin)
     status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
     if not outcome.applicable:

@@ -270,7 +270,7 @@ def _run_high_precision(
                 if stop is not None:
                     code = stop
                     break
-                h = xp.scalar(float(eta[b] * mult[t]))
+                h = xp.scalar(float(eta[b] * Schedule.at(mult, t)))
                 # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
                 layers = [xp.round(xp.sub(w, xp.scale(h, g))) for w, g in zip(layers, grads, strict=True)]
                 t += 1
