@@ -707,7 +707,10 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
         if budget is not None:
             c.total = budget
         tally.budget = max(0.0, c.total - tally.before)  # what was left
-        journal.append("resume", time=time.time(), rerun=[s["task"] for s in rerun], budget=c.total)
+        journal.append(
+            "resume", time=time.time(), rerun=[s["task"] for s in rerun], budget=c.total, spent=tally.before,
+            left=tally.budget,
+        )
     else:
         c.total = tally.budget
         journal.rotate()
