@@ -623,6 +623,18 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
 
 
+def _index_after_interrupt(folder: str | None) -> Path | None:
+    """Rebuild the index of ``folder`` if it exists (a Ctrl-C must not leave a stale index); None if not done."""
+    from theorycheck.report import rebuild_index
+
+    if not folder or not Path(folder).is_dir():
+        return None
+    try:
+        return rebuild_index(folder)
+    except (OSError, TheorycheckError, KeyboardInterrupt):
+        return None
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -652,8 +664,11 @@ def main(
             "(set THEORYCHECK_DEBUG=1 for the traceback)\n"
         )
         return USAGE
-    except KeyboardInterrupt:
-        err.write("theorycheck: interrupted; reports written so far are complete (theorycheck report DIR)\n")
+    except KeyboardInterrupt:  # one that landed outside a command's own handling (e.g. while it wrote its summary)
+        folder = getattr(locals().get("args"), "report_dir", None)
+        index = _index_after_interrupt(folder)
+        where = f"index: {index}" if index else "theorycheck report DIR rebuilds the index"
+        err.write(f"theorycheck: interrupted; reports written so far are complete ({where})\n")
         return 130
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
