@@ -284,3 +284,19 @@ def test_list_marks_the_claims_that_scale_can_sweep() -> None:
     marked = [line.split()[0] for line in out.splitlines() if " scale " in line]
     assert "yedu2021.thm1_1.converges_within_t_total" in marked
     assert "yedu2021.F2_5.steps_independent_of_kappa" in marked
+
+
+def test_a_counterexample_check_found_is_replayed_first_by_the_next_check_and_stress_whatever_the_seed(
+    claim_file: Path, tmp_path: Path
+) -> None:
+    code, out, err = run("check", str(claim_file), "--profile", "ci", "--seed", "1", "--report-dir", str(tmp_path / "a"))
+    assert code == 1, out + err
+    assert "found by generate" in out or "found by target" in out
+    assert "counterexamples kept in" in err  # where the store is
+    code, out, err = run("check", str(claim_file), "--profile", "ci", "--seed", "2", "--report-dir", str(tmp_path / "b"))
+    assert code == 1, out + err
+    assert "found by reuse" in out
+    code, out, err = run("stress", str(claim_file), "--budget", "20s", "--workers", "1", "--seed", "3",
+                         "--report-dir", str(tmp_path / "c"))
+    assert code == 1, out + err
+    assert "first found by reuse" in err or "(found by reuse)" in out
