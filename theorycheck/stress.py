@@ -508,12 +508,13 @@ def _spent(events: list[dict[str, Any]]) -> float:
     """
     spent, session, last = 0.0, None, 0.0
     for e in events:
-        last = float(e.get("time", last))
+        now = float(e.get("time", last))
         if e["event"] in {"start", "resume"}:
-            if session is not None:
+            if session is not None:  # the session before this one was killed: it ran until its last event
                 spent += max(0.0, last - session)
-            session = last
-        elif e["event"] == "stop":
+            session = now
+        last = now
+        if e["event"] == "stop":
             spent += float(e.get("seconds", 0.0))
             session = None
     if session is not None:

@@ -191,3 +191,17 @@ def test_a_claim_that_raises_stops_the_campaign_with_one_line_naming_the_chunk_a
     events = list(Journal(tmp_path / "r" / "campaigns" / "stress-planted.kappa_band" / "journal.jsonl").events())
     assert [e["event"] for e in events][-2:] == ["failed", "stop"]
     assert events[-1]["reason"] == "error"
+
+
+def test_the_time_a_campaign_spent_counts_sessions_killed_without_a_stop_up_to_their_last_event() -> None:
+    from theorycheck.stress import _spent
+
+    events = [
+        {"event": "start", "time": 100.0},
+        {"event": "done", "time": 130.0},  # then kill -9: no stop
+        {"event": "resume", "time": 500.0},
+        {"event": "stop", "time": 520.0, "seconds": 20.0},
+        {"event": "resume", "time": 900.0},
+        {"event": "done", "time": 905.0},  # killed again
+    ]
+    assert _spent(events) == 30.0 + 20.0 + 5.0
