@@ -205,3 +205,42 @@ def test_the_time_a_campaign_spent_counts_sessions_killed_without_a_stop_up_to_t
         {"event": "done", "time": 905.0},  # killed again
     ]
     assert _spent(events) == 30.0 + 20.0 + 5.0
+
+
+WATCHED = (
+    "import subprocess, sys, time; "
+    "code = 'import os, time; from theorycheck.parallel import watch_parent; "
+    "watch_parent(os.getppid(), poll=0.05); print(1, flush=True); time.sleep(120)'; "
+    "child = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE); "
+    "child.stdout.readline(); print(child.pid, flush=True); time.sleep(120)"
+)
+
+
+def test_a_worker_watching_its_controller_exits_when_the_controller_is_killed() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    controller = subprocess.Popen([sys.executable, "-c", WATCHED], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(controller.stdout.readline())  # type: ignore[union-attr]
+        os.kill(controller.pid, signal.SIGKILL)  # no cleanup runs in the controller
+        controller.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                break  # gone
+            if state == "Z":
+                break  # exited, waiting to be reaped by whoever adopted it
+            time.sleep(0.05)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived its controller by 10 s")
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+        controller.communicate()
