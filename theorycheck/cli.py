@@ -396,6 +396,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     profile = _profile(args)
     if profile.seed is None:
         profile = attrs.evolve(profile, seed=secrets.randbelow(2**31))
+    args.again = f"Run again: {_check_command(args, profile.seed)}"  # also for main's Ctrl-C handler
     check_writable(args.report_dir)  # before the search: its findings must have somewhere to go
     summaries: list[dict[str, Any]] = []
     interrupted = False
@@ -485,6 +486,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.resume and not any(resume.values()):
         check_resumable(targets[0], args.report_dir)  # nothing to resume: say so, with the fix
     budget = None if args.budget is None else args.budget / len(targets)
+    args.again = f"Resume: {_stress_resume_command(args)}"  # also for main's Ctrl-C handler
     executor = _open_executor(args)
     summaries: list[dict[str, Any]] = []
     interrupted = False
@@ -566,6 +568,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     resume_command = shlex.join(
         [*shlex.split(command), "--report-dir", args.report_dir, *_executor_flags(args), "--resume"]
     )
+    args.again = f"Resume: {resume_command}"  # also for a Ctrl-C that lands after the sweep (main's handler)
     try:
         err.write(f"theorycheck scale: on {executor.description}\n")
         progress = Progress(err, target.claim.id)
@@ -665,10 +668,12 @@ def main(
         )
         return USAGE
     except KeyboardInterrupt:  # one that landed outside a command's own handling (e.g. while it wrote its summary)
-        folder = getattr(locals().get("args"), "report_dir", None)
-        index = _index_after_interrupt(folder)
+        parsed = locals().get("args")
+        index = _index_after_interrupt(getattr(parsed, "report_dir", None))
         where = f"index: {index}" if index else "theorycheck report DIR rebuilds the index"
-        err.write(f"theorycheck: interrupted; reports written so far are complete ({where})\n")
+        again = getattr(parsed, "again", None)
+        err.write(f"theorycheck: interrupted; reports written so far are complete ({where})"
+                  + (f". {again}" if again else "") + "\n")
         return 130
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

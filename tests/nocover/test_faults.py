@@ -216,7 +216,7 @@ def _interruptible(command: str, reports: Path) -> tuple[list[str], Callable[[],
         journal = Journal(reports / "campaigns" / "stress-yedu2021.s3.gd_imbalance_identity" / "journal.jsonl")
         return argv, lambda: sum(e["event"] == "done" for e in journal.events()) >= 2, 0.0, journal
     argv = [*CLI, "scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kappa=1..1000", "--points", "7",
-            "--repeats", "12", "--workers", "1", "--report-dir", str(reports)]  # 12 tasks of about a second
+            "--repeats", "30", "--workers", "1", "--report-dir", str(reports)]  # 30 short tasks
     journal = Journal(reports / "campaigns" / "scale-yedu2021.thm1_1.converges_within_t_total" / "journal.jsonl")
     return argv, lambda: any(e["event"] == "done" for e in journal.events()), 0.0, journal
 
