@@ -44,18 +44,38 @@ def _foreground() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _start(argv: list[str], tmp_path: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path), cwd=tmp_path,
-        preexec_fn=_foreground,  # noqa: PLW1509 - only resets a signal disposition
-    )
+class Run:
+    """A ``theorycheck`` command running in a subprocess; its output goes to files (readable while it runs)."""
 
+    def __init__(self, argv: list[str], tmp_path: Path) -> None:
+        logs = tmp_path / "logs"
+        logs.mkdir(exist_ok=True)
+        k = len(list(logs.iterdir()))
+        self.out_path, self.err_path = logs / f"{k}.out", logs / f"{k + 1}.err"
+        with self.out_path.open("w") as out, self.err_path.open("w") as err:
+            self.proc = subprocess.Popen(
+                argv, stdout=out, stderr=err, text=True, env=_env(tmp_path), cwd=tmp_path,
+                preexec_fn=_foreground,  # noqa: PLW1509 - only resets a signal disposition
+            )
+        self.pid = self.proc.pid
 
-def _end(proc: subprocess.Popen[str]) -> None:
-    """Kill ``proc`` if it still runs, and reap it and its pipes."""
-    if proc.poll() is None:
-        proc.kill()
-    proc.communicate(timeout=60)
+    def err(self) -> str:
+        """What it wrote to stderr so far."""
+        return self.err_path.read_text()
+
+    def finish(self, timeout: float = 120) -> tuple[int, str, str]:
+        """Wait for it (killing it after ``timeout`` s); exit status, stdout, stderr."""
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            self.end()
+        return self.proc.returncode, self.out_path.read_text(), self.err()
+
+    def end(self) -> None:
+        """Kill it if it still runs, and reap it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
 
 
 def _stat(pid: int) -> tuple[int, str] | None:
@@ -96,10 +116,10 @@ def _assert_all_gone(pids: set[int], within: float = 10.0) -> None:
     assert not left, f"processes of the campaign still running: {left}"
 
 
-def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str, within: float = 240) -> None:
+def _wait_for(condition: Callable[[], bool], run: Run, what: str, within: float = 240) -> None:
     deadline = time.monotonic() + within
     while not condition():
-        assert proc.poll() is None, f"ended before {what}: " + "".join(proc.communicate())
+        assert run.proc.poll() is None, f"ended before {what}: " + run.out_path.read_text() + run.err()
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.2)
 
@@ -139,7 +159,7 @@ def _kill_worker_then_controller(argv: list[str], tmp_path: Path, journal: Journ
     Returns the report files on disk just before the controller was killed, and the campaign's processes then.
     """
     reports = Path(argv[argv.index("--report-dir") + 1])
-    proc = _start(argv, tmp_path)
+    proc = Run(argv, tmp_path)
 
     def done() -> int:
         return sum(e["event"] == "done" for e in journal.events())
@@ -157,7 +177,7 @@ def _kill_worker_then_controller(argv: list[str], tmp_path: Path, journal: Journ
         assert campaign
         os.kill(proc.pid, signal.SIGKILL)  # the controller dies: no cleanup runs
     finally:
-        _end(proc)
+        proc.end()
     return before, campaign
 
 
@@ -175,15 +195,15 @@ def test_kill_9_of_a_worker_then_of_the_controller_loses_nothing_and_resume_gets
     finished = [e["result"] for e in events if e["event"] == "done"]
     worst_before = min(r["worst_margin"] for r in finished if r["worst_margin"] is not None)
 
-    resumed = _start([*CLI, "stress", "band.py::band", "--resume", "--report-dir", str(reports), "--keep-going",
+    resumed = Run([*CLI, "stress", "band.py::band", "--resume", "--report-dir", str(reports), "--keep-going",
                       "--workers", "2"], tmp_path)
     campaign = set()
-    while resumed.poll() is None:
+    while resumed.proc.poll() is None:
         campaign |= _descendants(resumed.pid)
         time.sleep(0.2)
-    out, err = resumed.communicate()
+    code, out, err = resumed.finish()
     _assert_all_gone(campaign)
-    assert resumed.returncode == 1, out + err  # the confirmed counterexample of the first session is carried
+    assert code == 1, out + err  # the confirmed counterexample of the first session is carried
     after = list(journal.events())
     (resume,) = [e for e in after if e["event"] == "resume"]
     start = next(e for e in after if e["event"] == "start")
@@ -205,32 +225,35 @@ def test_kill_9_of_a_worker_then_of_the_controller_loses_nothing_and_resume_gets
     _index(reports)
 
 
-def _interruptible(command: str, reports: Path) -> tuple[list[str], Callable[[], bool], float, Journal | None]:
+def _searching(run: Run) -> bool:
+    return "examples (" in run.err()  # the progress line: the search has started
+
+
+def _interruptible(command: str, reports: Path) -> tuple[list[str], Callable[[Run], bool], float, Journal | None]:
     """A long run of ``command``: its argv, when it has got going, how long to wait then, and its journal."""
     if command == "check":
         argv = [*CLI, "check", "yedu2021.s3.gd_imbalance_identity", "--examples", "100000", "--report-dir", str(reports)]
-        return argv, lambda: True, 8.0, None
+        return argv, _searching, 2.0, None
     if command == "stress":
         argv = [*CLI, "stress", "yedu2021.s3.gd_imbalance_identity", "--budget", "20s", "--workers", "1",
                 "--report-dir", str(reports), "--keep-going"]
         journal = Journal(reports / "campaigns" / "stress-yedu2021.s3.gd_imbalance_identity" / "journal.jsonl")
-        return argv, lambda: sum(e["event"] == "done" for e in journal.events()) >= 2, 0.0, journal
+        return argv, lambda _: sum(e["event"] == "done" for e in journal.events()) >= 2, 0.0, journal
     argv = [*CLI, "scale", "yedu2021.thm1_1.converges_within_t_total", "--vary", "kappa=1..1000", "--points", "7",
             "--repeats", "30", "--workers", "1", "--report-dir", str(reports)]  # 30 short tasks
     journal = Journal(reports / "campaigns" / "scale-yedu2021.thm1_1.converges_within_t_total" / "journal.jsonl")
-    return argv, lambda: any(e["event"] == "done" for e in journal.events()), 0.0, journal
+    return argv, lambda _: any(e["event"] == "done" for e in journal.events()), 0.0, journal
 
 
-def _interrupt(argv: list[str], tmp_path: Path, started: Callable[[], bool], wait: float) -> tuple[int, str, str]:
-    proc = _start(argv, tmp_path)
+def _interrupt(argv: list[str], tmp_path: Path, started: Callable[[Run], bool], wait: float) -> tuple[int, str, str]:
+    run = Run(argv, tmp_path)
     try:
-        _wait_for(started, proc, "the run to get going")
+        _wait_for(lambda: started(run), run, "the run to get going")
         time.sleep(wait)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
+        run.proc.send_signal(signal.SIGINT)
     finally:
-        _end(proc)
-    return proc.returncode, out, err
+        code, out, err = run.finish()
+    return code, out, err
 
 
 @pytest.mark.parametrize("command", ["check", "stress", "scale"])
@@ -252,7 +275,7 @@ def test_ctrl_c_exits_130_with_a_valid_index_and_a_resume_line_that_works_when_p
     assert str(reports) in pasted
     assert ("--keep-going" in pasted) == (command == "stress")
     if journal is None:  # check: a rerun of a long search; it must start the same run, and may be stopped again
-        code, out, err = _interrupt(pasted, tmp_path, lambda: True, 8.0)
+        code, out, err = _interrupt(pasted, tmp_path, _searching, 2.0)
         assert code == 130, out + err
         runs = json.loads((reports / "index.json").read_text())["runs"]
         assert len({r["seed"] for r in runs}) == 1  # the same seed: the same search
@@ -271,13 +294,12 @@ def test_ctrl_c_exits_130_with_a_valid_index_and_a_resume_line_that_works_when_p
 def test_three_concurrent_checks_into_one_report_folder_lose_nothing(tmp_path: Path) -> None:
     (tmp_path / "claim.py").write_text(CLAIM_FILE)
     reports = tmp_path / "shared"
-    procs = [
-        _start([*CLI, "check", "claim.py", "--profile", "ci", "--seed", str(seed), "--report-dir", str(reports)], tmp_path)
+    runs = [
+        Run([*CLI, "check", "claim.py", "--profile", "ci", "--seed", str(seed), "--report-dir", str(reports)], tmp_path)
         for seed in (1, 2, 3)
     ]
-    results = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, results, strict=True):
-        assert p.returncode == 1, out + err
+    for code, out, err in [r.finish(timeout=300) for r in runs]:
+        assert code == 1, out + err
     folders = {p.parent.name for p in reports.glob("*/report.json")}
     assert folders
     index = _index(reports)
