@@ -151,11 +151,34 @@ def write_run(root: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     return path
 
 
+def _listing(base: Path) -> tuple[list[str], ...]:
+    """The names of what an index lists: report folders, run summaries, scale pages."""
+    return (
+        sorted(p.parent.name for p in base.glob(f"*/{RECORD}") if not p.parent.name.startswith(".")),
+        sorted(p.name for p in (base / "runs").glob("*.json")),
+        sorted(p.parent.name for p in (base / "scales").glob("*/scale.json")),
+    )
+
+
 def rebuild_index(root: str | os.PathLike[str]) -> Path:
-    """Rewrite ``index.html`` (and ``index.json``) from the report folders and run summaries on disk."""
+    """Rewrite ``index.html`` (and ``index.json``) from the report folders and run summaries on disk.
+
+    Safe under concurrent writers: after writing, the folder is listed again and the index rebuilt if a report,
+    run or scale page landed meanwhile; so the last index written lists everything written before it (a
+    writer whose file appeared after another's scan rebuilds after it).
+    """
     base = Path(root)
     if not base.is_dir():
         raise InvalidArgument("DIR", str(root), "is not a folder", "pass the report folder (default: reports)")
+    for _ in range(20):  # each pass is one more writer's file landing during the previous one: a few at most
+        seen = _listing(base)
+        _write_index(base)
+        if _listing(base) == seen:
+            break
+    return base / "index.html"
+
+
+def _write_index(base: Path) -> None:
     reports = []
     for rec in sorted(base.glob(f"*/{RECORD}")):
         if rec.parent.name.startswith("."):
@@ -191,4 +214,3 @@ def rebuild_index(root: str | os.PathLike[str]) -> Path:
     write_atomic(base / "index.html", render_index(reports, runs, scales).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
     write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": scales}, indent=1).encode())
-    return base / "index.html"
