@@ -113,8 +113,8 @@ def load_file(path: str) -> dict[str, Entry]:
     A claim is a module-level :class:`Entry` or a test made by ``property_test(claim, strategy)``.
 
     Raises:
-        ClaimFileError: the file is missing, fails to import (the message names the exception and line), or
-            defines no claim.
+        ClaimFileError: the file is missing, fails to import (the message names the exception and line),
+            defines no claim, or defines two different claims with one id.
     """
     file = Path(path)
     if not file.is_file():
@@ -143,6 +143,17 @@ def load_file(path: str) -> dict[str, Entry]:
             msg = f"claim file {path!r} does not import{where}: {type(exc).__name__}: {exc}"
             raise ClaimFileError(msg) from exc
     found = {k: e for k, v in vars(module).items() if not k.startswith("_") and (e := _entry_of(v)) is not None}
+    by_id: dict[str, dict[int, str]] = {}  # claim id -> distinct claim objects -> a name each
+    for k, e in found.items():
+        by_id.setdefault(e.claim.id, {}).setdefault(id(e.claim), k)
+    twice = sorted((cid, sorted(names.values())) for cid, names in by_id.items() if len(names) > 1)
+    if twice:
+        cid, names = twice[0]
+        msg = (
+            f"claim file {path!r} defines different claims with the same id {cid!r} ({', '.join(names)}): their "
+            "reports, kept counterexamples and campaigns would mix. Fix: give each claim its own id"
+        )
+        raise ClaimFileError(msg)
     if not found:
         msg = (
             f"claim file {path!r} defines no claims. Fix: decorate a function with @tc.theorem(...) (see "

@@ -12,12 +12,13 @@ import argparse
 import datetime as dt
 import json
 import math
-import multiprocessing
 import os
+import secrets
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import attrs
@@ -113,7 +114,10 @@ def _parser() -> _Parser:
     ck.add_argument("--workers", type=_positive, default=1, help="processes (claims run in parallel)")
     st = sub.add_parser("stress", help="a time-boxed targeted search for the worst instance (Hypothesis + refinement)")
     st.add_argument("target", metavar="TARGET", help="a catalogue id, a claim file, or FILE::NAME")
-    st.add_argument("--budget", type=_duration, default=600.0, help="wall time, e.g. 90s, 10m, 1h (default 10m)")
+    st.add_argument(
+        "--budget", type=_duration, default=None,
+        help="wall time, e.g. 90s, 10m, 1h (default 10m; with --resume, what the campaign had left)",
+    )
     _search_options(st, examples=False)
     _executor_options(st)
     st.add_argument("--resume", action="store_true", help="continue the interrupted campaign of this claim")
@@ -252,16 +256,32 @@ def _summary(o: Any) -> dict[str, Any]:
     }
 
 
-def _check_one(ref: dict[str, Any], profile: Any, examples: int | None, report_dir: str) -> dict[str, Any]:
+def _check_one(spec: dict[str, Any]) -> dict[str, Any]:
     """One claim in a worker process (re-resolved there: claims hold functions, which do not pickle)."""
     from theorycheck.campaign import check_target, resolve
+    from theorycheck.config import Profile
 
+    ref = spec["ref"]
     text = ref["id"] if ref["kind"] == "catalogue" else f"{ref['file']}::{ref['name']}"
     (target,) = resolve(text)
-    return _summary(check_target(target, profile=profile, examples=examples, report_dir=report_dir))
+    profile = Profile.from_data(spec["profile"])
+    return _summary(check_target(target, profile=profile, examples=spec["examples"], report_dir=spec["report_dir"]))
 
 
-def _finish(report_dir: str, summaries: list[dict[str, Any]], command: str, started: float, out: TextIO) -> int:
+def _finish(
+    report_dir: str,
+    summaries: list[dict[str, Any]],
+    command: str,
+    started: float,
+    out: TextIO,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Store the run's summary, rebuild the index, print the totals; the exit status.
+
+    ``violations`` counts the float64 violations reported (each confirmed, certified, artifact or undecided),
+    so the three numbers in brackets always add up to it.
+    """
     from theorycheck.report import rebuild_index, write_run
 
     run = {
@@ -271,11 +291,12 @@ def _finish(report_dir: str, summaries: list[dict[str, Any]], command: str, star
         "command": command,
         "claims": len(summaries),
         "examples": sum(s["examples"] for s in summaries),
-        "violations": sum(s["violation"] for s in summaries),
+        "violations": sum(s["counterexample"] + s["artifacts"] + s["undecided"] for s in summaries),
         "confirmed": sum(s["counterexample"] for s in summaries),
         "artifacts": sum(s["artifacts"] for s in summaries),
         "undecided": sum(s["undecided"] for s in summaries),
         "seconds": time.perf_counter() - started,
+        **(extra or {}),
     }
     write_run(report_dir, run)
     index = rebuild_index(report_dir)
@@ -289,33 +310,125 @@ def _finish(report_dir: str, summaries: list[dict[str, Any]], command: str, star
     return UNCONFIRMED if any(s["unconfirmed"] for s in summaries) else OK
 
 
+def _kept(profile: Any) -> str:
+    """Where counterexamples are kept (and replayed first from), for a header or a final line."""
+    if not profile.database:
+        return "counterexamples not kept ($THEORYCHECK_DATABASE is empty)"
+    return f"counterexamples kept in {Path(profile.database).resolve()} (replayed first next run)"
+
+
+def _check_command(args: argparse.Namespace, seed: int) -> str:
+    """The command that runs this check again, with the seed this run used (pasteable)."""
+    parts = ["theorycheck", "check", args.target, "--seed", str(seed), "--report-dir", args.report_dir]
+    if args.profile:
+        parts += ["--profile", args.profile]
+    if args.examples is not None:
+        parts += ["--examples", str(args.examples)]
+    if args.workers > 1:
+        parts += ["--workers", str(args.workers)]
+    return shlex.join(parts)
+
+
+def _check_parallel(
+    targets: list[Any], profile: Any, args: argparse.Namespace, out: TextIO, interrupts: Any, summaries: list[Any]
+) -> None:
+    """The claims in worker processes (which die with this one, even by ``kill -9``), in order of the targets."""
+    from theorycheck.parallel import ProcessExecutor
+
+    pool = ProcessExecutor(min(args.workers, len(targets)))
+    try:
+        specs = [
+            {"ref": dict(t.ref), "profile": profile.to_data(), "examples": args.examples, "report_dir": args.report_dir}
+            for t in targets
+        ]
+        handles = [pool.submit(_check_one, spec) for spec in specs]
+        for h in handles:
+            while not h.done():
+                interrupts.check()
+                time.sleep(0.05)
+            summaries.append(pool.result(h))
+            out.write(summaries[-1]["line"] + "\n")
+            out.flush()
+    finally:
+        pool.close()
+
+
+def _check_here(
+    targets: list[Any], profile: Any, args: argparse.Namespace, out: TextIO, err: TextIO, interrupts: Any,
+    summaries: list[Any],
+) -> None:
+    """The claims one after the other in this process; an interrupted one is summarised with what it checked."""
+    from theorycheck.campaign import check_target
+
+    current: list[Any] = []  # the claim being searched and its latest statistics
+    try:
+        for t in targets:
+            progress = Progress(err, t.claim.id)
+
+            def on_example(stats: Any, progress: Progress = progress, claim: Any = t.claim) -> None:
+                current[:] = [claim, stats]
+                interrupts.check()  # a Ctrl-C that landed where Python could not raise it
+                progress(stats)
+
+            outcome = check_target(
+                t, profile=profile, examples=args.examples, report_dir=args.report_dir, on_example=on_example
+            )
+            progress.done()
+            current.clear()
+            summaries.append(_summary(outcome))
+            out.write(summaries[-1]["line"] + "\n")
+            out.flush()
+    except KeyboardInterrupt:
+        if current:  # the examples the interrupted search checked still count (it found no violation)
+            claim, stats = current
+            summaries.append({
+                "claim": claim.id, "expect": claim.expect, "examples": stats.examples, "violation": False,
+                "counterexample": False, "unconfirmed": False, "artifacts": 0, "undecided": 0, "reports": [],
+                "line": f"{claim.id}: interrupted after {stats.examples} examples", "interrupted": True,
+            })
+        raise
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Search each claim of TARGET, confirm, report."""
-    from theorycheck.campaign import check_target, resolve
+    """Search each claim of TARGET, confirm, report; Ctrl-C stores what finished, rebuilds the index, exit 130.
+
+    A profile without a seed gets one drawn here and printed: every search is then seeded (so an interrupted one
+    prints no Hypothesis ``@seed`` line, which would not reproduce a ``check``), and the run can be repeated.
+    """
+    from theorycheck.campaign import resolve
+    from theorycheck.parallel import Interrupts
+    from theorycheck.report import check_writable
 
     started = time.perf_counter()
     targets = resolve(args.target)
     profile = _profile(args)
+    if profile.seed is None:
+        profile = attrs.evolve(profile, seed=secrets.randbelow(2**31))
+    args.again = f"Run again: {_check_command(args, profile.seed)}"  # also for main's Ctrl-C handler
+    check_writable(args.report_dir)  # before the search: its findings must have somewhere to go
     summaries: list[dict[str, Any]] = []
-    if args.workers > 1 and len(targets) > 1:
-        ctx = multiprocessing.get_context("spawn")  # numba's thread pool does not survive fork
-        with ProcessPoolExecutor(max_workers=args.workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_check_one, dict(t.ref), profile, args.examples, args.report_dir) for t in targets]
-            for f in futures:
-                summaries.append(f.result())
-                out.write(summaries[-1]["line"] + "\n")
-                out.flush()
-    else:
-        for t in targets:
-            progress = Progress(err, t.claim.id)
-            outcome = check_target(
-                t, profile=profile, examples=args.examples, report_dir=args.report_dir, on_example=progress
-            )
-            progress.done()
-            summaries.append(_summary(outcome))
-            out.write(summaries[-1]["line"] + "\n")
-            out.flush()
-    return _finish(args.report_dir, summaries, f"theorycheck check {args.target}", started, out)
+    interrupted = False
+    with Interrupts() as interrupts:
+        try:
+            if args.workers > 1 and len(targets) > 1:
+                _check_parallel(targets, profile, args, out, interrupts, summaries)
+            else:
+                _check_here(targets, profile, args, out, err, interrupts, summaries)
+        except KeyboardInterrupt:
+            interrupted = True
+    command = _check_command(args, profile.seed)
+    status = _finish(
+        args.report_dir, summaries, f"theorycheck check {args.target}", started, out,
+        extra={"seed": profile.seed, "interrupted": interrupted, "store": profile.database},
+    )
+    if interrupted:
+        err.write(
+            f"theorycheck: interrupted after {sum(not s.get('interrupted') for s in summaries)} of {len(targets)} "
+            f"claims; reports written and the index are complete. Run again: {command}\n"
+        )
+        return 130
+    err.write(f"theorycheck check: seed {profile.seed}; {_kept(profile)}; again: {command}\n")
+    return status
 
 
 def _open_executor(args: argparse.Namespace) -> Any:
@@ -342,28 +455,64 @@ def _stress_line(o: Any) -> str:
     return head
 
 
+def _executor_flags(args: argparse.Namespace) -> list[str]:
+    """The options that chose where tasks ran (for a pasteable resume command)."""
+    flags = []
+    if args.workers is not None:
+        flags += ["--workers", str(args.workers)]
+    if args.scheduler is not None:
+        flags += ["--scheduler", args.scheduler]
+    if args.dask_local is not None:
+        flags += ["--dask-local", str(args.dask_local)]
+    return flags
+
+
+def _stress_resume_command(args: argparse.Namespace) -> str:
+    """``theorycheck stress TARGET --resume`` with every option the campaign needs to carry on where it was.
+
+    No ``--budget`` (a resumed campaign gets what it had left) and no ``--seed`` (it keeps its journaled one).
+    """
+    parts = ["theorycheck", "stress", args.target, "--resume", "--report-dir", args.report_dir]
+    if args.keep_going:
+        parts.append("--keep-going")
+    if args.profile:
+        parts += ["--profile", args.profile]
+    return shlex.join(parts + _executor_flags(args))
+
+
 def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Targeted, time-boxed search of each claim of TARGET (the budget split between them)."""
     from theorycheck.campaign import resolve
-    from theorycheck.stress import stress
+    from theorycheck.report import check_writable
+    from theorycheck.stress import DEFAULT_BUDGET, check_resumable, resumable, stress
 
     started = time.perf_counter()
     targets = resolve(args.target)
     profile = _profile(args)
+    check_writable(args.report_dir)  # before the search: its findings must have somewhere to go
+    resume = {t.claim.id: args.resume and resumable(t, args.report_dir) for t in targets}
+    if args.resume and not any(resume.values()):
+        check_resumable(targets[0], args.report_dir)  # nothing to resume: say so, with the fix
+    budget = None if args.budget is None else args.budget / len(targets)
+    args.again = f"Resume: {_stress_resume_command(args)}"  # also for main's Ctrl-C handler
     executor = _open_executor(args)
     summaries: list[dict[str, Any]] = []
     interrupted = False
     try:
-        err.write(f"theorycheck stress: {len(targets)} claim(s), {args.budget:.0f}s, on {executor.description}\n")
+        shown = "what each campaign had left" if budget is None else f"{budget * len(targets):.0f}s"
+        err.write(
+            f"theorycheck stress: {len(targets)} claim(s), {shown}, on {executor.description}; {_kept(profile)}\n"
+        )
         for t in targets:  # a ChunkFailed ends the command (one line, exit 2); its reports are on disk
             progress = Progress(err, t.claim.id)
+            fresh = DEFAULT_BUDGET / len(targets)  # a claim an interrupted run never reached starts afresh
             o = stress(
                 t,
-                budget=args.budget / len(targets),
+                budget=budget if budget is not None or resume[t.claim.id] else fresh,
                 executor=executor,
                 profile=profile,
                 report_dir=args.report_dir,
-                resume=args.resume,
+                resume=resume[t.claim.id],
                 keep_going=args.keep_going,
                 on_progress=progress,
             )
@@ -376,7 +525,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "line": line,
                     "examples": o.tally.examples,
                     "violation": o.tally.violations > 0,
-                    "counterexample": o.counterexample,
+                    "counterexample": o.tally.counterexamples,  # reports, counted once each (also after --resume)
                     "unconfirmed": o.unconfirmed,
                     "artifacts": o.tally.artifacts_reported,
                     "undecided": o.tally.undecided,
@@ -387,11 +536,14 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 break
     finally:
         executor.close()
-    status = _finish(args.report_dir, summaries, f"theorycheck stress {args.target}", started, out)
+    status = _finish(
+        args.report_dir, summaries, f"theorycheck stress {args.target}", started, out,
+        extra={"interrupted": interrupted, "resumed": bool(args.resume)},
+    )
     if interrupted:
         err.write(
             "theorycheck: interrupted; reports and the journal are complete. "
-            f"Resume: theorycheck stress {args.target} --resume\n"
+            f"Resume: {_stress_resume_command(args)}\n"
         )
         return 130
     return status
@@ -400,8 +552,8 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Sweep, fit, compare with the stated exponents; write the page."""
     from theorycheck.campaign import resolve
-    from theorycheck.report import rebuild_index
-    from theorycheck.sweep import plan, scaling_of, summary_line, sweep
+    from theorycheck.report import check_writable, rebuild_index
+    from theorycheck.sweep import check_resumable, plan, scaling_of, summary_line, sweep
 
     resolved = resolve(args.target)
     targets = [t for t in resolved if t.entry.scaling is not None] or resolved[:1]
@@ -413,10 +565,18 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scaling = scaling_of(target)
     options = args.vary or [scaling.axes[0].name]
     varies = plan(scaling, options, args.points)
+    check_writable(args.report_dir)  # before the sweep: its page must have somewhere to go
+    if args.resume:
+        check_resumable(target, args.report_dir)
     executor = _open_executor(args)
-    command = "theorycheck scale " + " ".join([args.target] + [f"--vary {v}" for v in options]) + (
-        f" --points {args.points} --repeats {args.repeats}"
+    parts = ["theorycheck", "scale", args.target]
+    for v in options:
+        parts += ["--vary", v]
+    command = shlex.join([*parts, "--points", str(args.points), "--repeats", str(args.repeats)])
+    resume_command = shlex.join(
+        [*shlex.split(command), "--report-dir", args.report_dir, *_executor_flags(args), "--resume"]
     )
+    args.again = f"Resume: {resume_command}"  # also for a Ctrl-C that lands after the sweep (main's handler)
     try:
         err.write(f"theorycheck scale: on {executor.description}\n")
         progress = Progress(err, target.claim.id)
@@ -437,7 +597,10 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     index = rebuild_index(args.report_dir)
     out.write(f"index: {index}\n")
     if o.stopped == "interrupted":
-        err.write(f"theorycheck: interrupted; resume: {command} --resume\n")
+        err.write(
+            "theorycheck: interrupted; the journal and the page of what finished are written. "
+            f"Resume: {resume_command}\n"
+        )
         return 130
     return FOUND if o.bound_violated else OK
 
@@ -481,6 +644,18 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return int(run_demo(seed=args.seed, report_dir=args.report_dir, out=out, err=err))
 
 
+def _index_after_interrupt(folder: str | None) -> Path | None:
+    """Rebuild the index of ``folder`` if it exists (a Ctrl-C must not leave a stale index); None if not done."""
+    from theorycheck.report import rebuild_index
+
+    if not folder or not Path(folder).is_dir():
+        return None
+    try:
+        return rebuild_index(folder)
+    except (OSError, TheorycheckError, KeyboardInterrupt):
+        return None
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -511,8 +686,13 @@ def main(
             "(set THEORYCHECK_DEBUG=1 for the traceback)\n"
         )
         return USAGE
-    except KeyboardInterrupt:
-        err.write("theorycheck: interrupted; reports written so far are complete (theorycheck report DIR)\n")
+    except KeyboardInterrupt:  # one that landed outside a command's own handling (e.g. while it wrote its summary)
+        parsed = locals().get("args")
+        index = _index_after_interrupt(getattr(parsed, "report_dir", None))
+        where = f"index: {index}" if index else "theorycheck report DIR rebuilds the index"
+        again = getattr(parsed, "again", None)
+        err.write(f"theorycheck: interrupted; reports written so far are complete ({where})"
+                  + (f". {again}" if again else "") + "\n")
         return 130
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -3,7 +3,7 @@
 Every task is journaled (``submit``) *before* it runs and again when it ends (``done``, ``lost``), so after a
 crash, a killed worker or Ctrl-C the journal says what finished, what was in flight (a task's spec is its
 reproducer: tasks are deterministic given their spec) and where to resume. Each line is flushed and
-fsynced; a line torn by a crash mid-write is skipped on reading, never fatal.
+fsynced and carries its wall-clock ``time``; a line torn by a crash mid-write is skipped on reading, never fatal.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ class Journal:
 
     def append(self, event: str, **fields: Any) -> None:
         """Write one event line and fsync it (a journaled task survives a crash of this process)."""
-        line = json.dumps({"event": event, **fields}, separators=(",", ":"), allow_nan=False)
+        # the wall-clock time of every event: a session killed before its "stop" event still shows how long it ran
+        line = json.dumps({"event": event, "time": time.time(), **fields}, separators=(",", ":"), allow_nan=False)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()

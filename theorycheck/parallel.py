@@ -112,13 +112,39 @@ def _single_threaded(fn: Task, spec: dict[str, Any]) -> Any:
     return fn(spec)
 
 
-def _worker_setup(threads: int) -> None:
-    """Local worker initializer: thread limits; Ctrl-C is left to the controller.
+def _worker_setup(threads: int, parent: int | None = None) -> None:
+    """Local worker initializer: thread limits; Ctrl-C is left to the controller; die with the controller.
 
     The controller journals, writes the index and stops the pool; workers would each print a traceback.
+    ``parent``: the controller's pid, watched by :func:`watch_parent`.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_threads(threads)
+    if parent is not None:
+        watch_parent(parent)
+
+
+PARENT_POLL = 0.25  # seconds between a worker's checks that its controller is alive
+
+
+def watch_parent(parent: int, *, poll: float = PARENT_POLL) -> None:
+    """End this process (``os._exit``) within ``poll`` seconds of its parent's death; a daemon thread.
+
+    A controller killed by ``kill -9`` runs no cleanup: its spawn workers are re-parented (to init or a
+    subreaper) and, idle on their task queue or busy on a long instance, would live on. The thread watches
+    ``os.getppid()`` (portable; ``prctl(PR_SET_PDEATHSIG)`` fires on the death of the parent *thread* that
+    started the worker, which in a process pool is not the controller's lifetime). Once the workers are gone,
+    multiprocessing's resource tracker, whose pipe they held open, reads end-of-file and exits too.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)  # no cleanup: there is no one left to report to, and a hung instance must not hold the exit
+
+    threading.Thread(target=watch, name="theorycheck-parent-watch", daemon=True).start()
 
 
 def _died(pool: cf.ProcessPoolExecutor) -> set[int]:
@@ -145,7 +171,7 @@ class ProcessExecutor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_setup,
-            initargs=(self._threads,),
+            initargs=(self._threads, os.getpid()),
         )
 
     def submit(self, fn: Task, spec: dict[str, Any]) -> cf.Future[Any]:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from theorycheck.config import ENV_PROFILE, ENV_SEED, PROFILES, active_profile
+from theorycheck.config import ENV_DATABASE, ENV_PROFILE, ENV_SEED, PROFILES, active_profile
 
 KEY = "theorycheck_report"
 _STASH_REPORTS = pytest.StashKey[list[str]]()
@@ -68,6 +69,15 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = option if option is not None else fixed if fixed is not None else random.randrange(2**31)  # noqa: S311
     config.stash[_STASH_SEED] = seed
     os.environ[ENV_SEED] = str(seed)
+    report_dir = config.getoption("--theorycheck-report-dir")
+    if workerinput is None and report_dir != "none":
+        from theorycheck.errors import TheorycheckError
+        from theorycheck.report import check_writable
+
+        try:  # before the session: a folder found unwritable after the tests ran would lose their reports
+            check_writable(report_dir, option="--theorycheck-report-dir")
+        except TheorycheckError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[_STASH_REPORTS] = []
     _SESSION.append(config)
     if config.pluginmanager.hasplugin("xdist"):
@@ -78,10 +88,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     """One line: the profile, its budgets, and the flags that reproduce this run."""
     profile = active_profile()
     report_dir = config.getoption("--theorycheck-report-dir")
+    kept = (
+        f"counterexamples kept in {Path(profile.database).resolve()} (replayed first next run)"
+        if profile.database
+        else f"counterexamples not kept (${ENV_DATABASE} is empty)"
+    )
     return (
         f"theorycheck profile {profile.name!r}: max_examples={profile.max_examples}, "
         f"refute_examples={profile.refute_examples}, in-search rung={profile.search_rung or 'none'}, "
-        f"database={profile.database}, reports={report_dir}; reproduce with: "
+        f"{kept}, reports={report_dir}; reproduce with: "
         f"--theorycheck-profile={profile.name} --theorycheck-seed={config.stash[_STASH_SEED]}"
     )
 
@@ -133,6 +148,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             "nodeid": item.nodeid,
             "profile": active_profile().name,
             "seed": item.config.stash[_STASH_SEED],
+            "stage": getattr(violated, "stage", None),
         },
         report_root=item.config.getoption("--theorycheck-report-dir"),
     )

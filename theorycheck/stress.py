@@ -17,6 +17,7 @@ re-runs the interrupted chunks first and carries the counts, the worst instance 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -46,7 +47,9 @@ from theorycheck.report._record import example_code, slug
 from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
+from theorycheck.search.store import Counterexamples, decode_choices, encode_choices
 
+DEFAULT_BUDGET = 600.0  # seconds of wall time for a fresh campaign given no budget
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
 # examples in the first chunk, before any rate is known: few, so refinement over the draws starts at once (on the
 # discovery benchmark's planted claims, 2 instead of 8 halved the median time to the first violation)
@@ -198,6 +201,8 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
     stats = SearchStats(keep=KEEP)
     elite = [decode(t) for t in spec["elite"]]  # the campaign's worst instances without a draw: explicit examples
     primed = [Draw.from_data(d) for d in spec.get("primed", ())]  # with one: replayed in the reuse phase
+    # counterexamples earlier runs kept (the first chunk of a fresh campaign carries them): tried before anything
+    found = [c for c in (decode_choices(t) for t in spec.get("replay", ())) if c is not None]
     # refinement over the draws and boundary search, in the chunk's refinement time share, for every claim
     refine_seconds = float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
     refinement = (
@@ -227,6 +232,8 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
             stats=stats,
             refinement=refinement,
             primed=primed,
+            replay=found,
+            remember=False,  # the controller keeps what chunks find (a remote worker may not share its disk)
         )
     except hypothesis.errors.Unsatisfiable:
         violation = None  # a short chunk of a claim whose assumptions rarely hold: zero applicable examples
@@ -239,6 +246,7 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
         "chunk": spec["task"],
     }
     refine_evals = stats.refine_evals
+    choices = stats.violation_choices if violation is not None else None
     if violation is None and entry.refinable and refinement is not None:
         violation, knob_evals = _refine_elite(spec, target, profile, rung, before, stats)
         refine_evals += knob_evals
@@ -281,6 +289,7 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
             for e in stats.elite
         ],
         "stage": how["stage"] if violation is not None else None,
+        "violation_choices": None if choices is None else encode_choices(choices),
         "reports": reports,
         "statuses": statuses,
         "lines": lines,
@@ -414,9 +423,12 @@ class _Campaign:
     elite: list[dict[str, Any]] = attrs.field(factory=list)
     index: int = 0
     rate: float = 0.0  # Hypothesis examples per second per worker, measured (refinement is faster: no draws)
+    total: float = DEFAULT_BUDGET  # the campaign's whole budget (seconds), over all its sessions
     artifact_reported: bool = False
     source: str | None = None
     seen_reports: set[str] = attrs.field(factory=set)
+    store: Counterexamples | None = None  # where counterexamples are kept between runs (the profile's database)
+    replay: list[str] = attrs.field(factory=list)  # stored counterexamples, encoded: the first chunk tries them
 
     def spec(self, remaining: float) -> dict[str, Any]:
         seed = _chunk_seed(self.base_seed, self.index)
@@ -424,6 +436,7 @@ class _Campaign:
         share = min(CHUNK_SECONDS, max(remaining, 0.5)) / 2
         size = FIRST_CHUNK if self.rate <= 0 else int(self.rate * share)
         task = f"c{self.index:05d}"
+        first = self.index == 0
         self.index += 1
         return {
             "task": task,
@@ -438,6 +451,7 @@ class _Campaign:
             "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
             "report_dir": self.report_dir,
             "report_artifacts": not self.artifact_reported,
+            "replay": self.replay if first else [],  # the first chunk of a fresh campaign
         }
 
     def merge_elite(self, found: list[dict[str, Any]]) -> None:
@@ -466,7 +480,10 @@ def _folder(report_dir: str, claim: Claim) -> Path:
 
 def _restore(c: _Campaign) -> list[dict[str, Any]]:
     """Counts, worst, elite, reports and next index from earlier sessions; returns the chunks to re-run."""
+    c.tally.before = _spent(list(c.journal.events()))
     for e in c.journal.events():
+        if e["event"] in {"start", "resume"} and e.get("budget") is not None:
+            c.total = float(e["budget"])  # the whole budget, as the campaign started or a resume replaced it
         if e["event"] == "start":
             c.base_seed = int(e["base_seed"])
         elif e["event"] == "submit":
@@ -478,11 +495,31 @@ def _restore(c: _Campaign) -> list[dict[str, Any]]:
             c.seen_reports.update(e.get("reports", []))
             c.merge_elite(r["elite"])
             c.artifact_reported |= bool(e.get("artifact_reported"))
-        elif e["event"] == "lost" and not e.get("retry"):
+        elif e["event"] == "lost" and "crash" in e:  # counted as in _on_lost: not the innocent chunks re-run
             c.tally.lost += 1
-        elif e["event"] == "stop":
-            c.tally.before += float(e.get("seconds", 0.0))  # wall time, not the sum over parallel chunks
     return [{**spec, SHIPPED: c.source} for spec in c.journal.in_flight()]
+
+
+def _spent(events: list[dict[str, Any]]) -> float:
+    """Wall time the campaign's sessions ran (not the sum over parallel chunks).
+
+    Each ``stop`` event says it; a session killed before its stop (``kill -9``, a power cut) ran until its last
+    journaled event.
+    """
+    spent, session, last = 0.0, None, 0.0
+    for e in events:
+        now = float(e.get("time", last))
+        if e["event"] in {"start", "resume"}:
+            if session is not None:  # the session before this one was killed: it ran until its last event
+                spent += max(0.0, last - session)
+            session = now
+        last = now
+        if e["event"] == "stop":
+            spent += float(e.get("seconds", 0.0))
+            session = None
+    if session is not None:
+        spent += max(0.0, last - session)
+    return spent
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -584,6 +621,11 @@ def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tupl
     c.tally.add(result)
     c.count(statuses)
     c.artifact_reported |= "artifact" in statuses
+    kept = decode_choices(result["violation_choices"]) if result.get("violation_choices") else None
+    if kept is not None and c.store is not None:
+        # a store that cannot be written costs the next run its head start, not this campaign
+        with contextlib.suppress(OSError):
+            c.store.save(c.target.claim.id, kept)
     c.merge_elite(result["elite"])
     measured = float(result["search_rate"])
     c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
@@ -600,10 +642,35 @@ def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tupl
     return written, lines
 
 
+def campaign_journal(report_dir: str, claim: Claim) -> Path:
+    """Where the journal of ``claim``'s stress campaign under ``report_dir`` lives."""
+    return _folder(report_dir, claim) / "journal.jsonl"
+
+
+def resumable(target: Target, report_dir: str) -> bool:
+    """``report_dir`` holds a stress campaign of ``target``'s claim (journaled, started) to resume."""
+    path = campaign_journal(report_dir, target.claim)
+    return path.exists() and any(e["event"] == "start" for e in Journal(path).events())
+
+
+def check_resumable(target: Target, report_dir: str) -> None:
+    """Raise unless ``report_dir`` holds a stress campaign of ``target``'s claim to resume.
+
+    Raises:
+        InvalidArgument: naming ``--resume``, the folder looked in, and the fix.
+    """
+    path = campaign_journal(report_dir, target.claim)
+    if not resumable(target, report_dir):
+        raise InvalidArgument(
+            "--resume", str(path.parent), f"holds no stress campaign of {target.claim.id} to resume",
+            "pass the --report-dir of the interrupted run, or leave out --resume to start a campaign",
+        )
+
+
 def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in one piece
     target: Target,
     *,
-    budget: float,
+    budget: float | None,
     executor: Executor,
     profile: Profile,
     report_dir: str = "reports",
@@ -611,30 +678,50 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     keep_going: bool = False,
     on_progress: Callable[[Tally], None] | None = None,
 ) -> StressOutcome:
-    """Run a stress campaign on ``target`` for ``budget`` seconds of wall time.
+    """Run a stress campaign on ``target`` for ``budget`` seconds of wall time (None: :data:`DEFAULT_BUDGET`).
 
     Stops early at the first confirmed or certified counterexample unless ``keep_going``. Ctrl-C stops it
     cleanly (``stopped == "interrupted"``): everything finished is journaled and its reports are written.
+    ``resume``: continue the campaign journaled under ``report_dir`` (:func:`check_resumable` first): its
+    counts, worst instance, elite and reports carry over, and it gets what was left of its budget (``budget``,
+    if given, replaces the campaign's whole budget; the time its earlier sessions ran is taken off, a session
+    killed without a trace included, up to its last journaled event). A fresh campaign's first chunk first
+    tries the counterexamples earlier runs kept for this claim (:mod:`theorycheck.search.store`), and every
+    violation a chunk finds is kept there.
 
     Raises:
         ChunkFailed: a chunk raised an exception (the instance it was checking is kept in ``crashes/``).
     """
     claim = target.claim
     folder = _folder(report_dir, claim)
+    if resume:
+        check_resumable(target, report_dir)
     journal = Journal(folder / "journal.jsonl")
-    tally = Tally(claim.id, budget, workers=executor.workers)
+    tally = Tally(claim.id, DEFAULT_BUDGET if budget is None else budget, workers=executor.workers)
     base = profile.seed if profile.seed is not None else secrets.randbits(31)
     c = _Campaign(target, folder, journal, profile, report_dir, executor.shares_disk, base, tally)
     c.source = ref_source(target)
+    c.store = Counterexamples.of(profile)
     rerun: list[dict[str, Any]] = []
-    if resume and journal.path.exists():
+    if resume:
         rerun = _restore(c)
-        journal.append("resume", time=time.time(), rerun=[s["task"] for s in rerun])
+        if budget is not None:
+            c.total = budget
+        tally.budget = max(0.0, c.total - tally.before)  # what was left
+        journal.append(
+            "resume", time=time.time(), rerun=[s["task"] for s in rerun], budget=c.total, spent=tally.before,
+            left=tally.budget,
+        )
     else:
+        c.total = tally.budget
         journal.rotate()
         for stale in (folder / "inflight").glob("*"):
             stale.unlink(missing_ok=True)  # an earlier campaign's: never blame its instances on this one's chunks
-        journal.append("start", time=time.time(), claim=claim.id, ref=dict(target.ref), base_seed=c.base_seed)
+        if c.store is not None:
+            c.replay = [encode_choices(ch) for ch in c.store.load(claim.id)]
+        journal.append(
+            "start", time=time.time(), claim=claim.id, ref=dict(target.ref), base_seed=c.base_seed, budget=c.total
+        )
     reports: list[Path] = []
     lines: list[str] = []
     pending: dict[Any, dict[str, Any]] = {}
@@ -655,7 +742,7 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
                     break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
                 finished = executor.done(list(pending))
                 if not finished:
-                    if tally.left <= 0 and tally.seconds > budget + 2 * CHUNK_SECONDS + 10:
+                    if tally.left <= 0 and tally.seconds > tally.budget + 2 * CHUNK_SECONDS + 10:
                         break  # overdue chunks stay "in flight" (a finished one is always collected first)
                     time.sleep(0.05)
                 for handle in finished:

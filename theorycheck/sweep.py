@@ -280,6 +280,24 @@ class SweepOutcome:
         return bool(self.record.get("bound_violated"))
 
 
+def _campaign(report_dir: str, target: Target) -> Path:
+    return Path(report_dir) / "campaigns" / f"scale-{slug(target.claim.id)}"
+
+
+def check_resumable(target: Target, report_dir: str) -> None:
+    """Raise unless ``report_dir`` holds a sweep of ``target``'s claim to resume.
+
+    Raises:
+        InvalidArgument: naming ``--resume``, the folder looked in, and the fix.
+    """
+    path = _campaign(report_dir, target) / "journal.jsonl"
+    if not (path.exists() and any(e["event"] == "start" for e in Journal(path).events())):
+        raise InvalidArgument(
+            "--resume", str(path.parent), f"holds no scale sweep of {target.claim.id} to resume",
+            "pass the --report-dir of the interrupted run, or leave out --resume to start a sweep",
+        )
+
+
 def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     target: Target,
     varies: Sequence[Vary],
@@ -296,10 +314,10 @@ def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     _check_distinct(varies)
     tasks = _tasks(target, scaling, varies, repeats)
     source = ref_source(target)
-    campaign = Path(report_dir) / "campaigns" / f"scale-{slug(target.claim.id)}"
-    journal = Journal(campaign / "journal.jsonl")
+    journal = Journal(_campaign(report_dir, target) / "journal.jsonl")
     results: dict[str, dict[str, Any]] = {}
     if resume:
+        check_resumable(target, report_dir)
         results = {e["task"]: e["result"] for e in journal.events() if e["event"] == "done"}
         journal.append("resume", time=time.time(), done=len(results))
     else:

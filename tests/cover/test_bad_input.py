@@ -7,6 +7,7 @@ import pytest
 
 import theorycheck as tc
 from theorycheck import errors
+from theorycheck.claims import Case, Claim, Source, check
 
 OBJ = tc.deep_mf((2, 3, 2))
 Y = np.eye(2)
@@ -126,6 +127,22 @@ CASES = [
         "method",
         errors.InvalidArgument,
         "did you mean 'RK45'",
+    ),
+    ("no_widths_at_all", lambda: tc.deep_mf(()), "widths", errors.InvalidArgument, "is empty"),
+    (
+        "power_schedule_over_a_horizon_too_long_to_tabulate",
+        _gd(max_steps=10**12, schedule=tc.Schedule.power(10.0, 0.5)),
+        "max_steps",
+        errors.InvalidArgument,
+        "GiB",
+    ),
+    (
+        "conclusion_returning_a_float",
+        lambda: check(Claim(id="t.float", statement="s", source=Source("T", 2026, "1", "paper"),
+                            conclusion=lambda _i, _r: 0.5), Case({"x": 1.0})),
+        "conclusion",
+        errors.InvalidType,
+        "not an Outcome",
     ),
     (
         "objective_not_an_objective",

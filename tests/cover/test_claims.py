@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ from theorycheck.search.hypothesis import (
 )
 
 SRC = Source("Tester", 2026, "Lemma 1", "paper")
-CI = PROFILES["ci"]
+CI = attrs.evolve(PROFILES["ci"], database=None)  # no kept counterexamples: each test starts afresh
 
 
 def _pure_claim(margin_of, **kwargs):
@@ -156,3 +157,38 @@ def test_find_counterexample_returns_none_for_a_true_claim_and_the_verdict_for_a
 def test_assert_refuted_fails_when_the_search_finds_nothing():
     with pytest.raises(NotRefuted, match="not refuted within 20 examples"):
         assert_refuted(NONNEG, POSITIVE_XS, budget=20, profile=CI)
+
+
+def test_a_search_keeps_the_counterexample_it_finds_and_assert_refuted_neither_keeps_nor_replays(tmp_path):
+    from theorycheck.search.store import Counterexamples
+
+    kept = attrs.evolve(CI, database=str(tmp_path / "kept"))
+    store = Counterexamples(tmp_path / "kept")
+    assert_refuted(NONNEG, XS, budget=50, profile=kept)
+    assert store.load(NONNEG.id) == []  # a refutation measures the search: it keeps nothing
+    verdict = find_counterexample(NONNEG, XS, max_examples=50, profile=kept)
+    assert verdict is not None
+    (choices,) = store.load(NONNEG.id)
+    # the store's sequence rebuilds the very counterexample found
+    from theorycheck.search.draws import replay
+
+    rebuilt = replay(XS, choices)
+    assert rebuilt is not None
+    assert rebuilt.example == verdict.instance
+
+
+def test_a_kept_counterexample_no_search_would_find_is_replayed_by_a_search_and_not_by_assert_refuted(tmp_path):
+    from theorycheck.search.store import Counterexamples
+
+    needle = 0.123456789
+    claim = _pure_claim(lambda c: -1.0 if c["x"] == needle else 1.0)  # false at one float only
+    kept = attrs.evolve(CI, database=str(tmp_path / "kept"))
+    Counterexamples(tmp_path / "kept").save(claim.id, (needle,))  # as an earlier run would have
+    verdict = find_counterexample(claim, POSITIVE_XS, max_examples=20, profile=kept)
+    assert verdict is not None
+    assert verdict.instance["x"] == needle
+    with pytest.raises(NotRefuted):
+        assert_refuted(claim, POSITIVE_XS, budget=20, profile=kept)
+    fixed = _pure_claim(lambda c: 1.0)  # the same claim id, fixed: the kept sequence no longer fails
+    assert find_counterexample(fixed, POSITIVE_XS, max_examples=20, profile=kept) is None
+    assert Counterexamples(tmp_path / "kept").load(claim.id) == []  # and is dropped

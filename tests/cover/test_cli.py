@@ -134,6 +134,38 @@ BAD_FILES = {
         "C = Claim(id='a.b', statement='s', source=Source('A', 2026, '1', 'paper'), conclusion=pure('q', lambda c: (1, '')))\n"
         "test_c = property_test(C, [1, 2, 3])\n"
     ),
+    "notoutcome.py": (
+        "from hypothesis import strategies as st\n"
+        "from theorycheck.claims import Case, Claim, Source\n"
+        "from theorycheck.search.hypothesis import property_test\n"
+        "C = Claim(id='a.b', statement='s', source=Source('A', 2026, '1', 'paper'), conclusion=lambda i, r: 0.5)\n"
+        "test_c = property_test(C, st.builds(lambda x: Case({'x': x}), st.floats(0, 1)))\n"
+    ),
+    "twoids.py": (
+        "from hypothesis import strategies as st\n"
+        "from theorycheck.claims import Case, Claim, Source, pure\n"
+        "from theorycheck.search.hypothesis import property_test\n"
+        "S = st.builds(lambda x: Case({'x': x}), st.floats(0, 1))\n"
+        "A = Claim(id='a.b', statement='s', source=Source('A', 2026, '1', 'paper'), conclusion=pure('q', lambda c: (1, '')))\n"
+        "B = Claim(id='a.b', statement='t', source=Source('A', 2026, '2', 'paper'), conclusion=pure('q', lambda c: (2, '')))\n"
+        "test_a = property_test(A, S)\ntest_b = property_test(B, S)\n"
+    ),
+    "nowidths.py": "import theorycheck as tc\nOBJ = tc.deep_mf(())\n",
+    "horizon.py": (
+        "from hypothesis import strategies as st\n"
+        "import numpy as np\n"
+        "import theorycheck as tc\n"
+        "from theorycheck.claims import Case, Claim, Source, pure\n"
+        "from theorycheck.search.hypothesis import property_test\n"
+        "OBJ = tc.deep_mf((2, 2))\n"
+        "def margin(case):\n"
+        "    run = tc.run_gd(OBJ, np.eye(2), np.full(4, 0.1), step=0.1, max_steps=10**12, tol=1e-3,\n"
+        "                    schedule=tc.Schedule.power(10.0, 0.5))\n"
+        "    return 1.0, ''\n"
+        "C = Claim(id='a.horizon', statement='s', source=Source('A', 2026, '1', 'paper'), conclusion=pure('q', margin))\n"
+        "test_c = property_test(C, st.builds(lambda x: Case({'x': x}), st.floats(0, 1)))\n"
+    ),
+    "afile": "a file, not a folder\n",
 }
 
 
@@ -183,6 +215,34 @@ def test_every_user_mistake_prints_one_line_and_exits_2(tmp_path: Path, argv: li
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("theorycheck: error: ")
     assert words in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["check", "yedu2021.s3.gd_imbalance_identity", "--report-dir", "{dir}/afile/reports"], "--report-dir="),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--report-dir", "{dir}/afile/reports"], "is a file"),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--report-dir", "{dir}/afile/r"], "--report-dir="),
+        (["stress", "yedu2021.s3.gd_imbalance_identity", "--resume", "--report-dir", "{dir}/none"], "--resume="),
+        (["scale", "yedu2021.thm1_1.converges_within_t_total", "--resume", "--report-dir", "{dir}"], "no scale sweep"),
+        (["check", "{dir}/notoutcome.py", "--profile", "ci"], "conclusion=0.5: of claim a.b returned a float, not an Outcome"),
+        (["check", "{dir}/twoids.py"], "different claims with the same id 'a.b' (test_a, test_b)"),
+        (["check", "{dir}/nowidths.py"], "widths=(): is empty"),
+        (["check", "{dir}/horizon.py", "--profile", "ci"], "max_steps=1000000000000"),
+    ],
+    ids=["check-unwritable", "stress-unwritable", "scale-unwritable", "stress-resume-nothing", "scale-resume-nothing",
+         "conclusion-not-an-outcome", "duplicate-claim-ids", "deep-mf-no-widths", "horizon-beyond-the-table"],
+)
+def test_faults_found_by_the_probe_are_one_line_exit_2_and_a_fix(tmp_path: Path, argv: list[str], words: str) -> None:
+    for name, text in BAD_FILES.items():
+        (tmp_path / name).write_text(text)
+    code, out, err = run(*[a.replace("{dir}", str(tmp_path)) for a in argv])
+    assert (code, out) == (2, ""), err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("theorycheck: error: ")
+    assert words in err
+    assert "Fix: " in err
+    assert not (tmp_path / "none").exists(), "a refused --resume must not create the folder"
 
 
 def test_file_name_that_is_not_in_the_file_lists_the_names(claim_file: Path) -> None:
@@ -263,3 +323,19 @@ def test_list_marks_the_claims_that_scale_can_sweep() -> None:
     marked = [line.split()[0] for line in out.splitlines() if " scale " in line]
     assert "yedu2021.thm1_1.converges_within_t_total" in marked
     assert "yedu2021.F2_5.steps_independent_of_kappa" in marked
+
+
+def test_a_counterexample_check_found_is_replayed_first_by_the_next_check_and_stress_whatever_the_seed(
+    claim_file: Path, tmp_path: Path
+) -> None:
+    code, out, err = run("check", str(claim_file), "--profile", "ci", "--seed", "1", "--report-dir", str(tmp_path / "a"))
+    assert code == 1, out + err
+    assert "found by generate" in out or "found by target" in out
+    assert "counterexamples kept in" in err  # where the store is
+    code, out, err = run("check", str(claim_file), "--profile", "ci", "--seed", "2", "--report-dir", str(tmp_path / "b"))
+    assert code == 1, out + err
+    assert "found by reuse" in out
+    code, out, err = run("stress", str(claim_file), "--budget", "20s", "--workers", "1", "--seed", "3",
+                         "--report-dir", str(tmp_path / "c"))
+    assert code == 1, out + err
+    assert "first found by reuse" in err or "(found by reuse)" in out

@@ -126,7 +126,10 @@ def test_a_true_claim_runs_for_its_budget_and_reports_the_worst_margin(tmp_path:
 def test_resuming_carries_the_counts_and_seeds_forward(tmp_path: Path) -> None:
     (target,) = resolve("yedu2021.s3.gd_imbalance_identity")
     first = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path))
-    second = stress(target, budget=2, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path), resume=True)
+    spent = [e["seconds"] for e in Journal(first.folder / "journal.jsonl").events() if e["event"] == "stop"]
+    # a budget given on --resume is the campaign's whole budget: the first session's time is taken off it
+    second = stress(target, budget=4, executor=InlineExecutor(), profile=PROFILE, report_dir=str(tmp_path), resume=True)
+    assert second.tally.budget == pytest.approx(4 - spent[0])
     assert second.tally.examples > first.tally.examples
     events = list(Journal(second.folder / "journal.jsonl").events())
     tasks = [e["task"] for e in events if e["event"] == "submit"]
@@ -188,3 +191,56 @@ def test_a_claim_that_raises_stops_the_campaign_with_one_line_naming_the_chunk_a
     events = list(Journal(tmp_path / "r" / "campaigns" / "stress-planted.kappa_band" / "journal.jsonl").events())
     assert [e["event"] for e in events][-2:] == ["failed", "stop"]
     assert events[-1]["reason"] == "error"
+
+
+def test_the_time_a_campaign_spent_counts_sessions_killed_without_a_stop_up_to_their_last_event() -> None:
+    from theorycheck.stress import _spent
+
+    events = [
+        {"event": "start", "time": 100.0},
+        {"event": "done", "time": 130.0},  # then kill -9: no stop
+        {"event": "resume", "time": 500.0},
+        {"event": "stop", "time": 520.0, "seconds": 20.0},
+        {"event": "resume", "time": 900.0},
+        {"event": "done", "time": 905.0},  # killed again
+    ]
+    assert _spent(events) == 30.0 + 20.0 + 5.0
+
+
+WATCHED = (
+    "import subprocess, sys, time; "
+    "code = 'import os, time; from theorycheck.parallel import watch_parent; "
+    "watch_parent(os.getppid(), poll=0.05); print(1, flush=True); time.sleep(120)'; "
+    "child = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE); "
+    "child.stdout.readline(); print(child.pid, flush=True); time.sleep(120)"
+)
+
+
+def test_a_worker_watching_its_controller_exits_when_the_controller_is_killed() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    controller = subprocess.Popen([sys.executable, "-c", WATCHED], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(controller.stdout.readline())  # type: ignore[union-attr]
+        os.kill(controller.pid, signal.SIGKILL)  # no cleanup runs in the controller
+        controller.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                break  # gone
+            if state == "Z":
+                break  # exited, waiting to be reaped by whoever adopted it
+            time.sleep(0.05)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            pytest.fail("the worker outlived its controller by 10 s")
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+        controller.communicate()

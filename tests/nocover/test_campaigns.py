@@ -163,8 +163,10 @@ def test_ctrl_c_leaves_a_valid_index_and_resume_carries_on(tmp_path: Path) -> No
     assert events[-1]["event"] == "stop"
     assert events[-1]["reason"] == "interrupted"
     before = sum(e["result"]["examples"] for e in events if e["event"] == "done")
-    resumed = subprocess.run([*cmd, "--budget", "3s", "--resume"], capture_output=True, text=True, timeout=300,
-                             env=ENV, check=False)
+    spent = events[-1]["seconds"]
+    # --budget on --resume is the campaign's whole budget (what was left is the default): give 3 s more
+    resumed = subprocess.run([*cmd, "--budget", f"{spent + 3:.1f}s", "--resume"], capture_output=True, text=True,
+                             timeout=300, env=ENV, check=False)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     after = list(journal.events())
     assert [e["event"] for e in after].count("resume") == 1

@@ -99,3 +99,57 @@ def test_workers_run_with_the_seed_the_controller_drew_and_printed(pytester: pyt
     values = {p.read_text() for p in probes}
     assert values == {seed.group(1)}
     assert {p.name.split("-")[0] for p in probes} <= {"gw0", "gw1"}
+
+
+LOGGED = """
+from pathlib import Path
+from hypothesis import strategies as st
+from theorycheck.claims import Case, Claim, Source, pure
+from theorycheck.search.hypothesis import property_test
+
+LOG = Path(__file__).with_name("seen.txt")
+
+def margin(case):
+    with LOG.open("a") as fh:  # every example this claim checks, in order
+        fh.write(repr(case["x"]) + "\\n")
+    return 0.9 - case["x"], "planted: false above 0.9"
+
+CLAIM = Claim(id="t.logged", statement="x <= 0.9", source=Source("T", 2026, "1", "paper"),
+              conclusion=pure("slack", margin))
+test_logged = property_test(CLAIM, st.builds(lambda x: Case({"x": x}), st.floats(0.0, 1.0)))
+"""
+
+
+def test_a_counterexample_found_by_pytest_is_replayed_first_by_the_next_run_in_the_same_folder(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("THEORYCHECK_DATABASE", raising=False)  # the default store, in the folder pytest runs in
+    pytester.makepyfile(test_logged=LOGGED)
+    log = pytester.path / "seen.txt"
+    first = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--theorycheck-profile=ci", "--theorycheck-report-dir=out")
+    first.assert_outcomes(failed=1)
+    store = pytester.path / ".theorycheck" / "examples"
+    assert f"counterexamples kept in {store}" in first.stdout.str()
+    checked = log.read_text().split()
+    found = checked[-1]  # Hypothesis runs the shrunk counterexample last
+    assert float(found) > 0.9
+    assert checked[0] != found  # the first run did not start there (so the second one starting there is the store)
+    log.unlink()
+    # another profile and seed: the replay depends on neither
+    second = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--theorycheck-profile=default", "--theorycheck-seed=12345", "--theorycheck-report-dir=out2"
+    )
+    second.assert_outcomes(failed=1)
+    assert log.read_text().split()[0] == found
+    (folder,) = _reports(pytester.path / "out2")
+    assert json.loads((folder / "report.json").read_text())["how_found"]["stage"] == "reuse"
+
+
+def test_an_unwritable_report_folder_stops_pytest_before_any_test_runs(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine=CLAIM_FILE)
+    (pytester.path / "afile").write_text("not a folder")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--theorycheck-report-dir=afile/reports")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--theorycheck-report-dir=" in result.stderr.str()
+    assert "Fix: " in result.stderr.str()
+    assert not (pytester.path / "seen.txt").exists()

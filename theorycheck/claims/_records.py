@@ -15,7 +15,7 @@ from theorycheck._validation import check_choice, readonly
 from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
-from theorycheck.errors import InvalidArgument
+from theorycheck.errors import InvalidArgument, InvalidType
 from theorycheck.precision import FLOAT64, Precision
 
 PROVENANCES = ("paper", "reconstructed")
@@ -345,6 +345,11 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         outcome = evaluate_at(instance, precision)  # a pure margin written against a numeric context
     else:
         outcome = claim.conclusion(instance, run)
+    if not isinstance(outcome, Outcome):
+        raise InvalidType(
+            "conclusion", outcome, f"of claim {claim.id} returned a {type(outcome).__name__}, not an Outcome",
+            "return Outcome(margin, quantity, step, detail) (or use a ready-made conclusion, e.g. pure(...))",
+        )
     margin = float(outcome.margin)
     status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
     if not outcome.applicable:

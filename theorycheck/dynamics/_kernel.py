@@ -93,7 +93,7 @@ def gd_advance(  # type: ignore[no-untyped-def]
     widths,  # (N+1,) int64
     offsets,  # (N+1,) int64
     eta,  # (B,) float64
-    mult,  # (max_steps+1,) float64 schedule multipliers
+    mult,  # (k,) float64 schedule multipliers, k <= max_steps+1; the last one repeats
     t_end,
     max_steps,
     fit_coef,
@@ -193,7 +193,7 @@ def gd_advance(  # type: ignore[no-untyped-def]
                 break
             if t >= t_end:
                 break
-            h = eta[b] * mult[t]
+            h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
             finite = True
             for p in range(n_par):
                 v = row[p] - h * grad[p]

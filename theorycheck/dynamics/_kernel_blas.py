@@ -160,7 +160,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
             # place: at d >= 8 these O(n_params) passes are a visible share of a step beside the BLAS products, and a
             # branch-free probe (x * 0 is 0 for finite x, NaN otherwise) vectorises where an isfinite test per
             # entry does not. W_t stays untouched unless the stop rules let the step happen and it is finite.
-            h = eta[b] * mult[t]
+            h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
             gs = 0.0
             probe = 0.0
             for p in range(n_par):

@@ -289,6 +289,7 @@ def _run_high_precision(
             f_val = g_val = 0.0
             # per-step scalars as Python floats once per trajectory: numpy scalar arithmetic costs ~1 us per call
             steps_h = (eta[b] * mult).tolist()
+            last_h = len(steps_h) - 1
             cap_b = float(cap[b])
             while True:
                 f, grads = loss_and_grads(xp, objective, layers, yb, xb)
@@ -307,7 +308,7 @@ def _run_high_precision(
                 if stop is not None:
                     code = stop
                     break
-                h = xp.scalar(steps_h[t])
+                h = xp.scalar(steps_h[min(t, last_h)])  # the table's last entry repeats (Schedule.at)
                 # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
                 layers = [rnd(sub(w, scale(h, g))) for w, g in zip(layers, grads, strict=True)]
                 t += 1

@@ -75,7 +75,7 @@ class RunResult:
         target, data: the per-trajectory Y ``(B, d_N, m)`` and X ``(B, d_0, m)`` or None.
         init: ``(B, n_params)`` the starting weights.
         step_size: ``(B,)`` base step sizes (GD), or None (GF).
-        schedule: multipliers per step ``(max_steps + 1,)`` (GD), or None.
+        schedule: multipliers per step, the last one repeating (``Schedule.multipliers``; GD), or None.
         record_at: steps (GD, int) or times (GF, float) at which observables were recorded.
         observables: name -> ``(len(record_at), B, ...)`` arrays (see :mod:`.observables`).
         final_time: ``(B,)`` GF time reached, or None for GD.

@@ -1,6 +1,8 @@
 """Step-size schedules: eta_t = eta * multiplier(t), one multiplier table shared by the batch.
 
-A schedule is data (kind and parameters), so a report can store it and a replay rebuild it exactly.
+A schedule is data (kind and parameters), so a report can store it and a replay rebuild it exactly. The table
+is as short as the schedule allows (its last entry repeats): a constant step costs one float whatever the
+horizon.
 """
 
 from __future__ import annotations
@@ -44,11 +46,35 @@ class Schedule:
         return cls("explicit", values=vals)
 
     def multipliers(self, max_steps: int) -> np.ndarray:
-        """The table ``(max_steps + 1,)`` the kernel reads (entry max_steps is never used for a step)."""
-        t = np.arange(max_steps + 1, dtype=np.float64)
-        if self.kind == "power":
-            return (1.0 + t / self.t0) ** (-self.power_)
+        """The table the kernel reads: entry ``t`` is step ``t``'s multiplier, and the last entry repeats beyond it.
+
+        As short as the schedule allows, so memory does not grow with the horizon: one entry for ``constant()``,
+        the given values for ``explicit`` (at most ``max_steps + 1``), ``max_steps + 1`` for ``power``, which
+        is refused past :data:`MAX_TABLE` entries (a horizon of ``10**12`` steps would need 8 TB).
+
+        Raises:
+            InvalidArgument: a power schedule whose table would exceed :data:`MAX_TABLE` entries (names
+                ``max_steps``).
+        """
+        if self.kind == "constant":
+            return np.ones(1)
         if self.kind == "explicit":
-            vals = np.array(self.values)
-            return vals[np.minimum(np.arange(max_steps + 1), len(vals) - 1)]
-        return np.ones(max_steps + 1)
+            return np.array(self.values[: max_steps + 1], dtype=np.float64)
+        if max_steps + 1 > MAX_TABLE:
+            size = f"{max_steps + 1:,} multipliers ({8 * (max_steps + 1) / 2**30:.3g} GiB)"
+            raise InvalidArgument(
+                "max_steps", max_steps,
+                f"needs a power-schedule table of {size}",
+                f"use at most {MAX_TABLE - 1:,} steps with Schedule.power, or Schedule.explicit(...) whose last "
+                "value repeats",
+            )
+        t = np.arange(max_steps + 1, dtype=np.float64)
+        return (1.0 + t / self.t0) ** (-self.power_)
+
+    @staticmethod
+    def at(table: np.ndarray, step: int) -> float:
+        """Step ``step``'s multiplier from a :meth:`multipliers` table (its last entry repeats)."""
+        return float(table[min(step, table.shape[0] - 1)])
+
+
+MAX_TABLE = 2**25  # power-schedule multipliers (256 MiB): beyond this a horizon is refused, not allocated

@@ -77,7 +77,7 @@ class Objective:
             raise InvalidArgument(
                 "widths",
                 self.widths,
-                f"gives depth {len(widths) - 1}; depth must be >= 1",
+                "is empty: no layer (depth must be >= 1)" if not widths else "gives depth 0; depth must be >= 1",
                 "pass at least two widths (d_0, d_1) for one layer",
             )
         object.__setattr__(self, "widths", widths)

@@ -8,6 +8,7 @@ Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles
 from theorycheck.report._codec import decode, encode
 from theorycheck.report._record import SCHEMA, ReportFiles, build, environment
 from theorycheck.report._writer import (
+    check_writable,
     load_instance,
     read_record,
     rebuild,
@@ -21,6 +22,7 @@ __all__ = [
     "SCHEMA",
     "ReportFiles",
     "build",
+    "check_writable",
     "decode",
     "encode",
     "environment",

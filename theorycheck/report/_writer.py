@@ -6,6 +6,10 @@
   and discards its copy); different counterexamples never share a name.
 * Single files (the index, run summaries) are written to a temporary file and ``os.replace``d.
 * The index is rebuilt from the folders on disk, so it is always consistent with them, whoever wrote last.
+* Every file gets the permissions an ordinary file gets (``0666`` less the umask, ``0644`` usually), temporary
+  files included: a report folder shared by a team shows its index to all who can read the reports.
+* :func:`check_writable` runs before a search, so a folder that cannot be written is found before the
+  search's findings are, not after.
 """
 
 from __future__ import annotations
@@ -33,11 +37,43 @@ ARRAYS = "instance.npz"
 PAGE = "report.html"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # read it by setting it: at import, before any thread of ours runs
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() gives a new file: mkstemp's 0600 would hide the index from others
+
+
+def check_writable(root: str | os.PathLike[str], *, option: str = "--report-dir") -> None:
+    """Raise unless ``root`` is (or can be created as) a folder this process can write to; leaves no trace.
+
+    Raises:
+        InvalidArgument: naming ``option``, the path and why (not a folder, no permission).
+    """
+    path = Path(root)
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent  # the nearest existing ancestor: where the folder would be created
+    if not probe.is_dir():
+        problem = f"cannot be created: {probe} is a file, not a folder"
+        raise InvalidArgument(option, str(root), problem, "pass a folder path you can write to")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=probe, prefix=".theorycheck-write-test-")
+    except OSError as exc:
+        problem = f"cannot be written ({type(exc).__name__}: {exc.strerror or exc})"
+        raise InvalidArgument(option, str(root), problem, "pass a folder you can write to") from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace`` (mode as ``open``'s)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -115,11 +151,34 @@ def write_run(root: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
     return path
 
 
+def _listing(base: Path) -> tuple[list[str], ...]:
+    """The names of what an index lists: report folders, run summaries, scale pages."""
+    return (
+        sorted(p.parent.name for p in base.glob(f"*/{RECORD}") if not p.parent.name.startswith(".")),
+        sorted(p.name for p in (base / "runs").glob("*.json")),
+        sorted(p.parent.name for p in (base / "scales").glob("*/scale.json")),
+    )
+
+
 def rebuild_index(root: str | os.PathLike[str]) -> Path:
-    """Rewrite ``index.html`` (and ``index.json``) from the report folders and run summaries on disk."""
+    """Rewrite ``index.html`` (and ``index.json``) from the report folders and run summaries on disk.
+
+    Safe under concurrent writers: after writing, the folder is listed again and the index rebuilt if a report,
+    run or scale page landed meanwhile; so the last index written lists everything written before it (a
+    writer whose file appeared after another's scan rebuilds after it).
+    """
     base = Path(root)
     if not base.is_dir():
         raise InvalidArgument("DIR", str(root), "is not a folder", "pass the report folder (default: reports)")
+    for _ in range(20):  # each pass is one more writer's file landing during the previous one: a few at most
+        seen = _listing(base)
+        _write_index(base)
+        if _listing(base) == seen:
+            break
+    return base / "index.html"
+
+
+def _write_index(base: Path) -> None:
     reports = []
     for rec in sorted(base.glob(f"*/{RECORD}")):
         if rec.parent.name.startswith("."):
@@ -155,4 +214,3 @@ def rebuild_index(root: str | os.PathLike[str]) -> Path:
     write_atomic(base / "index.html", render_index(reports, runs, scales).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
     write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": scales}, indent=1).encode())
-    return base / "index.html"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -243,10 +243,13 @@ def replay(strategy: SearchStrategy[Any], choices: Sequence[Choice], *, extend: 
 class PrimedDatabase(ExampleDatabase):
     """An example database that offers choice sequences to Hypothesis's reuse phase, over an optional real one.
 
-    ``primary`` sequences are replayed first, as past failures are (non-failing ones feed the target phase:
-    a campaign's elite); ``secondary`` ones are replayed after, as earlier non-minimal failures are, and when
-    one fails Hypothesis *shrinks* it (a refined violation: re-checked by the path every example takes, then
-    shrunk toward simple values where the margin allows). Writes go to ``inner`` (None: dropped).
+    ``found`` sequences (counterexamples kept from earlier runs, ``search.store``) and ``primary`` ones are
+    replayed first, as past failures are (Hypothesis tries them shortest first and stops at the first that
+    fails; non-failing ones feed the target phase: a campaign's elite);
+    ``secondary`` ones are replayed after, as earlier non-minimal failures are, and when one fails Hypothesis
+    *shrinks* it (a refined violation: re-checked by the path every example takes, then shrunk toward simple
+    values where the margin allows). Writes go to ``inner`` (None: dropped). When the reuse phase finds that a
+    ``found`` sequence no longer fails it deletes it, and ``forget`` is called with it (the store drops it).
     """
 
     def __init__(
@@ -255,16 +258,20 @@ class PrimedDatabase(ExampleDatabase):
         *,
         primary: Iterable[Sequence[Choice]] = (),
         secondary: Iterable[Sequence[Choice]] = (),
+        found: Iterable[Sequence[Choice]] = (),
+        forget: Callable[[bytes], None] | None = None,
     ) -> None:
         super().__init__()
         self.inner = inner
+        self.found = [choices_to_bytes(c) for c in found]
         self.primary = [choices_to_bytes(c) for c in primary]
         self.secondary = [choices_to_bytes(c) for c in secondary]
+        self.forget = forget
 
     def without_inner(self) -> PrimedDatabase:
         """The same primed sequences over no real database."""
-        out = PrimedDatabase(None)
-        out.primary, out.secondary = list(self.primary), list(self.secondary)
+        out = PrimedDatabase(None, forget=self.forget)
+        out.found, out.primary, out.secondary = list(self.found), list(self.primary), list(self.secondary)
         return out
 
     def fetch(self, key: bytes) -> Iterable[bytes]:
@@ -272,6 +279,7 @@ class PrimedDatabase(ExampleDatabase):
         if key.endswith(b".secondary"):
             yield from self.secondary
         elif not key.endswith(b".pareto"):
+            yield from self.found
             yield from self.primary
         if self.inner is not None:
             yield from self.inner.fetch(key)
@@ -282,7 +290,9 @@ class PrimedDatabase(ExampleDatabase):
             self.inner.save(key, value)
 
     def delete(self, key: bytes, value: bytes) -> None:
-        """Delete from the inner database (primed sequences stay primed)."""
+        """Delete from the inner database (primed sequences stay primed; a stale ``found`` one is forgotten)."""
+        if value in self.found and self.forget is not None and not key.endswith(b".secondary"):
+            self.forget(value)
         if self.inner is not None:
             self.inner.delete(key, value)
 

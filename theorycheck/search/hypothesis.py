@@ -28,7 +28,8 @@ from theorycheck.confirm import confirm_cheaply
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
 from theorycheck.search.descent import Budget, Found, Spent, refine_draw
-from theorycheck.search.draws import Draw, PrimedDatabase, current_draw, current_phase, replay
+from theorycheck.search.draws import Choice, Draw, PrimedDatabase, current_draw, current_phase, replay
+from theorycheck.search.store import Counterexamples
 
 
 class ClaimViolated(TheorycheckError, AssertionError):
@@ -37,6 +38,7 @@ class ClaimViolated(TheorycheckError, AssertionError):
     def __init__(self, claim: Claim, verdict: Verdict) -> None:
         self.claim = claim
         self.verdict = verdict
+        self.stage: str | None = None  # the stage that found it, when the search that raised it knows
         super().__init__(
             f"{claim.id} violated ({claim.source.cite()}): {verdict.quantity} margin {verdict.margin:.3g}"
             + (f" at step {verdict.step:,}" if verdict.step is not None else "")
@@ -114,7 +116,9 @@ class SearchStats:
     instances), with their draws: the starting points of refinement; ``first_violation_at`` is the example
     count when the first violation showed, ``first_violation_stage`` the stage that found it ("generate",
     "target", "reuse" (the example database), "explicit" (an ``@example``), "refine" or "boundary").
-    ``refine_evals`` counts the examples refinement and boundary search built.
+    ``refine_evals`` counts the examples refinement and boundary search built. ``violation_choices``: the
+    choices that built the last violating example (the shrunk one, once a search ends), None if it was an
+    explicit example; what :mod:`theorycheck.search.store` keeps.
     """
 
     examples: int = 0
@@ -132,6 +136,7 @@ class SearchStats:
     refine_evals: int = 0
     refine_seconds: float = 0.0
     stage: str | None = None  # set by the refinement while it runs; None: Hypothesis's own phases
+    violation_choices: tuple[Choice, ...] | None = None
 
     @property
     def seconds(self) -> float:
@@ -213,6 +218,9 @@ def _checker(
     def run_one(instance: Any) -> Verdict:
         draw = current_draw() if stats.keep else None
         verdict = evaluate(claim, instance, stats=stats, rung=rung, before_example=before_example, draw=draw)
+        if verdict.violated:  # Hypothesis runs the shrunk example last: its choices are what a store keeps
+            drawn = draw if draw is not None else current_draw()
+            stats.violation_choices = drawn.choices if drawn is not None else None
         for tag in verdict.tags:
             event(tag)
         if verdict.status == "not_applicable":
@@ -420,6 +428,9 @@ def property_test(
     values, scales, step and angles directly (``search.refine``, off the strategy's draws): opt in only when
     the claim's assumptions state everything an instance must satisfy and its checks read the instance, not
     ``instance.params``. ``scaling`` is a :class:`theorycheck.claims.Scaling` for ``theorycheck scale``.
+
+    Counterexamples an earlier run found (kept in the profile's database folder, :mod:`theorycheck.search.store`)
+    are tried first, whatever the seed, and a violation found is kept there for the next run.
     """
     return Theorem(claim, instances, cost=cost, refinable=refinable, scaling=scaling, examples=tuple(examples),
                    profile=profile)
@@ -439,14 +450,26 @@ def _run_property(
     stats = SearchStats(keep=refinement.starts if refinement else 0)
     rung = search_rung(prof)
     run_one = _checker(claim, rung=rung, stats=stats)
-    _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
-    if refinement is None:
-        return
-    found = refine(claim, instances, stats, refinement, rung=rung)
-    if found is not None:
-        stats.stage = found.stage
-        _recheck(claim, instances, settings, run_one, prof, found)()
-        raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
+    store = Counterexamples.of(prof)
+    settings = _prime(settings, claim, store)
+
+    def phases() -> None:
+        _hypothesis_test(claim, instances, settings, run_one, examples, prof)()
+        if refinement is None:
+            return
+        found = refine(claim, instances, stats, refinement, rung=rung)
+        if found is not None:
+            stats.stage = found.stage
+            stats.violation_choices = found.choices
+            _recheck(claim, instances, settings, run_one, prof, found)()
+            raise ClaimViolated(claim, found.verdict)  # the replay did not reproduce it: report it as found
+
+    try:
+        phases()
+    except ClaimViolated as exc:
+        _remember(store, claim, stats)
+        exc.stage = stats.first_violation_stage
+        raise
 
 
 @attrs.frozen(slots=False, eq=False)
@@ -501,6 +524,39 @@ class Theorem:
         self.__wrapped__()  # type: ignore[attr-defined]
 
 
+def _prime(
+    settings: hypothesis.settings,
+    claim: Claim,
+    store: Counterexamples | None,
+    *,
+    replay: Sequence[Sequence[Choice]] = (),
+    primary: Sequence[Sequence[Choice]] = (),
+) -> hypothesis.settings:
+    """``settings`` whose reuse phase first offers the claim's stored counterexamples, ``replay`` and ``primary``.
+
+    ``store``'s sequences and ``replay`` (counterexamples found before) go in as found, so a stale one is
+    forgotten by the store; ``primary`` (a campaign's elite) as plain primed sequences.
+    """
+    found = [*(store.load(claim.id) if store is not None else ()), *replay]
+    if not found and not primary:
+        return settings
+    forget = None if store is None else (lambda value: store.forget(claim.id, value))
+    return hypothesis.settings(
+        settings,
+        database=PrimedDatabase(settings.database, primary=primary, found=found, forget=forget),
+        phases=sorted({*settings.phases, hypothesis.Phase.reuse}, key=lambda p: p.value),
+    )
+
+
+def _remember(store: Counterexamples | None, claim: Claim, stats: SearchStats) -> None:
+    """Keep the violation's choices in the store (a store that cannot be written is not fatal to a search)."""
+    if store is not None and stats.violation_choices is not None:
+        try:
+            store.save(claim.id, stats.violation_choices)
+        except OSError:
+            return
+
+
 def _violation(run: Callable[[], None]) -> Verdict | None:
     """Run a search test; the shrunk violating verdict it raised, or None."""
     try:
@@ -530,6 +586,8 @@ def search(
     shrinking: bool = True,
     refinement: Refinement | None = None,
     primed: Sequence[Draw] = (),
+    replay: Sequence[Sequence[Choice]] = (),
+    remember: bool = True,
 ) -> tuple[Verdict | None, SearchStats]:
     """Search up to ``max_examples``; return the shrunk violating verdict (or None) and the statistics.
 
@@ -539,6 +597,11 @@ def search(
     ``stats.first_violation_stage`` says which stage found it. ``targeting=False`` drops Hypothesis's target
     phase (plain random generation, the baseline the stress search is measured against);
     ``shrinking=False`` returns the first violation as found.
+
+    Counterexamples found before are tried first, whatever the seed: those kept in the profile's database
+    folder for this claim (:mod:`theorycheck.search.store`; ``remember=False``: neither load nor save) and
+    ``replay`` (choice sequences, e.g. the store's contents handed to a stress chunk by its controller).
+    A violation's choices are saved to the store (``stats.violation_choices`` has them too).
     """
     prof = profile or active_profile()
     stats = stats if stats is not None else SearchStats()
@@ -553,22 +616,23 @@ def search(
         dropped |= {hypothesis.Phase.shrink, hypothesis.Phase.explain}
     if dropped:
         settings = hypothesis.settings(settings, phases=[p for p in settings.phases if p not in dropped])
-    if primed:
-        settings = hypothesis.settings(
-            settings, database=PrimedDatabase(settings.database, primary=[d.choices for d in primed]),
-            phases=sorted({*settings.phases, hypothesis.Phase.reuse}, key=lambda p: p.value),
-        )
+    store = Counterexamples.of(prof) if remember else None
+    settings = _prime(settings, claim, store, replay=replay, primary=[d.choices for d in primed])
     violation = _violation(_hypothesis_test(claim, instances, settings, run_one, examples, prof))
     if violation is not None or refinement is None:
+        if violation is not None:
+            _remember(store, claim, stats)
         return violation, stats
     found = refine(claim, instances, stats, refinement, rung=rung, before_example=before_example, on_example=on_example)
     if found is None:
         return None, stats
     stats.stage = found.stage
+    stats.violation_choices = found.choices
     try:
         violation = _violation(_recheck(claim, instances, settings, run_one, prof, found))
     finally:
         stats.stage = None
+    _remember(store, claim, stats)
     return (violation if violation is not None else found.verdict), stats
 
 
@@ -579,9 +643,13 @@ def find_counterexample(
     max_examples: int,
     profile: Profile | None = None,
     cost: int = 1,
+    remember: bool = True,
 ) -> Verdict | None:
-    """Search up to ``max_examples``; return the shrunk violating verdict, or None if none was found."""
-    return search(claim, instances, max_examples=max_examples, profile=profile, cost=cost)[0]
+    """Search up to ``max_examples``; return the shrunk violating verdict, or None if none was found.
+
+    ``remember``: try the claim's stored counterexamples first and keep the one found (see :func:`search`).
+    """
+    return search(claim, instances, max_examples=max_examples, profile=profile, cost=cost, remember=remember)[0]
 
 
 def assert_refuted(
@@ -592,10 +660,13 @@ def assert_refuted(
     profile: Profile | None = None,
     cost: int = 1,
 ) -> Verdict:
-    """Fail unless a counterexample to the false variant ``claim`` is found within the budget."""
+    """Fail unless a counterexample to the false variant ``claim`` is found within the budget.
+
+    The search starts afresh (no stored counterexample is replayed, none is kept): this measures its power.
+    """
     prof = profile or active_profile()
     limit = budget or prof.refute_examples
-    verdict = find_counterexample(claim, instances, max_examples=limit, profile=prof, cost=cost)
+    verdict = find_counterexample(claim, instances, max_examples=limit, profile=prof, cost=cost, remember=False)
     if verdict is None:
         msg = f"{claim.id} (expected false) was not refuted within {limit} examples: the search is too weak"
         raise NotRefuted(msg)
