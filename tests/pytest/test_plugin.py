@@ -25,11 +25,12 @@ test_square = property_test(CLAIM, st.floats(-1e3, 1e3))
 
 SEED_PROBE = """
 import os
+from pathlib import Path
 import pytest
 
 @pytest.mark.parametrize("k", range(4))
-def test_probe(k, tmp_path_factory):
-    out = tmp_path_factory.getbasetemp().parent.parent / "seeds"
+def test_probe(k):
+    out = Path(os.environ["SEED_PROBE_DIR"])  # the calling test's own folder: nothing shared with other runs
     out.mkdir(exist_ok=True)
     (out / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{k}").write_text(os.environ["THEORYCHECK_SEED"])
 """
@@ -87,15 +88,20 @@ def test_report_dir_none_switches_reports_off(pytester: pytest.Pytester) -> None
     assert not (pytester.path / "none").exists()
 
 
-def test_workers_run_with_the_seed_the_controller_drew_and_printed(pytester: pytest.Pytester) -> None:
+def test_workers_run_with_the_seed_the_controller_drew_and_printed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makepyfile(test_probe=SEED_PROBE)
+    seeds_dir = pytester.path / "seeds"
+    monkeypatch.setenv("SEED_PROBE_DIR", str(seeds_dir))
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--theorycheck-profile=default", "-n", "2", "-s"
     )
     result.assert_outcomes(passed=4)
     seed = re.search(r"--theorycheck-seed=(\d+)", result.stdout.str())
     assert seed is not None
-    probes = list((pytester.path.parent.parent).glob("**/seeds/*")) or list(Path(pytester.path).glob("**/seeds/*"))
+    probes = list(seeds_dir.iterdir())
+    assert len(probes) == 4
     values = {p.read_text() for p in probes}
     assert values == {seed.group(1)}
     assert {p.name.split("-")[0] for p in probes} <= {"gw0", "gw1"}
