@@ -337,11 +337,15 @@ def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> boo
     """The in-search rung: does the violation survive one re-check at ``precision``? True when it cannot run.
 
     Used inside Hypothesis's loop so that shrinking keeps real violations; the deep rungs run once on the
-    shrunk example. Gradient-flow claims skip it (a high-precision ODE solve per example would stall the search).
+    shrunk example. Gradient-flow claims re-check with the solver at its tight tolerances (the first rung of
+    :data:`GF_LADDER`, as cheap as the search's own solve) instead of ``precision``: a high-precision ODE solve
+    per example would stall the search, and the solver's own error is what a GF violation most often is.
     """
     gf = claim.procedure is not None and claim.procedure.method == "gf"
-    if not verdict.violated or gf or not has_precision_path(claim):
+    if not verdict.violated or not has_precision_path(claim):
         return verdict.violated
+    if gf:
+        return _rung(claim, verdict.instance, GF_LADDER[0]).status != "holds"
     rung = _rung(claim, verdict.instance, precision)
     scale = verdict.scale if verdict.scale is not None else rung.scale
     if rung.status == "violated" and _rounding_everywhere(verdict, [rung], (precision,), scale):

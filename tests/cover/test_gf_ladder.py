@@ -82,3 +82,22 @@ def test_a_complex_flow_on_the_taylor_rung_matches_the_tight_float64_solver() ->
     assert np.max(np.abs(taylor.final_params - tight.final_params)) < 1e-12
     drift = taylor.observable("imbalance1", 0)[-1] - taylor.observable("imbalance1", 0)[0]
     assert max(abs(complex(x)) for x in drift.ravel()) < 1e-25  # GF conserves D_1: exactly, up to 113-bit rounding
+
+
+def test_the_in_search_rung_sets_aside_a_gf_solver_artifact_and_keeps_a_real_gf_violation() -> None:
+    # the instance refinement found under the default profile: DOP853 at rtol 1e-10 puts the event 1.5e-7
+    # (relative) early, beyond the claim's 1e-6 slack less the gap; at rtol 1e-13 it holds
+    from theorycheck.confirm import confirm_cheaply
+    from theorycheck.precision import Precision
+
+    rung = Precision("flint", 113)  # what the profile names: a GF claim re-checks with its tight solve instead
+    inst = _scalar(sigma=0.390625, a0=float.fromhex("0x1.9d899c73910c0p-9"), delta=float.fromhex("0x1.a36e2eb1c432cp-22"))
+    verdict = check(EXACT, inst)
+    assert verdict.violated  # the solver's error on this instance, as the search saw it
+    assert not confirm_cheaply(EXACT, verdict, rung)
+    planted = attrs.evolve(
+        EXACT, conclusion=lambda i, r: attrs.evolve(EXACT.conclusion(i, r), margin=_gap(i, r) - 1e-3)
+    )
+    real = check(planted, _scalar())
+    assert real.violated
+    assert confirm_cheaply(planted, real, rung)
