@@ -191,7 +191,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(rows, indent=1) + "\n")
         return OK
     if args.markdown:
-        from theorycheck.catalogue._markdown import render
+        from theorycheck.catalogue import render_markdown as render
 
         out.write(render(CATALOGUE))
         return OK

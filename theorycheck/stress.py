@@ -41,8 +41,7 @@ from theorycheck.dynamics.instance import Instance
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
 from theorycheck.parallel import Executor, Interrupts, TaskLost
-from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
-from theorycheck.report._record import example_code, slug
+from theorycheck.report import ReportFiles, build, decode, encode, example_code, slug, write_atomic, write_report
 from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine

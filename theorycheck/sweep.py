@@ -25,13 +25,11 @@ import numpy as np
 import scipy.stats
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
-from theorycheck.claims import Axis, Scaling
-from theorycheck.claims._scaling import FORMS
+from theorycheck.claims import FORMS, Axis, Scaling
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest
 from theorycheck.parallel import Executor, Interrupts, TaskLost
-from theorycheck.report import environment, write_atomic
-from theorycheck.report._record import slug
+from theorycheck.report import environment, slug, write_atomic
 
 SCHEMA = "theorycheck.scale/1"
 LEVEL = 0.95
@@ -471,7 +469,7 @@ def _poor(r2: float) -> str:
 
 
 def _write(report_dir: str, target: Target, record: dict[str, Any]) -> Path:
-    from theorycheck.report._scale import render_scale
+    from theorycheck.report import render_scale
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(report_dir) / "scales" / f"{slug(target.claim.id)}-{stamp}"

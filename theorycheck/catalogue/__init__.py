@@ -13,6 +13,7 @@ from theorycheck.catalogue import (  # noqa: F401 - registers claims
     _yedu2021,
     _yedu2021_paper,
 )
+from theorycheck.catalogue._markdown import render as render_markdown
 from theorycheck.catalogue._registry import CATALOGUE, Entry, register
 
-__all__ = ["CATALOGUE", "Entry", "register"]
+__all__ = ["CATALOGUE", "Entry", "register", "render_markdown"]

@@ -18,7 +18,7 @@ from theorycheck.claims._conclusions import (
     monotone,
     pure,
 )
-from theorycheck.claims._needs import Needs, ReadyConclusion
+from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
 from theorycheck.claims._records import (
     EXPECTATIONS,
     PROVENANCES,
@@ -34,7 +34,7 @@ from theorycheck.claims._records import (
     check,
     describe,
 )
-from theorycheck.claims._scaling import Axis, Scaling, steps_to_tolerance
+from theorycheck.claims._scaling import FORMS, Axis, Scaling, regressor, steps_to_tolerance
 from theorycheck.claims._trajectory import (
     escape_time,
     limit_rank,
@@ -45,6 +45,7 @@ from theorycheck.claims._trajectory import (
 
 __all__ = [
     "EXPECTATIONS",
+    "FORMS",
     "PROVENANCES",
     "Assumption",
     "Axis",
@@ -53,9 +54,12 @@ __all__ = [
     "Certification",
     "Claim",
     "Needs",
+    "NeedsFound",
+    "NeedsUnknown",
     "Outcome",
     "Procedure",
     "ReadyConclusion",
+    "RunProbe",
     "Scaling",
     "Source",
     "Verdict",
@@ -76,6 +80,7 @@ __all__ = [
     "objective_value",
     "one_step_rise",
     "pure",
+    "regressor",
     "smallest_eigenvalue",
     "smallest_singular_value",
     "steps_to_tolerance",

@@ -27,8 +27,7 @@ import numpy as np
 from theorycheck.claims._records import Certificate, Certification, Verdict
 from theorycheck.dynamics import Recording, RunStatus
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Objective
-from theorycheck.models._math import loss_and_grads
+from theorycheck.models import Objective, loss_and_grads
 from theorycheck.precision import Backend, Precision, get_backend
 
 BallQuantity = Callable[[Backend, Objective, list[Any], Any, Any], Any]
