@@ -226,7 +226,7 @@ def _outcome_line(o: Any) -> str:
         step = f" at step {o.violation.step:,}" if o.violation.step is not None else ""
         text = (
             f"{head}; {c.status.upper()}: {o.violation.quantity} margin {o.violation.margin:.3g}{step} "
-            f"({c.reason}) on {o.violation.summary().split(' on ', 1)[-1]}"
+            f"({c.reason}) on {o.violation.described}"
         )
     for a in o.artifacts:
         text += f"; float64 artifact set aside ({a.status}: {a.reason})"
@@ -236,6 +236,8 @@ def _outcome_line(o: Any) -> str:
 
 
 def _summary(o: Any) -> dict[str, Any]:
+    from theorycheck.confirm import ConfirmationStatus
+
     return {
         "claim": o.claim.id,
         "expect": o.claim.expect,
@@ -244,10 +246,10 @@ def _summary(o: Any) -> dict[str, Any]:
         "violation": o.violation is not None,
         "counterexample": o.counterexample,
         "unconfirmed": o.unconfirmed,
-        "artifacts": sum(a.status == "artifact" for a in o.artifacts)
-        + (o.confirmation is not None and o.confirmation.status == "artifact"),
-        "undecided": sum(a.status == "undecided" for a in o.artifacts)
-        + (o.confirmation is not None and o.confirmation.status == "undecided"),
+        "artifacts": sum(a.status == ConfirmationStatus.ARTIFACT for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.ARTIFACT),
+        "undecided": sum(a.status == ConfirmationStatus.UNDECIDED for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.UNDECIDED),
         "reports": [str(p) for p in o.reports],
     }
 

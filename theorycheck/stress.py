@@ -36,7 +36,7 @@ from hypothesis.errors import HypothesisDeprecationWarning
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
-from theorycheck.confirm import confirm
+from theorycheck.confirm import ConfirmationStatus, confirm
 from theorycheck.dynamics.instance import Instance
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
@@ -452,11 +452,11 @@ class _Campaign:
     def count(self, statuses: list[str]) -> None:
         """Count the statuses of newly written reports (confirmed/certified, artifact, undecided)."""
         for status in statuses:
-            if status in {"confirmed", "certified"}:
+            if status in {ConfirmationStatus.CONFIRMED, ConfirmationStatus.CERTIFIED}:
                 self.tally.counterexamples += 1
             else:
-                self.tally.artifacts_reported += status == "artifact"
-                self.tally.undecided += status == "undecided"
+                self.tally.artifacts_reported += status == ConfirmationStatus.ARTIFACT
+                self.tally.undecided += status == ConfirmationStatus.UNDECIDED
 
 
 def _folder(report_dir: str, claim: Claim) -> Path:
@@ -582,7 +582,7 @@ def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tupl
         statuses.append(status)
     c.tally.add(result)
     c.count(statuses)
-    c.artifact_reported |= "artifact" in statuses
+    c.artifact_reported |= ConfirmationStatus.ARTIFACT in statuses
     c.merge_elite(result["elite"])
     measured = float(result["search_rate"])
     c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured

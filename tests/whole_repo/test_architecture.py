@@ -123,3 +123,71 @@ def test_no_module_imports_another_packages_private_module():
     roots = [_PACKAGE.parent / "properties", _PACKAGE.parent / "benchmarks"]
     offenders = [str(p) for root in roots if root.exists() for p in root.rglob("*.py") if private.search(p.read_text())]
     assert offenders == []
+
+
+# Status words of the verdict, rung, confirmation and certification enums. Outside the modules that define the
+# enums (claims/_records.py, confirm.py) code names a status by its member, never by its string.
+_STATUS_WORDS = {
+    "holds", "violated", "not_applicable", "confirmed", "certified", "artifact", "undecided", "not_certified",
+    "unavailable",
+}
+_ENUM_MODULES = {"claims/_records.py", "confirm.py"}
+# the same words used as something else: table headings and a scale bound's verdict shown as text
+_NOT_STATUSES = {
+    ("report/_html.py", "'claims checked'"),  # the column headings of the runs table
+    ("report/_html.py", "'BOUND VIOLATED'"),  # a scaling bound's verdict, not a claim's
+}
+
+
+def _status_literals(path: Path, relative: str) -> list[tuple[int, str]]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in _STATUS_WORDS):
+            continue
+        parent = parents[node]
+        context = ast.unparse(parent)
+        if (
+            isinstance(parent, ast.Expr | ast.JoinedStr)  # docstrings and text
+            or (isinstance(parent, ast.Dict) and any(k is node for k in parent.keys))  # a JSON field's name
+            or (isinstance(parent, ast.Subscript) and parent.slice is node)  # reading that field
+            or (isinstance(parent, ast.Call) and context.split("(")[0].endswith(".get"))  # reading it with a default
+            or "expect" in context  # a claim's expectation ("holds" or "refuted"), not a status
+            or any(relative == f and marker in context for f, marker in _NOT_STATUSES)
+        ):
+            continue
+        found.append((node.lineno, context))
+    return found
+
+
+def test_no_status_literal_appears_outside_the_module_of_its_enum():
+    offenders = {
+        path.relative_to(_PACKAGE).as_posix(): lines
+        for path in sorted(_PACKAGE.rglob("*.py"))
+        if path.relative_to(_PACKAGE).as_posix() not in _ENUM_MODULES
+        and (lines := _status_literals(path, path.relative_to(_PACKAGE).as_posix()))
+    }
+    assert offenders == {}
+
+
+def test_the_status_literal_check_catches_a_comparison_with_a_status_string(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text('def f(v):\n    """Is v violated?"""\n    return v.status == "violated"\n', encoding="utf-8")
+    assert _status_literals(planted, "planted.py") == [(3, "v.status == 'violated'")]
+
+
+def test_every_status_enum_has_a_message_for_each_member_and_serialises_as_its_value():
+    import json
+
+    from theorycheck.claims import CertificationStatus, VerdictStatus
+    from theorycheck.confirm import ConfirmationStatus, RungStatus
+
+    for kind in (VerdictStatus, CertificationStatus, ConfirmationStatus, RungStatus):
+        for member in kind:
+            assert member.message
+            assert json.dumps(member) == json.dumps(member.value)
+            assert member == member.value
+            assert f"{member}" == member.value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -11,7 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from theorycheck._validation import check_choice, readonly
+from theorycheck._validation import check_choice, check_enum, readonly
 from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
@@ -20,7 +21,56 @@ from theorycheck.precision import FLOAT64, Precision
 
 PROVENANCES = ("paper", "reconstructed")
 EXPECTATIONS = ("holds", "refuted")
-STATUSES = ("holds", "violated", "not_applicable")
+
+
+class VerdictStatus(enum.StrEnum):
+    """What checking one claim on one instance found (a ``str``: JSON and comparisons see the value)."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def message(self) -> str:
+        """The status in words (:data:`VERDICT_MESSAGES`)."""
+        return VERDICT_MESSAGES[self]
+
+
+VERDICT_MESSAGES = {
+    VerdictStatus.HOLDS: "the conclusion holds on this instance (margin >= 0)",
+    VerdictStatus.VIOLATED: "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)",
+    VerdictStatus.NOT_APPLICABLE: "the claim says nothing about this instance (an assumption or its premise fails)",
+}
+
+STATUSES = tuple(status.value for status in VerdictStatus)
+
+
+def _verdict_status(value: object) -> VerdictStatus:
+    return check_enum("status", value, VerdictStatus)
+
+
+class CertificationStatus(enum.StrEnum):
+    """What a rigorous (ball-arithmetic) check of one violation proved."""
+
+    CERTIFIED = "certified"
+    NOT_CERTIFIED = "not_certified"
+    UNAVAILABLE = "unavailable"
+
+    @property
+    def message(self) -> str:
+        """The status in words (:data:`CERTIFICATION_MESSAGES`)."""
+        return CERTIFICATION_MESSAGES[self]
+
+
+CERTIFICATION_MESSAGES = {
+    CertificationStatus.CERTIFIED: "the violation is proved at the computed iterate",
+    CertificationStatus.NOT_CERTIFIED: "the balls straddle the bound: no proof either way",
+    CertificationStatus.UNAVAILABLE: "the check could not run on this instance",
+}
+
+
+def _certification_status(value: object) -> CertificationStatus:
+    return check_enum("status", value, CertificationStatus)
 
 
 @attrs.frozen
@@ -120,7 +170,7 @@ class Verdict:
     """The result of checking one claim on one instance."""
 
     claim_id: str
-    status: str = attrs.field(validator=lambda _i, _a, v: check_choice("status", v, STATUSES))
+    status: VerdictStatus = attrs.field(converter=_verdict_status)
     margin: float
     quantity: str
     step: int | None
@@ -131,18 +181,24 @@ class Verdict:
     trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
     precision: str = "float64"
     scale: float | None = None
+    artifact: bool = False  # a float64 violation the in-search rung did not reproduce, reported as holding
 
     @property
     def violated(self) -> bool:
         """True when the conclusion failed on an instance meeting the assumptions."""
-        return self.status == "violated"
+        return self.status == VerdictStatus.VIOLATED
+
+    @property
+    def described(self) -> str:
+        """The instance in one line (the end of :meth:`summary`)."""
+        return describe(self.instance)
 
     def summary(self) -> str:
         """The finding in one line."""
         where = f" at step {self.step:,}" if self.step is not None else ""
         return (
             f"{self.claim_id}: {self.status}; {self.quantity} margin {self.margin:.3g}{where}"
-            f" ({self.detail}) on {describe(self.instance)}"
+            f" ({self.detail}) on {self.described}"
         )
 
 
@@ -224,16 +280,13 @@ class Certification:
     """A rigorous check of one violation at one computed iterate.
 
     Attributes:
-        status: "certified" (the violation is proved at the computed iterate), "not_certified" (the balls
-            straddle the bound: no proof either way) or "unavailable" (the check could not run here).
+        status: a :class:`CertificationStatus` (its ``message`` says what each means).
         detail: what was proved, with the enclosure.
         lower, upper: an enclosure of the violation amount (> 0 means violated), when computed.
         bits: working precision of the balls.
     """
 
-    status: str = attrs.field(
-        validator=lambda _i, _a, v: check_choice("status", v, ("certified", "not_certified", "unavailable"))
-    )
+    status: CertificationStatus = attrs.field(converter=_certification_status)
     detail: str
     lower: float = math.nan
     upper: float = math.nan
@@ -330,7 +383,7 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         if not assumption.predicate(instance):
             return Verdict(
                 claim.id,
-                "not_applicable",
+                VerdictStatus.NOT_APPLICABLE,
                 math.inf,
                 assumption.name,
                 None,
@@ -346,9 +399,9 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
     else:
         outcome = claim.conclusion(instance, run)
     margin = float(outcome.margin)
-    status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
+    status = VerdictStatus.HOLDS if margin >= 0 else VerdictStatus.VIOLATED  # NaN >= 0 is False: NaN violates
     if not outcome.applicable:
-        status = "not_applicable"
+        status = VerdictStatus.NOT_APPLICABLE
     return Verdict(
         claim.id,
         status,
