@@ -7,10 +7,9 @@ Each helper either returns a normalised value or raises :class:`~theorycheck.err
 from __future__ import annotations
 
 import difflib
-import enum
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -27,14 +26,6 @@ def check_choice(argument: str, value: object, choices: Iterable[str]) -> str:
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InvalidArgument(argument, value, "is not a known name", f"{hint}pass one of {options}")
     return value
-
-
-_E = TypeVar("_E", bound=enum.StrEnum)
-
-
-def check_enum(argument: str, value: object, kind: type[_E]) -> _E:
-    """Return the member of the string enum ``kind`` whose value is ``value`` (errors as :func:`check_choice`)."""
-    return kind(check_choice(argument, value, [member.value for member in kind]))
 
 
 def check_int(argument: str, value: object, *, min_value: int | None = None) -> int:

@@ -36,7 +36,6 @@ converges to a wrong value in every arithmetic, is not caught.
 
 from __future__ import annotations
 
-import enum
 import itertools
 import math
 import time
@@ -44,7 +43,7 @@ from typing import Any
 
 import attrs
 
-from theorycheck._validation import check_enum
+from theorycheck._status import Status, messages
 from theorycheck.claims import Certification, CertificationStatus, Claim, Verdict, check
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
@@ -65,7 +64,7 @@ _EPS = 2.0**-52
 
 
 
-class ConfirmationStatus(enum.StrEnum):
+class ConfirmationStatus(Status):
     """What the ladder made of one float64 violation (module docstring); a ``str``, as reports write it."""
 
     CONFIRMED = "confirmed"
@@ -73,31 +72,27 @@ class ConfirmationStatus(enum.StrEnum):
     ARTIFACT = "artifact"
     UNDECIDED = "undecided"
 
-    @property
-    def message(self) -> str:
-        """The status in words, as the report's banner says it (:data:`CONFIRMATION_MESSAGES`)."""
-        return CONFIRMATION_MESSAGES[self]
 
-
-CONFIRMATION_MESSAGES = {
-    ConfirmationStatus.CERTIFIED: (
-        "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved in ball arithmetic"
-    ),
-    ConfirmationStatus.CONFIRMED: "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
-    ConfirmationStatus.ARTIFACT: (
-        "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision"
-    ),
-    ConfirmationStatus.UNDECIDED: "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss",
-}
+CONFIRMATION_MESSAGES = messages(
+    ConfirmationStatus,
+    {
+        ConfirmationStatus.CERTIFIED: (
+            "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved in ball arithmetic"
+        ),
+        ConfirmationStatus.CONFIRMED: "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
+        ConfirmationStatus.ARTIFACT: (
+            "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision"
+        ),
+        ConfirmationStatus.UNDECIDED: (
+            "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss"
+        ),
+    },
+)
 
 STATUSES = tuple(status.value for status in ConfirmationStatus)
 
 
-def _confirmation_status(value: object) -> ConfirmationStatus:
-    return check_enum("status", value, ConfirmationStatus)
-
-
-class RungStatus(enum.StrEnum):
+class RungStatus(Status):
     """One re-check's outcome: a verdict's status, or ``error`` when the rung could not evaluate."""
 
     HOLDS = "holds"
@@ -105,22 +100,16 @@ class RungStatus(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
 
-    @property
-    def message(self) -> str:
-        """The status in words (:data:`RUNG_MESSAGES`)."""
-        return RUNG_MESSAGES[self]
 
-
-RUNG_MESSAGES = {
-    RungStatus.HOLDS: "the claim holds at this rung",
-    RungStatus.VIOLATED: "the violation is reproduced at this rung",
-    RungStatus.NOT_APPLICABLE: "the claim says nothing about the instance at this rung",
-    RungStatus.ERROR: "the rung could not evaluate (its detail says why)",
-}
-
-
-def _rung_status(value: object) -> RungStatus:
-    return check_enum("status", value, RungStatus)
+RUNG_MESSAGES = messages(
+    RungStatus,
+    {
+        RungStatus.HOLDS: "the claim holds at this rung",
+        RungStatus.VIOLATED: "the violation is reproduced at this rung",
+        RungStatus.NOT_APPLICABLE: "the claim says nothing about the instance at this rung",
+        RungStatus.ERROR: "the rung could not evaluate (its detail says why)",
+    },
+)
 
 
 @attrs.frozen
@@ -128,7 +117,7 @@ class Rung:
     """One re-check: the arithmetic, its verdict's status and margin, and the seconds it took."""
 
     precision: str
-    status: RungStatus = attrs.field(converter=_rung_status)
+    status: RungStatus = attrs.field(converter=RungStatus)
     margin: float
     elapsed: float
     detail: str = ""
@@ -153,7 +142,7 @@ class Confirmation:
         certification: the ball-arithmetic check, when one ran.
     """
 
-    status: ConfirmationStatus = attrs.field(converter=_confirmation_status)
+    status: ConfirmationStatus = attrs.field(converter=ConfirmationStatus)
     reason: str
     rungs: tuple[Rung, ...]
     certification: Certification | None = None

@@ -191,3 +191,32 @@ def test_every_status_enum_has_a_message_for_each_member_and_serialises_as_its_v
             assert json.dumps(member) == json.dumps(member.value)
             assert member == member.value
             assert f"{member}" == member.value
+
+
+def test_the_package_names_no_issue_numbers():
+    """Docstrings and comments say what the code does, not which ticket brought it."""
+    import re
+
+    pattern = re.compile(r"\bissue\s*#?\d", re.IGNORECASE)
+    offenders = [
+        f"{path.relative_to(_PACKAGE)}:{i}"
+        for path in sorted(_PACKAGE.rglob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
+
+
+def test_a_status_table_that_misses_a_member_is_refused_and_a_bad_status_names_the_closest():
+    from theorycheck._status import Status, messages
+    from theorycheck.claims import VerdictStatus
+    from theorycheck.errors import InvalidArgument
+
+    class Planted(Status):
+        ONE = "one"
+        TWO = "two"
+
+    with pytest.raises(InvalidArgument, match="one message per member of Planted"):
+        messages(Planted, {Planted.ONE: "only one"})
+    with pytest.raises(InvalidArgument, match="did you mean 'violated'"):
+        VerdictStatus("violatd")

@@ -18,6 +18,7 @@ from theorycheck.claims._conclusions import (
     monotone,
     pure,
 )
+from theorycheck.claims._fit import FIT_LEVEL, AxisFit, Fit, fit_scaling
 from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
 from theorycheck.claims._records import (
     EXPECTATIONS,
@@ -47,15 +48,18 @@ from theorycheck.claims._trajectory import (
 
 __all__ = [
     "EXPECTATIONS",
+    "FIT_LEVEL",
     "FORMS",
     "PROVENANCES",
     "Assumption",
     "Axis",
+    "AxisFit",
     "Case",
     "Certificate",
     "Certification",
     "CertificationStatus",
     "Claim",
+    "Fit",
     "Needs",
     "NeedsFound",
     "NeedsUnknown",
@@ -74,6 +78,7 @@ __all__ = [
     "describe",
     "escape_time",
     "every_step",
+    "fit_scaling",
     "iterate_at",
     "limit_is_local_min",
     "limit_rank",

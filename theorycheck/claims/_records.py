@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -12,7 +11,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from theorycheck._validation import check_choice, check_enum, readonly
+from theorycheck._status import Status, messages
+from theorycheck._validation import check_choice, readonly
 from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
@@ -23,54 +23,42 @@ PROVENANCES = ("paper", "reconstructed")
 EXPECTATIONS = ("holds", "refuted")
 
 
-class VerdictStatus(enum.StrEnum):
+class VerdictStatus(Status):
     """What checking one claim on one instance found (a ``str``: JSON and comparisons see the value)."""
 
     HOLDS = "holds"
     VIOLATED = "violated"
     NOT_APPLICABLE = "not_applicable"
 
-    @property
-    def message(self) -> str:
-        """The status in words (:data:`VERDICT_MESSAGES`)."""
-        return VERDICT_MESSAGES[self]
 
-
-VERDICT_MESSAGES = {
-    VerdictStatus.HOLDS: "the conclusion holds on this instance (margin >= 0)",
-    VerdictStatus.VIOLATED: "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)",
-    VerdictStatus.NOT_APPLICABLE: "the claim says nothing about this instance (an assumption or its premise fails)",
-}
+VERDICT_MESSAGES = messages(
+    VerdictStatus,
+    {
+        VerdictStatus.HOLDS: "the conclusion holds on this instance (margin >= 0)",
+        VerdictStatus.VIOLATED: "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)",
+        VerdictStatus.NOT_APPLICABLE: "the claim says nothing about this instance (an assumption or a premise fails)",
+    },
+)
 
 STATUSES = tuple(status.value for status in VerdictStatus)
 
 
-def _verdict_status(value: object) -> VerdictStatus:
-    return check_enum("status", value, VerdictStatus)
-
-
-class CertificationStatus(enum.StrEnum):
+class CertificationStatus(Status):
     """What a rigorous (ball-arithmetic) check of one violation proved."""
 
     CERTIFIED = "certified"
     NOT_CERTIFIED = "not_certified"
     UNAVAILABLE = "unavailable"
 
-    @property
-    def message(self) -> str:
-        """The status in words (:data:`CERTIFICATION_MESSAGES`)."""
-        return CERTIFICATION_MESSAGES[self]
 
-
-CERTIFICATION_MESSAGES = {
-    CertificationStatus.CERTIFIED: "the violation is proved at the computed iterate",
-    CertificationStatus.NOT_CERTIFIED: "the balls straddle the bound: no proof either way",
-    CertificationStatus.UNAVAILABLE: "the check could not run on this instance",
-}
-
-
-def _certification_status(value: object) -> CertificationStatus:
-    return check_enum("status", value, CertificationStatus)
+CERTIFICATION_MESSAGES = messages(
+    CertificationStatus,
+    {
+        CertificationStatus.CERTIFIED: "the violation is proved at the computed iterate",
+        CertificationStatus.NOT_CERTIFIED: "the balls straddle the bound: no proof either way",
+        CertificationStatus.UNAVAILABLE: "the check could not run on this instance",
+    },
+)
 
 
 @attrs.frozen
@@ -170,7 +158,7 @@ class Verdict:
     """The result of checking one claim on one instance."""
 
     claim_id: str
-    status: VerdictStatus = attrs.field(converter=_verdict_status)
+    status: VerdictStatus = attrs.field(converter=VerdictStatus)
     margin: float
     quantity: str
     step: int | None
@@ -217,7 +205,7 @@ class Procedure:
     Attributes:
         method: "gd" or "gf".
         record: what to record (GD); for GF ``observables`` at ``gf_records`` evenly spaced times.
-        precision: the arithmetic (the confirmation ladder of issue 5 overrides it).
+        precision: the arithmetic (the confirmation ladder, :mod:`theorycheck.confirm`, overrides it).
         t_max: GF horizon as a function of the instance (GF only).
         gf_records: number of GF record times.
         gtol: stop GD once ||grad|| <= gtol (status STATIONARY), for claims about limits.
@@ -286,7 +274,7 @@ class Certification:
         bits: working precision of the balls.
     """
 
-    status: CertificationStatus = attrs.field(converter=_certification_status)
+    status: CertificationStatus = attrs.field(converter=CertificationStatus)
     detail: str
     lower: float = math.nan
     upper: float = math.nan

@@ -4,7 +4,7 @@ Balls are *not* propagated: the dynamics drop the radius once per step (:meth:`F
 arb operation's midpoint is computed from its operands' midpoints, so within a step the radii cost a
 little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits
 (propagating balls through a GD trajectory blows the radius up within ~100 steps; rigorous
-checks are per iterate, see issue 5). python-flint's precision is the
+checks are per iterate, see :mod:`theorycheck.claims._certificates`). python-flint's precision is the
 process-global ``flint.ctx.prec``: it is set only inside :meth:`FlintBackend.activate` and restored after.
 """
 
