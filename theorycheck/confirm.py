@@ -44,7 +44,7 @@ from typing import Any
 import attrs
 
 from theorycheck._status import Status, messages
-from theorycheck.claims import Certification, CertificationStatus, Claim, Verdict, check
+from theorycheck.claims import Certification, CertificationStatus, Claim, PureConclusion, Verdict, check
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
 
@@ -174,7 +174,7 @@ def _rung_name(claim: Claim, precision: Precision) -> str:
 
 
 def _is_pure_numeric(claim: Claim) -> bool:
-    return claim.procedure is None and bool(getattr(claim.conclusion, "numeric", False))
+    return claim.procedure is None and isinstance(claim.conclusion, PureConclusion) and claim.conclusion.numeric
 
 
 def no_precision_path(claim: Claim) -> str | None:
@@ -183,8 +183,8 @@ def no_precision_path(claim: Claim) -> str | None:
         return None
     if _is_pure_numeric(claim):
         return None
-    if hasattr(claim.conclusion, "numeric"):
-        return getattr(claim.conclusion, "why_float64", "") or (
+    if isinstance(claim.conclusion, PureConclusion):
+        return claim.conclusion.why_float64 or (
             "the pure margin is written in float64 only (write it against a context: pure(..., numeric=True))"
         )
     return "the claim evaluates its conclusion in float64 without a procedure or a numeric context"
@@ -261,7 +261,8 @@ def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
     """Interval evaluation of a pure numeric margin: certified when the whole enclosure is below zero."""
     from theorycheck.precision.numeric import NoEnclosure
 
-    enclose = claim.conclusion.enclose  # type: ignore[attr-defined]
+    assert isinstance(claim.conclusion, PureConclusion)  # _certify calls this for pure numeric claims only
+    enclose = claim.conclusion.enclose
     try:
         lo, hi, detail = enclose(verdict.instance, bits)
     except (NoEnclosure, ArithmeticError, ValueError, ZeroDivisionError) as exc:

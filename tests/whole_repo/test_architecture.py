@@ -125,13 +125,14 @@ def test_no_module_imports_another_packages_private_module():
     assert offenders == []
 
 
-# Status words of the verdict, rung, confirmation and certification enums. Outside the modules that define the
-# enums (claims/_records.py, confirm.py) code names a status by its member, never by its string.
+# Status words of the verdict, rung, confirmation, certification and exponent enums. Outside the modules that
+# define the enums (claims/_records.py, claims/_fit.py, confirm.py) code names a status by its member.
 _STATUS_WORDS = {
     "holds", "violated", "not_applicable", "confirmed", "certified", "artifact", "undecided", "not_certified",
-    "unavailable",
+    "unavailable", "loose", "consistent (tight)", "no stated exponent",
+    "exceeds (the bound cannot hold as the parameter grows)",
 }
-_ENUM_MODULES = {"claims/_records.py", "confirm.py"}
+_ENUM_MODULES = {"claims/_records.py", "claims/_fit.py", "confirm.py"}
 # the same words used as something else: table headings and a scale bound's verdict shown as text
 _NOT_STATUSES = {
     ("report/_html.py", "'claims checked'"),  # the column headings of the runs table
@@ -182,10 +183,10 @@ def test_the_status_literal_check_catches_a_comparison_with_a_status_string(tmp_
 def test_every_status_enum_has_a_message_for_each_member_and_serialises_as_its_value():
     import json
 
-    from theorycheck.claims import CertificationStatus, VerdictStatus
+    from theorycheck.claims import CertificationStatus, ExponentVerdict, VerdictStatus
     from theorycheck.confirm import ConfirmationStatus, RungStatus
 
-    for kind in (VerdictStatus, CertificationStatus, ConfirmationStatus, RungStatus):
+    for kind in (VerdictStatus, CertificationStatus, ConfirmationStatus, RungStatus, ExponentVerdict):
         for member in kind:
             assert member.message
             assert json.dumps(member) == json.dumps(member.value)

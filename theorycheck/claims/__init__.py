@@ -9,6 +9,7 @@ from theorycheck.claims._certificates import (
     smallest_singular_value,
 )
 from theorycheck.claims._conclusions import (
+    PureConclusion,
     conserved,
     converges_within,
     every_step,
@@ -18,7 +19,7 @@ from theorycheck.claims._conclusions import (
     monotone,
     pure,
 )
-from theorycheck.claims._fit import FIT_LEVEL, AxisFit, Fit, fit_scaling
+from theorycheck.claims._fit import FIT_LEVEL, AxisFit, ExponentVerdict, Fit, fit_scaling
 from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
 from theorycheck.claims._records import (
     EXPECTATIONS,
@@ -59,12 +60,14 @@ __all__ = [
     "Certification",
     "CertificationStatus",
     "Claim",
+    "ExponentVerdict",
     "Fit",
     "Needs",
     "NeedsFound",
     "NeedsUnknown",
     "Outcome",
     "Procedure",
+    "PureConclusion",
     "ReadyConclusion",
     "RunProbe",
     "Scaling",

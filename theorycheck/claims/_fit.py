@@ -11,11 +11,32 @@ from collections.abc import Mapping, Sequence
 import attrs
 import numpy as np
 
+from theorycheck._status import Status, messages
 from theorycheck.claims._scaling import Axis
 from theorycheck.errors import InvalidArgument
 
 FIT_LEVEL = 0.95
 """The confidence level of the exponents' t-intervals."""
+
+
+class ExponentVerdict(Status):
+    """A fitted exponent beside the stated one; the value is what ``scale.json`` and the pages show."""
+
+    LOOSE = "loose"
+    CONSISTENT = "consistent (tight)"
+    EXCEEDS = "exceeds (the bound cannot hold as the parameter grows)"
+    NONE_STATED = "no stated exponent"
+
+
+EXPONENT_MESSAGES = messages(
+    ExponentVerdict,
+    {
+        ExponentVerdict.LOOSE: "the whole interval lies below the stated exponent: the bound is not tight here",
+        ExponentVerdict.CONSISTENT: "the interval contains the stated exponent",
+        ExponentVerdict.EXCEEDS: "the whole interval lies above the stated exponent: the bound fails for large values",
+        ExponentVerdict.NONE_STATED: "the claim states no exponent for this parameter",
+    },
+)
 
 
 @attrs.frozen
@@ -27,7 +48,7 @@ class AxisFit:
     exponent: float
     half_width: float
     stated: float | None
-    verdict: str  # "loose" | "consistent" | "exceeds" | "no stated exponent"
+    verdict: ExponentVerdict = attrs.field(converter=ExponentVerdict)
 
     def text(self) -> str:
         """``observed exponent 1.02 +- 0.05 against the stated 4: loose``."""
@@ -37,14 +58,14 @@ class AxisFit:
         return f"{head} against the stated {self.stated:g}: {self.verdict}"
 
 
-def _verdict(exponent: float, half: float, stated: float | None) -> str:
+def _verdict(exponent: float, half: float, stated: float | None) -> ExponentVerdict:
     if stated is None:
-        return "no stated exponent"
+        return ExponentVerdict.NONE_STATED
     if exponent - half > stated:
-        return "exceeds (the bound cannot hold as the parameter grows)"
+        return ExponentVerdict.EXCEEDS
     if exponent + half < stated:
-        return "loose"
-    return "consistent (tight)"
+        return ExponentVerdict.LOOSE
+    return ExponentVerdict.CONSISTENT
 
 
 @attrs.frozen

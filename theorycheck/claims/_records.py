@@ -381,9 +381,11 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
                 tags,
             )
     run = claim.procedure.run(instance, precision) if claim.procedure is not None else None
-    evaluate_at = getattr(claim.conclusion, "evaluate_at", None)
-    if run is None and precision is not None and not precision.is_float64 and evaluate_at is not None:
-        outcome = evaluate_at(instance, precision)  # a pure margin written against a numeric context
+    from theorycheck.claims._conclusions import PureConclusion  # here: _conclusions imports this module
+
+    conclusion = claim.conclusion
+    if run is None and precision is not None and not precision.is_float64 and isinstance(conclusion, PureConclusion):
+        outcome = conclusion.evaluate_at(instance, precision)  # a margin written against a numeric context
     else:
         outcome = claim.conclusion(instance, run)
     margin = float(outcome.margin)
