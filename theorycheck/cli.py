@@ -14,6 +14,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from typing import Any, NoReturn, TextIO
 
 import attrs
 
-from theorycheck.errors import TheorycheckError
+from theorycheck.errors import InvalidArgument, TheorycheckError
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
 
@@ -140,9 +141,27 @@ def _parser() -> _Parser:
     return p
 
 
-def _duration(text: str) -> float:
-    from theorycheck.stress import parse_duration
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
 
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``"10m"``, ``"90s"``, ``"1h30m"``, ``"45"`` (plain numbers are seconds).
+
+    Raises:
+        InvalidArgument: not a positive duration.
+    """
+    spec = text.strip().lower()
+    parts = _DURATION.findall(spec)
+    unitless_among_others = len(parts) > 1 and any(not u for _, u in parts)
+    if not spec or "".join(n + u for n, u in parts) != spec or unitless_among_others:
+        raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
+    seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
+    if seconds <= 0:
+        raise InvalidArgument("--budget", text, "is not a positive duration", "give at least 1s")
+    return seconds
+
+
+def _duration(text: str) -> float:
     try:
         return parse_duration(text)
     except TheorycheckError as exc:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import secrets
 import time
 import warnings
@@ -38,7 +37,7 @@ from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
 from theorycheck.confirm import ConfirmationStatus, confirm
 from theorycheck.dynamics.instance import Instance
-from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
 from theorycheck.parallel import Executor, Interrupts, TaskLost
 from theorycheck.report import ReportFiles, build, decode, encode, example_code, slug, write_atomic, write_report
@@ -54,26 +53,6 @@ KEEP = 4  # elite size: the worst instances carried between chunks
 REFINE_STARTS = 2  # refinements per chunk
 REFINE_EVALS = 150  # Nelder-Mead evaluations per refinement: ~80-130 walk a 6-parameter start into a 0.1% band
 MAX_ATTEMPTS = 4  # a lost chunk is re-run skipping the instance it died on, at most this many times in all
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``"10m"``, ``"90s"``, ``"1h30m"``, ``"45"`` (plain numbers are seconds).
-
-    Raises:
-        InvalidArgument: not a positive duration.
-    """
-    spec = text.strip().lower()
-    parts = _DURATION.findall(spec)
-    unitless_among_others = len(parts) > 1 and any(not u for _, u in parts)
-    if not spec or "".join(n + u for n, u in parts) != spec or unitless_among_others:
-        raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
-    seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
-    if seconds <= 0:
-        raise InvalidArgument("--budget", text, "is not a positive duration", "give at least 1s")
-    return seconds
-
 
 # ---- worker side -----------------------------------------------------------------------------------------
 
