@@ -41,6 +41,7 @@ from hypothesis import HealthCheck, Phase, given
 
 import theorycheck
 from theorycheck.catalogue import CATALOGUE, Entry
+from theorycheck.claims import VerdictStatus
 from theorycheck.config import PROFILES, Profile
 from theorycheck.search.hypothesis import SearchStats, evaluate, search, search_rung
 
@@ -155,8 +156,8 @@ def _generate(entry: Entry, profile: Profile, *, examples: int, seed: int, stats
     @given(entry.instances())
     def draw(instance: object) -> None:
         verdict = evaluate(entry.claim, instance, stats=stats, rung=rung)
-        artifacts[0] += verdict.detail.startswith("float64 artifact")
-        if verdict.status == "not_applicable":
+        artifacts[0] += verdict.artifact
+        if verdict.status == VerdictStatus.NOT_APPLICABLE:
             hypothesis.reject()  # as the search does: a rejected example does not count toward max_examples
 
     draw()

@@ -2,7 +2,8 @@
 
 The public facade. Data flows one way (docs/architecture.md)::
 
-    precision -> models -> dynamics (GD / GF) -> RunResult -> claims (issue 4) -> confirm -> report
+    strategies -> Instance -> dynamics (GD / GF, in a Precision) -> RunResult -> claims.check -> Verdict
+    -> confirm (precision ladder) -> report; the pytest plugin and the CLI on top
 
 Importing this package is cheap: numba, mpmath and python-flint load only when a run needs them.
 """

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -23,7 +24,7 @@ from typing import Any, NoReturn, TextIO
 
 import attrs
 
-from theorycheck.errors import TheorycheckError
+from theorycheck.errors import InvalidArgument, TheorycheckError
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
 
@@ -144,9 +145,27 @@ def _parser() -> _Parser:
     return p
 
 
-def _duration(text: str) -> float:
-    from theorycheck.stress import parse_duration
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
 
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``"10m"``, ``"90s"``, ``"1h30m"``, ``"45"`` (plain numbers are seconds).
+
+    Raises:
+        InvalidArgument: not a positive duration.
+    """
+    spec = text.strip().lower()
+    parts = _DURATION.findall(spec)
+    unitless_among_others = len(parts) > 1 and any(not u for _, u in parts)
+    if not spec or "".join(n + u for n, u in parts) != spec or unitless_among_others:
+        raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
+    seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
+    if seconds <= 0:
+        raise InvalidArgument("--budget", text, "is not a positive duration", "give at least 1s")
+    return seconds
+
+
+def _duration(text: str) -> float:
     try:
         return parse_duration(text)
     except TheorycheckError as exc:
@@ -195,7 +214,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(rows, indent=1) + "\n")
         return OK
     if args.markdown:
-        from theorycheck.catalogue._markdown import render
+        from theorycheck.catalogue import render_markdown as render
 
         out.write(render(CATALOGUE))
         return OK
@@ -230,7 +249,7 @@ def _outcome_line(o: Any) -> str:
         step = f" at step {o.violation.step:,}" if o.violation.step is not None else ""
         text = (
             f"{head}; {c.status.upper()}: {o.violation.quantity} margin {o.violation.margin:.3g}{step} "
-            f"({c.reason}) on {o.violation.summary().split(' on ', 1)[-1]}"
+            f"({c.reason}) on {o.violation.described}"
         )
     for a in o.artifacts:
         text += f"; float64 artifact set aside ({a.status}: {a.reason})"
@@ -240,6 +259,8 @@ def _outcome_line(o: Any) -> str:
 
 
 def _summary(o: Any) -> dict[str, Any]:
+    from theorycheck.confirm import ConfirmationStatus
+
     return {
         "claim": o.claim.id,
         "expect": o.claim.expect,
@@ -248,10 +269,10 @@ def _summary(o: Any) -> dict[str, Any]:
         "violation": o.violation is not None,
         "counterexample": o.counterexample,
         "unconfirmed": o.unconfirmed,
-        "artifacts": sum(a.status == "artifact" for a in o.artifacts)
-        + (o.confirmation is not None and o.confirmation.status == "artifact"),
-        "undecided": sum(a.status == "undecided" for a in o.artifacts)
-        + (o.confirmation is not None and o.confirmation.status == "undecided"),
+        "artifacts": sum(a.status == ConfirmationStatus.ARTIFACT for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.ARTIFACT),
+        "undecided": sum(a.status == ConfirmationStatus.UNDECIDED for a in o.artifacts)
+        + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.UNDECIDED),
         "reports": [str(p) for p in o.reports],
     }
 

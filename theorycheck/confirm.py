@@ -43,7 +43,8 @@ from typing import Any
 
 import attrs
 
-from theorycheck.claims import Certification, Claim, Verdict, check
+from theorycheck._status import Status, messages
+from theorycheck.claims import Certification, CertificationStatus, Claim, PureConclusion, Verdict, check
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
 
@@ -61,7 +62,54 @@ RESOLUTION_ULPS = 16
 
 _EPS = 2.0**-52
 
-STATUSES = ("confirmed", "certified", "artifact", "undecided")
+
+
+class ConfirmationStatus(Status):
+    """What the ladder made of one float64 violation (module docstring); a ``str``, as reports write it."""
+
+    CONFIRMED = "confirmed"
+    CERTIFIED = "certified"
+    ARTIFACT = "artifact"
+    UNDECIDED = "undecided"
+
+
+CONFIRMATION_MESSAGES = messages(
+    ConfirmationStatus,
+    {
+        ConfirmationStatus.CERTIFIED: (
+            "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved in ball arithmetic"
+        ),
+        ConfirmationStatus.CONFIRMED: "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
+        ConfirmationStatus.ARTIFACT: (
+            "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision"
+        ),
+        ConfirmationStatus.UNDECIDED: (
+            "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss"
+        ),
+    },
+)
+
+STATUSES = tuple(status.value for status in ConfirmationStatus)
+
+
+class RungStatus(Status):
+    """One re-check's outcome: a verdict's status, or ``error`` when the rung could not evaluate."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"
+
+
+RUNG_MESSAGES = messages(
+    RungStatus,
+    {
+        RungStatus.HOLDS: "the claim holds at this rung",
+        RungStatus.VIOLATED: "the violation is reproduced at this rung",
+        RungStatus.NOT_APPLICABLE: "the claim says nothing about the instance at this rung",
+        RungStatus.ERROR: "the rung could not evaluate (its detail says why)",
+    },
+)
 
 
 @attrs.frozen
@@ -69,7 +117,7 @@ class Rung:
     """One re-check: the arithmetic, its verdict's status and margin, and the seconds it took."""
 
     precision: str
-    status: str
+    status: RungStatus = attrs.field(converter=RungStatus)
     margin: float
     elapsed: float
     detail: str = ""
@@ -88,13 +136,13 @@ class Confirmation:
     """The outcome of the ladder for one float64 violation.
 
     Attributes:
-        status: "confirmed", "certified", "artifact" or "undecided" (module docstring).
+        status: a :class:`ConfirmationStatus` (module docstring).
         reason: one sentence saying why.
         rungs: float64 first, then each higher rung, in order.
         certification: the ball-arithmetic check, when one ran.
     """
 
-    status: str
+    status: ConfirmationStatus = attrs.field(converter=ConfirmationStatus)
     reason: str
     rungs: tuple[Rung, ...]
     certification: Certification | None = None
@@ -102,7 +150,7 @@ class Confirmation:
     @property
     def is_counterexample(self) -> bool:
         """True for confirmed and certified: what the CLI's exit status 1 and the reports call a counterexample."""
-        return self.status in ("confirmed", "certified")
+        return self.status in (ConfirmationStatus.CONFIRMED, ConfirmationStatus.CERTIFIED)
 
 
 def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
@@ -111,11 +159,11 @@ def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
     try:
         verdict = check(claim, instance, precision=precision)
     except TheorycheckError as exc:  # e.g. a backend that is not installed: the rung says so
-        return Rung(name, "error", math.nan, time.perf_counter() - started, str(exc))
+        return Rung(name, RungStatus.ERROR, math.nan, time.perf_counter() - started, str(exc))
     except (ArithmeticError, ValueError, TypeError) as exc:
         # a conclusion that cannot evaluate in this arithmetic (a float64-only library call on a high-precision
         # series, say): the rung reports it and the violation stays undecided, with the reason in the report
-        return Rung(name, "error", math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        return Rung(name, RungStatus.ERROR, math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
     return Rung(name, verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail, verdict.scale)
 
 
@@ -126,7 +174,7 @@ def _rung_name(claim: Claim, precision: Precision) -> str:
 
 
 def _is_pure_numeric(claim: Claim) -> bool:
-    return claim.procedure is None and bool(getattr(claim.conclusion, "numeric", False))
+    return claim.procedure is None and isinstance(claim.conclusion, PureConclusion) and claim.conclusion.numeric
 
 
 def no_precision_path(claim: Claim) -> str | None:
@@ -135,8 +183,8 @@ def no_precision_path(claim: Claim) -> str | None:
         return None
     if _is_pure_numeric(claim):
         return None
-    if hasattr(claim.conclusion, "numeric"):
-        return getattr(claim.conclusion, "why_float64", "") or (
+    if isinstance(claim.conclusion, PureConclusion):
+        return claim.conclusion.why_float64 or (
             "the pure margin is written in float64 only (write it against a context: pure(..., numeric=True))"
         )
     return "the claim evaluates its conclusion in float64 without a procedure or a numeric context"
@@ -175,7 +223,8 @@ def _rounding_everywhere(
     if not rounding_level(verdict.margin, scale):
         return False
     return all(
-        r.status == "holds" or (r.status == "violated" and rounding_level(r.margin, r.scale or scale, p.bits))
+        r.status == RungStatus.HOLDS
+        or (r.status == RungStatus.VIOLATED and rounding_level(r.margin, r.scale or scale, p.bits))
         for r, p in zip(high, ladder, strict=True)
     )
 
@@ -196,12 +245,12 @@ def vanishes_with_precision(margins: list[float], statuses: list[str], bits: lis
     """
     if len(margins) < 2 or any(b2 <= b1 for b1, b2 in itertools.pairwise(bits)):
         return False
-    if statuses[0] != "violated":
+    if statuses[0] != RungStatus.VIOLATED:
         return False
     for (m1, s1, b1), (m2, s2, b2) in itertools.pairwise(zip(margins, statuses, bits, strict=True)):
-        if s2 == "holds":
+        if s2 == RungStatus.HOLDS:
             continue
-        if s2 != "violated" or s1 != "violated" or not (math.isfinite(m1) and math.isfinite(m2)):
+        if s2 != RungStatus.VIOLATED or s1 != RungStatus.VIOLATED or not (math.isfinite(m1) and math.isfinite(m2)):
             return False
         if abs(m2) > abs(m1) * 2.0 ** (b1 - b2) * VANISHING_SLACK:
             return False
@@ -212,15 +261,17 @@ def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
     """Interval evaluation of a pure numeric margin: certified when the whole enclosure is below zero."""
     from theorycheck.precision.numeric import NoEnclosure
 
-    enclose = claim.conclusion.enclose  # type: ignore[attr-defined]
+    assert isinstance(claim.conclusion, PureConclusion)  # _certify calls this for pure numeric claims only
+    enclose = claim.conclusion.enclose
     try:
         lo, hi, detail = enclose(verdict.instance, bits)
     except (NoEnclosure, ArithmeticError, ValueError, ZeroDivisionError) as exc:
-        return Certification("unavailable", f"interval arithmetic could not enclose the margin: {exc}", bits=bits)
+        why = f"interval arithmetic could not enclose the margin: {exc}"
+        return Certification(CertificationStatus.UNAVAILABLE, why, bits=bits)
     what = f"the exact margin lies in [{lo:.6g}, {hi:.6g}] ({bits}-bit interval arithmetic on the exact inputs)"
     if hi < 0:
-        return Certification("certified", f"{what}: violated", -hi, -lo, bits)
-    return Certification("not_certified", f"{what}; {detail}", -hi, -lo, bits)
+        return Certification(CertificationStatus.CERTIFIED, f"{what}: violated", -hi, -lo, bits)
+    return Certification(CertificationStatus.NOT_CERTIFIED, f"{what}; {detail}", -hi, -lo, bits)
 
 
 def _agree(a: float, b: float, rtol: float) -> bool:
@@ -248,68 +299,72 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
     """
     base = Rung(verdict.precision, verdict.status, verdict.margin, verdict.elapsed, verdict.detail, verdict.scale)
     if not verdict.violated:
-        return Confirmation("undecided", f"nothing to confirm: the verdict is {verdict.status}", (base,))
+        why = f"nothing to confirm: the verdict is {verdict.status}"
+        return Confirmation(ConfirmationStatus.UNDECIDED, why, (base,))
     why_not = no_precision_path(claim)
     if why_not is not None:
-        return Confirmation("undecided", f"no high-precision re-run: {why_not}", (base,))
+        return Confirmation(ConfirmationStatus.UNDECIDED, f"no high-precision re-run: {why_not}", (base,))
     rungs_used = ladder if ladder is not None else ladder_for(claim)
     rungs = [base] + [_rung(claim, verdict.instance, p) for p in rungs_used]
     high = rungs[1:]
-    if any(r.status in ("error", "not_applicable") for r in high):
-        bad = next(r for r in high if r.status in ("error", "not_applicable"))
-        return Confirmation("undecided", f"the {bad.precision} rung was {bad.status}: {bad.detail}", tuple(rungs))
-    if all(r.status == "holds" for r in high):
+    if any(r.status in (RungStatus.ERROR, RungStatus.NOT_APPLICABLE) for r in high):
+        bad = next(r for r in high if r.status in (RungStatus.ERROR, RungStatus.NOT_APPLICABLE))
+        why = f"the {bad.precision} rung was {bad.status}: {bad.detail}"
+        return Confirmation(ConfirmationStatus.UNDECIDED, why, tuple(rungs))
+    if all(r.status == RungStatus.HOLDS for r in high):
         return Confirmation(
-            "artifact",
+            ConfirmationStatus.ARTIFACT,
             f"the violation disappears at {high[0].precision} (margin {high[0].margin:.3g}): a floating-point effect",
             tuple(rungs),
         )
     cert = _certify(claim, verdict, rungs_used) if certify else None
-    if cert is not None and cert.status == "not_certified" and cert.upper < 0:
+    proved = cert is not None and cert.status == CertificationStatus.CERTIFIED
+    if cert is not None and cert.status == CertificationStatus.NOT_CERTIFIED and cert.upper < 0:
         # the rungs say violated, but a rigorous evaluation proves the claim holds here: the rungs' agreement came
         # from evaluating on float64-rounded values, below what the ladder resolves
         kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"
         why = f"{kind} arithmetic disproves the violation: {cert.detail}"
-        return Confirmation("artifact", why, tuple(rungs), cert)
+        return Confirmation(ConfirmationStatus.ARTIFACT, why, tuple(rungs), cert)
     if vanishes_with_precision(
         [r.margin for r in rungs], [r.status for r in rungs], [53, *(p.bits for p in rungs_used)]
-    ) and not (cert is not None and cert.status == "certified"):
+    ) and not proved:
         margins = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
         return Confirmation(
-            "artifact",
+            ConfirmationStatus.ARTIFACT,
             f"the violation shrinks with the unit roundoff from rung to rung ({margins}): its limit is 0, a "
             "floating-point effect",
             tuple(rungs),
             cert,
         )
     scale = verdict.scale if verdict.scale is not None else high[-1].scale
-    if _rounding_everywhere(verdict, high, rungs_used, scale) and not (cert is not None and cert.status == "certified"):
+    if _rounding_everywhere(verdict, high, rungs_used, scale) and not proved:
         margins = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
         return Confirmation(
-            "artifact",
+            ConfirmationStatus.ARTIFACT,
             f"the violation is rounding level in every arithmetic, each within {RESOLUTION_ULPS} ulps of its scale "
             f"{scale:.3g} at its own precision ({margins}): a floating-point effect",
             tuple(rungs),
             cert,
         )
     tiny = rounding_level(verdict.margin, scale) and all(
-        rounding_level(r.margin, scale) for r in high if r.status == "violated"
+        rounding_level(r.margin, scale) for r in high if r.status == RungStatus.VIOLATED
     )
-    if tiny and not (cert is not None and cert.status == "certified"):
+    if tiny and not proved:
         return Confirmation(
-            "undecided",
+            ConfirmationStatus.UNDECIDED,
             f"the violation (margin {verdict.margin:.3g}) is within {RESOLUTION_ULPS} float64 ulps of its scale "
             f"{scale:.3g}: rounding level, and no certificate proves it"
             + (f" ({cert.status}: {cert.detail})" if cert is not None else ""),
             tuple(rungs),
             cert,
         )
-    if not all(r.status == "violated" for r in high):
+    if not all(r.status == RungStatus.VIOLATED for r in high):
         signs = ", ".join(f"{r.precision}: {r.margin:.3g}" for r in rungs)
-        return Confirmation("undecided", f"the margin changes sign between rungs ({signs})", tuple(rungs), cert)
+        why = f"the margin changes sign between rungs ({signs})"
+        return Confirmation(ConfirmationStatus.UNDECIDED, why, tuple(rungs), cert)
     if len(high) >= 2 and not _agree(high[-2].margin, high[-1].margin, rtol):
         return Confirmation(
-            "undecided",
+            ConfirmationStatus.UNDECIDED,
             f"the margin has not settled: {high[-2].margin:.6g} at {high[-2].precision} vs "
             f"{high[-1].margin:.6g} at {high[-1].precision}",
             tuple(rungs),
@@ -317,10 +372,11 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
         )
     reason = f"violated at every rung; margin {high[-1].margin:.6g} at {high[-1].precision}"
     if cert is None:
-        return Confirmation("confirmed", reason, tuple(rungs))
-    if cert.status == "certified":
-        return Confirmation("certified", f"{reason}; {cert.detail}", tuple(rungs), cert)
-    return Confirmation("confirmed", f"{reason}; certificate {cert.status}: {cert.detail}", tuple(rungs), cert)
+        return Confirmation(ConfirmationStatus.CONFIRMED, reason, tuple(rungs))
+    if cert.status == CertificationStatus.CERTIFIED:
+        return Confirmation(ConfirmationStatus.CERTIFIED, f"{reason}; {cert.detail}", tuple(rungs), cert)
+    why = f"{reason}; certificate {cert.status}: {cert.detail}"
+    return Confirmation(ConfirmationStatus.CONFIRMED, why, tuple(rungs), cert)
 
 
 def _certify(claim: Claim, verdict: Verdict, ladder: tuple[Precision, ...]) -> Certification | None:
@@ -348,8 +404,8 @@ def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> boo
         return _rung(claim, verdict.instance, GF_LADDER[0]).status != "holds"
     rung = _rung(claim, verdict.instance, precision)
     scale = verdict.scale if verdict.scale is not None else rung.scale
-    if rung.status == "violated" and _rounding_everywhere(verdict, [rung], (precision,), scale):
+    if rung.status == RungStatus.VIOLATED and _rounding_everywhere(verdict, [rung], (precision,), scale):
         return False
     if vanishes_with_precision([verdict.margin, rung.margin], [verdict.status, rung.status], [53, precision.bits]):
         return False
-    return rung.status != "holds"
+    return rung.status != RungStatus.HOLDS

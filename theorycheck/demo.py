@@ -21,6 +21,7 @@ from theorycheck.campaign import ClaimOutcome, Target, check_target, resolve
 from theorycheck.catalogue import Entry
 from theorycheck.claims import Claim, Procedure, Source, converges_within
 from theorycheck.config import active_profile
+from theorycheck.confirm import ConfirmationStatus
 from theorycheck.dynamics import Recording
 from theorycheck.dynamics.instance import Instance
 from theorycheck.models import deep_mf
@@ -110,13 +111,13 @@ def run_demo(
         elif kind == "false variant":
             good = o.counterexample
         else:
-            good = status == "artifact"
+            good = status == ConfirmationStatus.ARTIFACT
         ok &= good
         examples += o.stats.examples
         violations += o.violation is not None
         confirmed += o.counterexample
-        artifacts += status == "artifact"
-        undecided += status == "undecided"
+        artifacts += status == ConfirmationStatus.ARTIFACT
+        undecided += status == ConfirmationStatus.UNDECIDED
         out.write(_line(kind, o, good) + "\n")
         if o.confirmation is not None:
             out.write(f"       {o.confirmation.reason}\n")

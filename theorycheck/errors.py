@@ -31,7 +31,22 @@ def _rebuild(cls: type[Exception], argument: str, value: str, problem: str, fix:
     return cast("Exception", exc)
 
 
-class InvalidArgument(TheorycheckError, ValueError):
+class _BadValue(TheorycheckError):
+    """A bad value, named: ``argument=value: problem. Fix: fix``, each part kept as an attribute."""
+
+    def __init__(self, argument: str, value: Any, problem: str, fix: str) -> None:
+        self.argument = argument
+        self.value = _short_repr(value)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
+        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
+
+
+class InvalidArgument(_BadValue, ValueError):
     """A value is out of its domain: NaN or inf, wrong shape, non-positive step, unknown name, ...
 
     Attributes:
@@ -40,31 +55,9 @@ class InvalidArgument(TheorycheckError, ValueError):
         fix: one sentence saying what to pass instead.
     """
 
-    def __init__(self, argument: str, value: Any, problem: str, fix: str) -> None:
-        self.argument = argument
-        self.value = _short_repr(value)
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
-        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
-
-
-class InvalidType(TheorycheckError, TypeError):
+class InvalidType(_BadValue, TypeError):
     """A value has the wrong type (a list where an array of floats is needed, ...). Same attributes."""
-
-    def __init__(self, argument: str, value: Any, problem: str, fix: str) -> None:
-        self.argument = argument
-        self.value = _short_repr(value)
-        self.problem = problem
-        self.fix = fix
-        super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
-        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
 
 
 class UnavailableBackend(InvalidArgument):

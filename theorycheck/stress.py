@@ -21,7 +21,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import secrets
 import time
 import warnings
@@ -37,13 +36,12 @@ from hypothesis.errors import HypothesisDeprecationWarning
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
-from theorycheck.confirm import confirm
+from theorycheck.confirm import ConfirmationStatus, confirm
 from theorycheck.dynamics.instance import Instance
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
 from theorycheck.parallel import Executor, Interrupts, TaskLost
-from theorycheck.report import ReportFiles, build, decode, encode, write_atomic, write_report
-from theorycheck.report._record import example_code, slug
+from theorycheck.report import ReportFiles, build, decode, encode, example_code, slug, write_atomic, write_report
 from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
@@ -58,26 +56,6 @@ KEEP = 4  # elite size: the worst instances carried between chunks
 REFINE_STARTS = 2  # refinements per chunk
 REFINE_EVALS = 150  # Nelder-Mead evaluations per refinement: ~80-130 walk a 6-parameter start into a 0.1% band
 MAX_ATTEMPTS = 4  # a lost chunk is re-run skipping the instance it died on, at most this many times in all
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([hms]?)")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``"10m"``, ``"90s"``, ``"1h30m"``, ``"45"`` (plain numbers are seconds).
-
-    Raises:
-        InvalidArgument: not a positive duration.
-    """
-    spec = text.strip().lower()
-    parts = _DURATION.findall(spec)
-    unitless_among_others = len(parts) > 1 and any(not u for _, u in parts)
-    if not spec or "".join(n + u for n, u in parts) != spec or unitless_among_others:
-        raise InvalidArgument("--budget", text, "is not a duration", "write e.g. 90s, 10m, 1h30m")
-    seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "": 1}[u] for n, u in parts)
-    if seconds <= 0:
-        raise InvalidArgument("--budget", text, "is not a positive duration", "give at least 1s")
-    return seconds
-
 
 # ---- worker side -----------------------------------------------------------------------------------------
 
@@ -467,11 +445,11 @@ class _Campaign:
     def count(self, statuses: list[str]) -> None:
         """Count the statuses of newly written reports (confirmed/certified, artifact, undecided)."""
         for status in statuses:
-            if status in {"confirmed", "certified"}:
+            if status in {ConfirmationStatus.CONFIRMED, ConfirmationStatus.CERTIFIED}:
                 self.tally.counterexamples += 1
             else:
-                self.tally.artifacts_reported += status == "artifact"
-                self.tally.undecided += status == "undecided"
+                self.tally.artifacts_reported += status == ConfirmationStatus.ARTIFACT
+                self.tally.undecided += status == ConfirmationStatus.UNDECIDED
 
 
 def _folder(report_dir: str, claim: Claim) -> Path:
@@ -620,7 +598,7 @@ def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tupl
         statuses.append(status)
     c.tally.add(result)
     c.count(statuses)
-    c.artifact_reported |= "artifact" in statuses
+    c.artifact_reported |= ConfirmationStatus.ARTIFACT in statuses
     kept = decode_choices(result["violation_choices"]) if result.get("violation_choices") else None
     if kept is not None and c.store is not None:
         # a store that cannot be written costs the next run its head start, not this campaign

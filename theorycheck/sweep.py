@@ -22,19 +22,17 @@ from typing import Any
 
 import attrs
 import numpy as np
-import scipy.stats
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
-from theorycheck.claims import Axis, Scaling
-from theorycheck.claims._scaling import FORMS
+from theorycheck.claims import FIT_LEVEL as LEVEL
+from theorycheck.claims import FORMS, Axis, Fit, Scaling
+from theorycheck.claims import fit_scaling as fit
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.journal import SHIPPED, Journal, digest
 from theorycheck.parallel import Executor, Interrupts, TaskLost
-from theorycheck.report import environment, write_atomic
-from theorycheck.report._record import slug
+from theorycheck.report import environment, slug, write_atomic
 
 SCHEMA = "theorycheck.scale/1"
-LEVEL = 0.95
 POOR_FIT = 0.9  # R^2 below this: the power law fits poorly, its exponents are indicative only
 
 
@@ -104,93 +102,6 @@ def _check_distinct(varies: Sequence[Vary]) -> None:
     names = [v.axis.name for v in varies]
     if len(set(names)) != len(names):
         raise InvalidArgument("--vary", names, "names an axis twice", "vary each axis once")
-
-
-@attrs.frozen
-class AxisFit:
-    """One fitted exponent with its 95% interval, beside the stated one."""
-
-    name: str
-    term: str
-    exponent: float
-    half_width: float
-    stated: float | None
-    verdict: str  # "loose" | "consistent" | "exceeds" | "no stated exponent"
-
-    def text(self) -> str:
-        """``observed exponent 1.02 +- 0.05 against the stated 4: loose``."""
-        head = f"{self.term}: observed exponent {self.exponent:.3g} ± {self.half_width:.2g}"
-        if self.stated is None:
-            return f"{head} (the claim states none)"
-        return f"{head} against the stated {self.stated:g}: {self.verdict}"
-
-
-def _verdict(exponent: float, half: float, stated: float | None) -> str:
-    if stated is None:
-        return "no stated exponent"
-    if exponent - half > stated:
-        return "exceeds (the bound cannot hold as the parameter grows)"
-    if exponent + half < stated:
-        return "loose"
-    return "consistent (tight)"
-
-
-@attrs.frozen
-class Fit:
-    """``log T = sum a_k g_k(x_k) + c`` by least squares: exponents, intercept, R^2, points used."""
-
-    axes: tuple[AxisFit, ...]
-    intercept: float
-    r2: float
-    n: int
-    dof: int
-
-    def predict(self, regressors: np.ndarray) -> np.ndarray:
-        """``T`` predicted at rows of regressors (one column per axis)."""
-        a = np.array([f.exponent for f in self.axes])
-        predicted: np.ndarray = np.exp(regressors @ a + self.intercept)
-        return predicted
-
-
-def fit(axes: Sequence[Axis], params: Sequence[Mapping[str, float]], values: np.ndarray) -> Fit:
-    """Least squares of ``log T`` on the axes' regressors; 95% t-intervals from the residual variance.
-
-    Rows whose value is not finite and positive are left out (reported by the caller as censored).
-
-    Raises:
-        InvalidArgument: fewer usable rows than parameters plus one.
-    """
-    v = np.asarray(values, dtype=float)
-    ok = np.isfinite(v) & (v > 0)
-    x = np.column_stack([a.regressor(np.array([p[a.name] for p in params])) for a in axes] + [np.ones(len(params))])
-    x, y = x[ok], np.log(v[ok])
-    n, k = x.shape
-    if n <= k:
-        raise InvalidArgument("rows", n, f"are too few to fit {k} coefficients", "sweep more points or repeats")
-    for i, a in enumerate(axes):
-        if np.unique(x[:, i]).size < 2:
-            problem = "take one value among the runs that reached the target (the others never did)"
-            raise InvalidArgument(a.name, "its values", problem, "widen the horizon or the range")
-    if np.linalg.matrix_rank(x) < k:
-        raise InvalidArgument(
-            "--vary",
-            [a.name for a in axes],
-            "move together: their exponents cannot be told apart",
-            "vary them independently",
-        )
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ coef
-    dof = n - k
-    s2 = float(resid @ resid) / dof
-    cov = s2 * np.linalg.pinv(x.T @ x)
-    half = scipy.stats.t.ppf(0.5 + LEVEL / 2, dof) * np.sqrt(np.maximum(np.diag(cov), 0.0))
-    tss = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float(resid @ resid) / tss if tss > 0 else 1.0
-    fits = tuple(
-        AxisFit(a.name, a.term(), float(coef[i]), float(half[i]), a.stated, _verdict(coef[i], half[i], a.stated))
-        for i, a in enumerate(axes)
-    )
-    return Fit(fits, float(coef[-1]), r2, n, dof)
 
 
 # ---- tasks -------------------------------------------------------------------------------------------------
@@ -489,7 +400,7 @@ def _poor(r2: float) -> str:
 
 
 def _write(report_dir: str, target: Target, record: dict[str, Any]) -> Path:
-    from theorycheck.report._scale import render_scale
+    from theorycheck.report import render_scale
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(report_dir) / "scales" / f"{slug(target.claim.id)}-{stamp}"

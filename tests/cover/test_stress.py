@@ -12,6 +12,7 @@ import pytest
 
 from tests.common.claims import BAND_FILE, overshoot_instance
 from theorycheck.campaign import resolve
+from theorycheck.cli import parse_duration
 from theorycheck.config import PROFILES
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.errors import InvalidArgument
@@ -21,7 +22,7 @@ from theorycheck.parallel import InlineExecutor, open_executor
 from theorycheck.report import decode, read_record
 from theorycheck.search.hypothesis import SearchStats, evaluate
 from theorycheck.search.refine import knob_names, perturb, refine
-from theorycheck.stress import parse_duration, stress
+from theorycheck.stress import stress
 
 PROFILE = attrs.evolve(PROFILES["default"], database=None, seed=3)
 

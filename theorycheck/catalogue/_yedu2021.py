@@ -39,7 +39,7 @@ from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import asymmetric_mf, deep_mf, factors_to_params, params_to_factors
 from theorycheck.precision import numeric as num
-from theorycheck.strategies._common import complete_basis
+from theorycheck.strategies import complete_basis
 
 PAPER = ("Ye, Du", 2021)
 ARXIV = "2106.14289"

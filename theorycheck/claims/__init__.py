@@ -9,6 +9,7 @@ from theorycheck.claims._certificates import (
     smallest_singular_value,
 )
 from theorycheck.claims._conclusions import (
+    PureConclusion,
     conserved,
     converges_within,
     every_step,
@@ -18,7 +19,8 @@ from theorycheck.claims._conclusions import (
     monotone,
     pure,
 )
-from theorycheck.claims._needs import Needs, ReadyConclusion
+from theorycheck.claims._fit import FIT_LEVEL, AxisFit, ExponentVerdict, Fit, fit_scaling
+from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
 from theorycheck.claims._records import (
     EXPECTATIONS,
     PROVENANCES,
@@ -26,15 +28,17 @@ from theorycheck.claims._records import (
     Case,
     Certificate,
     Certification,
+    CertificationStatus,
     Claim,
     Outcome,
     Procedure,
     Source,
     Verdict,
+    VerdictStatus,
     check,
     describe,
 )
-from theorycheck.claims._scaling import Axis, Scaling, steps_to_tolerance
+from theorycheck.claims._scaling import FORMS, Axis, Scaling, regressor, steps_to_tolerance
 from theorycheck.claims._trajectory import (
     escape_time,
     limit_rank,
@@ -45,20 +49,31 @@ from theorycheck.claims._trajectory import (
 
 __all__ = [
     "EXPECTATIONS",
+    "FIT_LEVEL",
+    "FORMS",
     "PROVENANCES",
     "Assumption",
     "Axis",
+    "AxisFit",
     "Case",
     "Certificate",
     "Certification",
+    "CertificationStatus",
     "Claim",
+    "ExponentVerdict",
+    "Fit",
     "Needs",
+    "NeedsFound",
+    "NeedsUnknown",
     "Outcome",
     "Procedure",
+    "PureConclusion",
     "ReadyConclusion",
+    "RunProbe",
     "Scaling",
     "Source",
     "Verdict",
+    "VerdictStatus",
     "balancing_value",
     "check",
     "conserved",
@@ -66,6 +81,7 @@ __all__ = [
     "describe",
     "escape_time",
     "every_step",
+    "fit_scaling",
     "iterate_at",
     "limit_is_local_min",
     "limit_rank",
@@ -76,6 +92,7 @@ __all__ = [
     "objective_value",
     "one_step_rise",
     "pure",
+    "regressor",
     "smallest_eigenvalue",
     "smallest_singular_value",
     "steps_to_tolerance",

@@ -24,11 +24,10 @@ from typing import Any
 import attrs
 import numpy as np
 
-from theorycheck.claims._records import Certificate, Certification, Verdict
+from theorycheck.claims._records import Certificate, Certification, CertificationStatus, Verdict
 from theorycheck.dynamics import Recording, RunStatus
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Objective
-from theorycheck.models._math import loss_and_grads
+from theorycheck.models import Objective, loss_and_grads
 from theorycheck.precision import Backend, Precision, get_backend
 
 BallQuantity = Callable[[Backend, Objective, list[Any], Any, Any], Any]
@@ -111,11 +110,12 @@ def one_step_rise(
 
     def certify(instance: Any, verdict: Verdict, bits: int) -> Certification:
         if not isinstance(instance, Instance) or verdict.step is None or verdict.step < 1:
-            return Certification("unavailable", "needs a GD instance and a violating step >= 1", bits=bits)
+            why = "needs a GD instance and a violating step >= 1"
+            return Certification(CertificationStatus.UNAVAILABLE, why, bits=bits)
         t = verdict.step - 1
         w = iterate_at(instance, t)
         if w is None:
-            return Certification("unavailable", f"the float64 run stopped before step {t}", bits=bits)
+            return Certification(CertificationStatus.UNAVAILABLE, f"the float64 run stopped before step {t}", bits=bits)
         xp = get_backend(Precision("flint", bits))
         obj = instance.objective
         with xp.activate():
@@ -136,6 +136,7 @@ def one_step_rise(
             f"{name} {move} by [{lo:.6g}, {hi:.6g}] beyond the tolerance in one exact GD step {where}, "
             f"{bits}-bit ball arithmetic"
         )
-        return Certification("certified" if proved else "not_certified", detail, lo, hi, bits)
+        status = CertificationStatus.CERTIFIED if proved else CertificationStatus.NOT_CERTIFIED
+        return Certification(status, detail, lo, hi, bits)
 
     return certify

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from theorycheck._status import Status, messages
 from theorycheck._validation import check_choice, readonly
 from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
@@ -20,7 +21,44 @@ from theorycheck.precision import FLOAT64, Precision
 
 PROVENANCES = ("paper", "reconstructed")
 EXPECTATIONS = ("holds", "refuted")
-STATUSES = ("holds", "violated", "not_applicable")
+
+
+class VerdictStatus(Status):
+    """What checking one claim on one instance found (a ``str``: JSON and comparisons see the value)."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    NOT_APPLICABLE = "not_applicable"
+
+
+VERDICT_MESSAGES = messages(
+    VerdictStatus,
+    {
+        VerdictStatus.HOLDS: "the conclusion holds on this instance (margin >= 0)",
+        VerdictStatus.VIOLATED: "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)",
+        VerdictStatus.NOT_APPLICABLE: "the claim says nothing about this instance (an assumption or a premise fails)",
+    },
+)
+
+STATUSES = tuple(status.value for status in VerdictStatus)
+
+
+class CertificationStatus(Status):
+    """What a rigorous (ball-arithmetic) check of one violation proved."""
+
+    CERTIFIED = "certified"
+    NOT_CERTIFIED = "not_certified"
+    UNAVAILABLE = "unavailable"
+
+
+CERTIFICATION_MESSAGES = messages(
+    CertificationStatus,
+    {
+        CertificationStatus.CERTIFIED: "the violation is proved at the computed iterate",
+        CertificationStatus.NOT_CERTIFIED: "the balls straddle the bound: no proof either way",
+        CertificationStatus.UNAVAILABLE: "the check could not run on this instance",
+    },
+)
 
 
 @attrs.frozen
@@ -120,7 +158,7 @@ class Verdict:
     """The result of checking one claim on one instance."""
 
     claim_id: str
-    status: str = attrs.field(validator=lambda _i, _a, v: check_choice("status", v, STATUSES))
+    status: VerdictStatus = attrs.field(converter=VerdictStatus)
     margin: float
     quantity: str
     step: int | None
@@ -131,18 +169,24 @@ class Verdict:
     trace: tuple[np.ndarray, np.ndarray] | None = attrs.field(default=None, eq=False)
     precision: str = "float64"
     scale: float | None = None
+    artifact: bool = False  # a float64 violation the in-search rung did not reproduce, reported as holding
 
     @property
     def violated(self) -> bool:
         """True when the conclusion failed on an instance meeting the assumptions."""
-        return self.status == "violated"
+        return self.status == VerdictStatus.VIOLATED
+
+    @property
+    def described(self) -> str:
+        """The instance in one line (the end of :meth:`summary`)."""
+        return describe(self.instance)
 
     def summary(self) -> str:
         """The finding in one line."""
         where = f" at step {self.step:,}" if self.step is not None else ""
         return (
             f"{self.claim_id}: {self.status}; {self.quantity} margin {self.margin:.3g}{where}"
-            f" ({self.detail}) on {describe(self.instance)}"
+            f" ({self.detail}) on {self.described}"
         )
 
 
@@ -161,7 +205,7 @@ class Procedure:
     Attributes:
         method: "gd" or "gf".
         record: what to record (GD); for GF ``observables`` at ``gf_records`` evenly spaced times.
-        precision: the arithmetic (the confirmation ladder of issue 5 overrides it).
+        precision: the arithmetic (the confirmation ladder, :mod:`theorycheck.confirm`, overrides it).
         t_max: GF horizon as a function of the instance (GF only).
         gf_records: number of GF record times.
         gtol: stop GD once ||grad|| <= gtol (status STATIONARY), for claims about limits.
@@ -224,16 +268,13 @@ class Certification:
     """A rigorous check of one violation at one computed iterate.
 
     Attributes:
-        status: "certified" (the violation is proved at the computed iterate), "not_certified" (the balls
-            straddle the bound: no proof either way) or "unavailable" (the check could not run here).
+        status: a :class:`CertificationStatus` (its ``message`` says what each means).
         detail: what was proved, with the enclosure.
         lower, upper: an enclosure of the violation amount (> 0 means violated), when computed.
         bits: working precision of the balls.
     """
 
-    status: str = attrs.field(
-        validator=lambda _i, _a, v: check_choice("status", v, ("certified", "not_certified", "unavailable"))
-    )
+    status: CertificationStatus = attrs.field(converter=CertificationStatus)
     detail: str
     lower: float = math.nan
     upper: float = math.nan
@@ -330,7 +371,7 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         if not assumption.predicate(instance):
             return Verdict(
                 claim.id,
-                "not_applicable",
+                VerdictStatus.NOT_APPLICABLE,
                 math.inf,
                 assumption.name,
                 None,
@@ -340,9 +381,11 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
                 tags,
             )
     run = claim.procedure.run(instance, precision) if claim.procedure is not None else None
-    evaluate_at = getattr(claim.conclusion, "evaluate_at", None)
-    if run is None and precision is not None and not precision.is_float64 and evaluate_at is not None:
-        outcome = evaluate_at(instance, precision)  # a pure margin written against a numeric context
+    from theorycheck.claims._conclusions import PureConclusion  # here: _conclusions imports this module
+
+    conclusion = claim.conclusion
+    if run is None and precision is not None and not precision.is_float64 and isinstance(conclusion, PureConclusion):
+        outcome = conclusion.evaluate_at(instance, precision)  # a margin written against a numeric context
     else:
         outcome = claim.conclusion(instance, run)
     if not isinstance(outcome, Outcome):
@@ -351,9 +394,9 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
             "return Outcome(margin, quantity, step, detail) (or use a ready-made conclusion, e.g. pure(...))",
         )
     margin = float(outcome.margin)
-    status = "holds" if margin >= 0 else "violated"  # NaN >= 0 is False: NaN is a violation
+    status = VerdictStatus.HOLDS if margin >= 0 else VerdictStatus.VIOLATED  # NaN >= 0 is False: NaN violates
     if not outcome.applicable:
-        status = "not_applicable"
+        status = VerdictStatus.NOT_APPLICABLE
     return Verdict(
         claim.id,
         status,

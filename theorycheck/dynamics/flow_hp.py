@@ -26,9 +26,8 @@ from theorycheck._validation import check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
-from theorycheck.models import Objective, loss_and_grads
-from theorycheck.models._math import grad_sqnorm
-from theorycheck.precision import Precision
+from theorycheck.models import Objective, grad_sqnorm, loss_and_grads
+from theorycheck.precision import Precision, mpmath_backend
 
 #: Grid points scanned for the first crossing of F <= tol (plus the record times).
 SCAN_POINTS = 64
@@ -69,8 +68,6 @@ def run_gf_taylor(
     """
     import mpmath
 
-    from theorycheck.precision._mpmath import MpmathBackend
-
     started = time.perf_counter()
     y, w0, x = prepare(objective, target, init, data)
     t_max = check_real("t_max", t_max, positive=True)
@@ -79,7 +76,7 @@ def run_gf_taylor(
     times = np.unique(np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64))
     ctx = mpmath.MPContext()
     ctx.prec = bits
-    xp = MpmathBackend(bits, ctx)
+    xp = mpmath_backend(bits, ctx)
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)

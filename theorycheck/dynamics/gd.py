@@ -20,8 +20,7 @@ from theorycheck.dynamics._inputs import per_trajectory, prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
 from theorycheck.dynamics.schedule import Schedule
 from theorycheck.errors import InvalidType
-from theorycheck.models import Objective, loss, loss_and_grads
-from theorycheck.models._math import grad_sqnorm
+from theorycheck.models import Objective, grad_sqnorm, loss, loss_and_grads
 from theorycheck.precision import FLOAT64, Precision, get_backend
 
 #: Default divergence cap: loss above this factor times max(1, F(W_0)) counts as diverged.

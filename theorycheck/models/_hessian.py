@@ -19,7 +19,7 @@ import numpy as np
 from theorycheck.errors import InvalidArgument
 from theorycheck.models._math import loss_and_grads
 from theorycheck.models._objective import Objective
-from theorycheck.precision._float64 import Float64Backend
+from theorycheck.precision import Float64Backend
 
 _F64 = Float64Backend()
 #: Above this many real parameters :func:`hessian` refuses (memory n^2, time n * gradient).

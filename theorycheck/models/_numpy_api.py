@@ -6,7 +6,7 @@ import numpy as np
 
 from theorycheck.models._math import grad_sqnorm, loss_and_grads, loss_value
 from theorycheck.models._objective import Objective
-from theorycheck.precision._float64 import Float64Backend
+from theorycheck.precision import Float64Backend
 
 _F64 = Float64Backend()
 

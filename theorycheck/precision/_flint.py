@@ -4,7 +4,7 @@ Balls are *not* propagated: the dynamics drop the radius once per step (:meth:`F
 arb operation's midpoint is computed from its operands' midpoints, so within a step the radii cost a
 little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits
 (propagating balls through a GD trajectory blows the radius up within ~100 steps; rigorous
-checks are per iterate, see issue 5). python-flint's precision is the
+checks are per iterate, see :mod:`theorycheck.claims._certificates`). python-flint's precision is the
 process-global ``flint.ctx.prec``: it is set only inside :meth:`FlintBackend.activate` and restored after.
 """
 
@@ -17,12 +17,14 @@ from typing import Any
 import flint
 import numpy as np
 
+from theorycheck.precision._operators import Operators
+
 _SMALL = 8  # see FlintBackend.sqnorm
 _ACB_MAT = flint.acb_mat  # module constants: the type tests run several times per step
 _ACB = flint.acb
 
 
-class FlintBackend:
+class FlintBackend(Operators):
     """Rounded arithmetic at ``bits`` bits on python-flint matrices (about 75x mpmath's speed at d=4)."""
 
     name = "flint"
@@ -59,18 +61,9 @@ class FlintBackend:
     def to_float(self, value: Any) -> float:
         return float(value.mid())
 
-    def mm(self, a: Any, b: Any) -> Any:
-        return a * b
-
     def ah(self, a: Any) -> Any:
         t = a.transpose()
         return t.conjugate() if type(t) is _ACB_MAT else t
-
-    def add(self, a: Any, b: Any) -> Any:
-        return a + b
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return a - b
 
     def scale(self, s: Any, a: Any) -> Any:
         # 1.0 is the fit gradient's factor 2c for the usual c = 1/2: exact, so skip the O(d^2) pass and allocation

@@ -9,8 +9,10 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from theorycheck.precision._operators import Operators
 
-class MpmathBackend:
+
+class MpmathBackend(Operators):
     """Arbitrary precision through mpmath; every operation rounds to ``bits`` bits."""
 
     name = "mpmath"
@@ -51,22 +53,10 @@ class MpmathBackend:
     def to_float(self, value: Any) -> float:
         return float(value)
 
-    def mm(self, a: Any, b: Any) -> Any:
-        return a * b
-
     def ah(self, a: Any) -> Any:
         from theorycheck.precision.numeric import ah
 
         return ah(self.ctx, a)
-
-    def add(self, a: Any, b: Any) -> Any:
-        return a + b
-
-    def sub(self, a: Any, b: Any) -> Any:
-        return a - b
-
-    def scale(self, s: Any, a: Any) -> Any:
-        return a * s
 
     def sqnorm(self, a: Any) -> Any:
         ctx = self.ctx

@@ -6,7 +6,8 @@ Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles
 """
 
 from theorycheck.report._codec import decode, encode
-from theorycheck.report._record import SCHEMA, ReportFiles, build, environment
+from theorycheck.report._record import SCHEMA, ReportFiles, build, environment, example_code, slug
+from theorycheck.report._scale import render_scale
 from theorycheck.report._writer import (
     check_writable,
     load_instance,
@@ -26,10 +27,13 @@ __all__ = [
     "decode",
     "encode",
     "environment",
+    "example_code",
     "load_instance",
     "read_record",
     "rebuild",
     "rebuild_index",
+    "render_scale",
+    "slug",
     "write_atomic",
     "write_report",
     "write_run",

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from theorycheck.confirm import CONFIRMATION_MESSAGES, ConfirmationStatus
 from theorycheck.report._svg import Series, line_chart
 
 _CSS = """
@@ -27,12 +28,7 @@ pre{background:#f6f6f6;padding:.7em;overflow-x:auto;font-size:13px}code{font-siz
 .charts svg{display:block;margin:.8em 0;max-width:100%;height:auto}
 """
 
-BANNERS = {
-    "certified": "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved in ball arithmetic",
-    "confirmed": "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
-    "artifact": "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision",
-    "undecided": "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss",
-}
+BANNERS = CONFIRMATION_MESSAGES  # the record's status (a plain string when read back from JSON) -> the banner
 
 
 def esc(value: Any) -> str:
@@ -205,7 +201,10 @@ def render_index(
         ]
         for r in reports
     ]
-    kinds = ("certified", "confirmed", "artifact", "undecided")
+    kinds = (
+        ConfirmationStatus.CERTIFIED, ConfirmationStatus.CONFIRMED, ConfirmationStatus.ARTIFACT,
+        ConfirmationStatus.UNDECIDED,
+    )
     totals = {s: sum(1 for r in reports if r["status"] == s) for s in kinds}
     summary = ", ".join(f"{n} {s}" for s, n in totals.items())
     body = (

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from theorycheck.claims._scaling import regressor
+from theorycheck.claims import regressor
 from theorycheck.report._html import _page, _table, esc
 from theorycheck.report._svg import Series, line_chart
 

@@ -25,8 +25,17 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from theorycheck.claims import Claim, Outcome, Procedure, Source
-from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
+from theorycheck.claims import (
+    Claim,
+    Needs,
+    NeedsFound,
+    NeedsUnknown,
+    Outcome,
+    Procedure,
+    ReadyConclusion,
+    RunProbe,
+    Source,
+)
 from theorycheck.dynamics import Recording
 from theorycheck.errors import InvalidArgument, InvalidType
 from theorycheck.models import Objective, deep_mf

@@ -39,7 +39,7 @@ import attrs
 import numpy as np
 import scipy.optimize
 
-from theorycheck.claims import Verdict
+from theorycheck.claims import Verdict, VerdictStatus
 from theorycheck.search.boundary import bisect, neighbours
 from theorycheck.search.draws import Choice, Draw, float_bounds
 
@@ -89,7 +89,7 @@ class Point:
     """What one candidate scored: margin (``inf`` when not applicable or not buildable) and status."""
 
     margin: float
-    status: str  # "holds", "not_applicable", "unbuildable"
+    status: VerdictStatus | None  # None: the edited choices build no instance
 
 
 @attrs.define
@@ -108,12 +108,12 @@ class _Walk:
         self.budget.spend()
         out = self.probe(choices, stage)
         if out is None:
-            point = Point(math.inf, "unbuildable")
+            point = Point(math.inf, None)
         else:
             verdict, draw = out
             if verdict.violated:
                 raise Found(verdict, draw.choices, stage)
-            applicable = verdict.status != "not_applicable"
+            applicable = verdict.status != VerdictStatus.NOT_APPLICABLE
             margin = verdict.margin if applicable and not math.isnan(verdict.margin) else math.inf
             point = Point(margin, verdict.status)
             if margin < self.best_margin:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, note, target
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from theorycheck.claims import Claim, Verdict, check
+from theorycheck.claims import Claim, Verdict, VerdictStatus, check
 from theorycheck.config import Profile, active_profile
 from theorycheck.confirm import confirm_cheaply
 from theorycheck.errors import TheorycheckError
@@ -42,7 +42,7 @@ class ClaimViolated(TheorycheckError, AssertionError):
         super().__init__(
             f"{claim.id} violated ({claim.source.cite()}): {verdict.quantity} margin {verdict.margin:.3g}"
             + (f" at step {verdict.step:,}" if verdict.step is not None else "")
-            + f"; {verdict.detail}; instance: {verdict.summary().split(' on ', 1)[-1]}"
+            + f"; {verdict.detail}; instance: {verdict.described}"
         )
 
 
@@ -192,12 +192,14 @@ def evaluate(
     verdict = check(claim, instance)
     checked_at = stats.seconds
     stats.examples += 1
-    if verdict.status == "not_applicable":
+    if verdict.status == VerdictStatus.NOT_APPLICABLE:
         return verdict
     if verdict.violated and rung is not None and not confirm_cheaply(claim, verdict, rung):
         if len(stats.artifacts) < _MAX_ARTIFACTS:
             stats.artifacts.append(verdict)
-        verdict = attrs.evolve(verdict, status="holds", margin=0.0, detail=f"{_ARTIFACT}: {verdict.detail}")
+        verdict = attrs.evolve(
+            verdict, status=VerdictStatus.HOLDS, margin=0.0, detail=f"{_ARTIFACT}: {verdict.detail}", artifact=True
+        )
     stats.record(verdict, draw, seconds=checked_at)
     return verdict
 
@@ -223,12 +225,12 @@ def _checker(
             stats.violation_choices = drawn.choices if drawn is not None else None
         for tag in verdict.tags:
             event(tag)
-        if verdict.status == "not_applicable":
+        if verdict.status == VerdictStatus.NOT_APPLICABLE:
             event("assumption fails")
             if on_example is not None:
                 on_example(stats)
             hypothesis.reject()
-        if verdict.detail.startswith(_ARTIFACT):
+        if verdict.artifact:
             event(f"{_ARTIFACT} (holds at {rung})")
         if on_example is not None:
             on_example(stats)

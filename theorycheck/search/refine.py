@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.optimize
 
-from theorycheck.claims import Verdict
+from theorycheck.claims import Verdict, VerdictStatus
 from theorycheck.dynamics.instance import Instance, Target
 
 
@@ -125,7 +125,7 @@ def refine(
             return math.inf
         if verdict.violated:
             raise _Found(verdict)
-        if verdict.status == "not_applicable":
+        if verdict.status == VerdictStatus.NOT_APPLICABLE:
             return math.inf
         if not best or verdict.margin < best[0].margin:
             best[:] = [verdict]

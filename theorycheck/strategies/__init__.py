@@ -7,7 +7,7 @@ rank and condition number, and shrink toward small dimensions, equal singular va
 rotations.
 """
 
-from theorycheck.strategies._common import finite_floats, log_uniform, rotations, seeds
+from theorycheck.strategies._common import complete_basis, finite_floats, log_uniform, rotations, seeds
 from theorycheck.strategies._hyper import REGIMES, depths, horizons, regularization_weights, step_sizes, widths
 from theorycheck.strategies._inits import (
     INIT_KINDS,
@@ -31,6 +31,7 @@ __all__ = [
     "REGIMES",
     "Initialization",
     "balanced_initializations",
+    "complete_basis",
     "data_matrices",
     "depths",
     "finite_floats",
