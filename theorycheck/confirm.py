@@ -265,7 +265,7 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
             tuple(rungs),
         )
     cert = _certify(claim, verdict, rungs_used) if certify else None
-    if cert is not None and cert.status == "not_certified" and cert.upper < 0:
+    if cert is not None and cert.status == "not_certified" and cert.upper <= 0:
         # the rungs say violated, but a rigorous evaluation proves the claim holds here: the rungs' agreement came
         # from evaluating on float64-rounded values, below what the ladder resolves
         kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"

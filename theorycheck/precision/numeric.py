@@ -25,6 +25,7 @@ the k-th smallest upper end). Where no enclosure can be had they raise :class:`N
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Iterable, Sequence
@@ -214,6 +215,23 @@ def _acb_matrix(mat: Any) -> Any:
     return flint.acb_mat(rows)
 
 
+def flint_precision(bits: int) -> contextlib.AbstractContextManager[None]:
+    """``flint.ctx.prec = bits`` for a ``with`` block, restored after.
+
+    python-flint's precision is process-global; it is written only in
+    :func:`theorycheck.precision._flint.working_precision`, which this returns.
+    """
+    from theorycheck.precision._flint import working_precision
+
+    return working_precision(bits)
+
+
+def _acb(x: Any) -> Any:
+    import flint
+
+    return flint.acb(_arb(x.real), _arb(x.imag)) if _is_complex(x) else flint.acb(_arb(x))
+
+
 def _ends_to_iv(ctx: Any, lo: Any, hi: Any) -> Any:
     """An interval ``[lo, hi]`` from two arbs' midpoints, rounded outward to ``ctx.prec``."""
     return ctx.make_mpf(
@@ -256,14 +274,8 @@ def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
         complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
         vals = ctx.eighe(mat, eigvals_only=True) if complex_ else ctx.eigsy(mat, eigvals_only=True)
         return sorted(ctx.re(v) for v in vals)
-    import flint
-
-    saved = flint.ctx.prec
-    flint.ctx.prec = ctx.prec
-    try:
+    with flint_precision(ctx.prec):
         return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat))]
-    finally:
-        flint.ctx.prec = saved
 
 
 def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
@@ -399,45 +411,45 @@ def sigma_min(ctx: Any, mat: Any) -> Any:
 def positive_real_roots(ctx: Any, coeffs: Sequence[Any], *, imag_tol: float = 1e-6) -> list[Any]:
     """Positive real roots of ``c_0 x^n + ... + c_n`` (highest degree first), ascending.
 
-    Every context accepts roots whose imaginary part is at most ``imag_tol`` relative (a double root splits into
-    a near-real pair under rounding): ``fp`` through ``numpy.roots``, ``mp`` through ``ctx.polyroots`` with extra
-    precision, ``iv`` by isolating the roots with python-flint (``acb_poly.roots``) and deciding the rule on the
-    enclosures.
+    The rounded contexts accept roots whose imaginary part is at most ``imag_tol`` relative (a double root splits
+    into a near-real pair under rounding): ``fp`` through ``numpy.roots``, ``mp`` through ``ctx.polyroots`` with
+    extra precision. ``iv`` has no tolerance: it isolates the roots with python-flint (``acb_poly.roots``: disjoint
+    balls, one root in each) and decides realness rigorously. A ball whose imaginary part excludes 0 holds a
+    non-real root. For real coefficients, a ball whose imaginary part contains 0 and whose mirror image meets no
+    other ball holds a real root: a non-real root's conjugate is also a root, it would lie in the mirror image, so
+    in no other ball, so in this one, which holds only one root. Near-real complex pairs (``x^2 - 2x + 1 + 2^-47``)
+    are then not roots, even where ``fp`` and ``mp`` count them.
 
     Raises:
-        NoEnclosure: ``iv`` only, when the roots cannot be isolated (an exact double root) or the rule is undecided.
+        NoEnclosure: ``iv`` only, when the roots cannot be isolated (an exact double root), or realness or the
+            sign of a root is not decided by its enclosure (complex coefficients and a ball on the real axis).
     """
     if ctx is mpmath.fp:
         found = np.roots(np.array([complex(c) for c in coeffs]))
         return sorted(float(r.real) for r in found if abs(r.imag) <= imag_tol * max(1.0, abs(r)) and r.real > 0)
     if not is_interval(ctx):
-        cs = [ctx.mpf(c) if not _is_complex(c) else c for c in coeffs]
-        roots = ctx.polyroots(cs, maxsteps=200, extraprec=2 * getattr(ctx, "prec", 53) + 20, error=False)
+        cs = [ctx.mpf(c) if not _is_complex(c) else c for c in reversed(list(coeffs))]
+        roots = ctx.polyroots(cs, maxsteps=200, extraprec=2 * getattr(ctx, "prec", 53) + 20, error=False, asc=True)
         out = [ctx.re(r) for r in roots if abs(ctx.im(r)) <= imag_tol * max(1, abs(r)) and ctx.re(r) > 0]
         return sorted(out)
     import flint
 
-    saved = flint.ctx.prec
-    flint.ctx.prec = ctx.prec
-    try:
-        poly = flint.acb_poly([flint.acb(_arb(c)) for c in reversed(list(coeffs))])
+    real = not any(_is_complex(c) for c in coeffs)
+    with flint_precision(ctx.prec):
+        poly = flint.acb_poly([_acb(c) for c in reversed(list(coeffs))])
         try:
             roots = poly.roots()
         except ValueError as exc:
             raise NoEnclosure(f"acb_poly.roots could not isolate the roots at {ctx.prec} bits: {exc}") from exc
         out = []
-        for r in roots:
-            # the same rule as fp/mp: a root counts as real when |Im r| <= imag_tol max(1, |r|), decided rigorously
-            im, size = abs(r.imag), abs(r)
-            bound = flint.arb(imag_tol) * (size if size > 1 else flint.arb(1))
-            if im > bound:
-                continue
-            if not im <= bound:
-                raise NoEnclosure("whether a root is near-real is not decided by its enclosure")
+        for i, r in enumerate(roots):
+            if not r.imag.contains(0):
+                continue  # a non-real root
+            mirror = r.conjugate()
+            if not real or any(mirror.overlaps(other) for j, other in enumerate(roots) if j != i):
+                raise NoEnclosure(f"whether the root in {r} is real is not decided by its enclosure")
             if r.real > 0:
                 out.append(_ends_to_iv(ctx, r.real.lower(), r.real.upper()))
             elif not r.real <= 0:
                 raise NoEnclosure("the sign of a real root could not be decided")
         return sorted(out, key=lambda v: bounds(v)[0])
-    finally:
-        flint.ctx.prec = saved
