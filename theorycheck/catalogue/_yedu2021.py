@@ -28,6 +28,7 @@ from theorycheck.claims import (
     Procedure,
     Scaling,
     Source,
+    compares_consecutive_steps,
     converges_within,
     every_step,
     monotone,
@@ -536,6 +537,7 @@ def _u_factor(_xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) 
     return layers[1]  # asymmetric MF: W_1 = V^T, W_2 = U
 
 
+@compares_consecutive_steps
 def _sigma_d_a_certificate(instance: Any, verdict: Any, bits: int) -> Any:
     """One exact GD step in balls from the failing iterate; sigma_d(A) enclosed at both points.
 

@@ -2,6 +2,7 @@
 
 from theorycheck.claims._certificates import (
     balancing_value,
+    compares_consecutive_steps,
     iterate_at,
     objective_value,
     one_step_rise,
@@ -61,6 +62,7 @@ __all__ = [
     "Verdict",
     "balancing_value",
     "check",
+    "compares_consecutive_steps",
     "conserved",
     "converges_within",
     "describe",
