@@ -116,7 +116,7 @@ def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
         verdict = check(claim, instance, precision=precision)
     except TheorycheckError as exc:  # e.g. a backend that is not installed: the rung says so
         return Rung(name, "error", math.nan, time.perf_counter() - started, str(exc))
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except (ArithmeticError, ValueError, TypeError, AttributeError) as exc:
         # a conclusion that cannot evaluate in this arithmetic (a float64-only library call on a high-precision
         # series, say): the rung reports it and the violation stays undecided, with the reason in the report
         return Rung(name, "error", math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
@@ -221,8 +221,10 @@ def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
     enclose = claim.conclusion.enclose  # type: ignore[attr-defined]
     try:
         lo, hi, detail = enclose(verdict.instance, bits)
-    except (NoEnclosure, ArithmeticError, ValueError, ZeroDivisionError) as exc:
-        return Certification("unavailable", f"interval arithmetic could not enclose the margin: {exc}", bits=bits)
+    except (NoEnclosure, ArithmeticError, ValueError, TypeError, AttributeError) as exc:
+        # as in _rung: a margin calling something intervals lack (numpy's sqrt, say) has no enclosure, no crash
+        why = f"interval arithmetic could not enclose the margin: {type(exc).__name__}: {exc}"
+        return Certification("unavailable", why, bits=bits)
     what = f"the exact margin lies in [{lo:.6g}, {hi:.6g}] ({bits}-bit interval arithmetic on the exact inputs)"
     if hi < 0:
         return Certification("certified", f"{what}: violated", -hi, -lo, bits)

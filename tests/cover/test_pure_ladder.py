@@ -116,6 +116,19 @@ def test_the_margin_is_evaluated_in_the_arithmetic_of_each_rung() -> None:
     assert all(math.isclose(r.margin, -1.0) for r in conf.rungs)
 
 
+def test_a_margin_that_cannot_run_in_intervals_leaves_the_certificate_unavailable_not_a_crash() -> None:
+    def margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+        x = num.lift(ctx, case["x"])
+        return np.sqrt(x * x) - 2 * x, "numpy's sqrt: mpf has a sqrt method, an interval has none", 1.0
+
+    claim = _claim(margin, numeric=True)
+    conf = confirm(claim, check(claim, Case({"x": 1.0})))
+    assert conf.status == "confirmed", conf.reason
+    assert conf.certification is not None
+    assert conf.certification.status == "unavailable"
+    assert "TypeError" in conf.certification.detail
+
+
 @pytest.mark.parametrize("kind", ["fp", "mp", "iv"])
 def test_spectral_helpers_agree_across_contexts_and_intervals_enclose(kind: str) -> None:
     ctx = num.context(kind, 113)
