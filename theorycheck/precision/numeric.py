@@ -26,6 +26,7 @@ the k-th smallest upper end). Where no enclosure can be had they raise :class:`N
 from __future__ import annotations
 
 import contextlib
+import fractions
 import functools
 import math
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,17 @@ from typing import Any
 import mpmath
 import numpy as np
 from mpmath.ctx_iv import MPIntervalContext
-from mpmath.libmp import from_man_exp, fzero, mpf_cmp, mpf_pos, round_ceiling, round_floor
+from mpmath.libmp import (
+    from_int,
+    from_man_exp,
+    fzero,
+    mpf_cmp,
+    mpf_div,
+    mpf_pos,
+    round_ceiling,
+    round_floor,
+    round_nearest,
+)
 from mpmath.libmp import to_float as _mpf_to_float
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
@@ -100,22 +111,72 @@ def is_interval(ctx: Any) -> bool:
 
 
 def lift(ctx: Any, value: Any) -> Any:
-    """Exact conversion into ``ctx``: a float, complex, int, or a 1-D/2-D numpy array (a 1-D one becomes a column).
+    """Conversion into ``ctx``, exact where ``ctx`` can hold the value and rounded once (outward in ``iv``) otherwise.
 
-    Floats are dyadic rationals, so ``mp`` and ``iv`` hold them exactly at any precision >= 53 bits.
+    Accepts a float, complex, int, :class:`fractions.Fraction`, an mpmath number (``mpf``/``mpc`` of any context,
+    an interval of ``iv``), numpy scalars, or a 1-D/2-D numpy array (a 1-D one becomes a column). Floats are dyadic
+    rationals, so ``mp`` and ``iv`` hold them exactly at any precision >= 53 bits; ints stay Python ints (exact;
+    each context converts them when they meet its numbers, ``iv`` outward); an mpmath number is read from its raw
+    representation, a Fraction as ``p / q``, each rounded once to ``ctx.prec`` (to nearest in ``fp``/``mp``,
+    outward in ``iv``, so the interval encloses the value).
+
+    Raises:
+        InvalidArgument: any other type, or an interval lifted into a rounded context.
     """
     if isinstance(value, np.ndarray):
         arr = value.reshape(-1, 1) if value.ndim == 1 else value
         if arr.ndim != 2:
             raise InvalidArgument("value", arr.shape, "is not a 1-D or 2-D array", "pass a vector or a matrix")
-        if ctx is mpmath.fp:
+        if ctx is mpmath.fp and arr.dtype.kind in "fc":
             return ctx.matrix(arr.tolist())
         return ctx.matrix([[lift(ctx, x) for x in row] for row in arr.tolist()])
-    if isinstance(value, (bool, int)):
-        return value
+    return _lift_scalar(ctx, value)
+
+
+def _lift_scalar(ctx: Any, value: Any) -> Any:  # noqa: PLR0911 - one return per kind of number, as listed in lift
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return int(value)
+    if isinstance(value, float) or (isinstance(value, np.floating) and np.finfo(value.dtype).nmant <= 52):
+        return ctx.mpf(float(value))
+    if isinstance(value, np.floating):  # wider than float64 (longdouble): an exact ratio of integers
+        return _lift_ratio(ctx, *value.as_integer_ratio()) if np.isfinite(value) else ctx.mpf(float(value))
     if isinstance(value, (complex, np.complexfloating)):
-        return ctx.mpc(complex(value).real, complex(value).imag)
-    return ctx.mpf(float(value))
+        return ctx.mpc(lift(ctx, value.real), lift(ctx, value.imag))
+    if isinstance(value, fractions.Fraction):
+        return _lift_ratio(ctx, value.numerator, value.denominator)
+    if hasattr(value, "_mpf_") or hasattr(value, "_mpi_"):  # before complex: an interval real also has _mpci_
+        return _lift_raw(ctx, value)
+    if hasattr(value, "_mpc_") or hasattr(value, "_mpci_"):
+        return ctx.mpc(lift(ctx, value.real), lift(ctx, value.imag))
+    raise InvalidArgument(
+        "value", type(value).__name__, "is not a number lift can convert exactly",
+        "pass a float, int, complex, Fraction, an mpmath number or a numpy array",
+    )
+
+
+def _lift_raw(ctx: Any, value: Any) -> Any:
+    """An mpmath real (a point or an interval) into ``ctx``: its exact ends, rounded once."""
+    lo, hi = _raw_bounds(value)
+    if is_interval(ctx):
+        return ctx.make_mpf((mpf_pos(lo, ctx.prec, round_floor), mpf_pos(hi, ctx.prec, round_ceiling)))
+    if lo != hi:
+        raise InvalidArgument(
+            "value", str(value), "is an interval, and a rounded context holds points",
+            "lift intervals into an interval context (num.context('iv', bits))",
+        )
+    if ctx is mpmath.fp:
+        return _mpf_to_float(lo)
+    return ctx.make_mpf(mpf_pos(lo, ctx.prec, round_nearest))
+
+
+def _lift_ratio(ctx: Any, p: int, q: int) -> Any:
+    """``p / q`` into ``ctx``: one division rounded to nearest, or outward in ``iv``."""
+    if ctx is mpmath.fp:
+        return p / q  # Python rounds an int ratio correctly
+    num_, den = from_int(p), from_int(q)
+    if is_interval(ctx):
+        return ctx.make_mpf((mpf_div(num_, den, ctx.prec, round_floor), mpf_div(num_, den, ctx.prec, round_ceiling)))
+    return ctx.make_mpf(mpf_div(num_, den, ctx.prec, round_nearest))
 
 
 def _raw_bounds(x: Any) -> tuple[Any, Any]:
@@ -129,8 +190,11 @@ def _raw_bounds(x: Any) -> tuple[Any, Any]:
 
 def bounds(x: Any) -> tuple[float, float]:
     """Floats ``lo <= x <= hi`` (rounded outward) for a real number of any context."""
-    if isinstance(x, (int, float)):
-        return float(x), float(x)
+    if isinstance(x, float):
+        return x, x
+    if isinstance(x, int):  # exact as a raw mpf, rounded outward: ints beyond 2^53 are not floats
+        raw = from_int(x)
+        return _mpf_to_float(raw, rnd=round_floor), _mpf_to_float(raw, rnd=round_ceiling)
     lo, hi = _raw_bounds(x)
     return _mpf_to_float(lo, rnd=round_floor), _mpf_to_float(hi, rnd=round_ceiling)
 
