@@ -82,3 +82,24 @@ def test_a_complex_flow_on_the_taylor_rung_matches_the_tight_float64_solver() ->
     assert np.max(np.abs(taylor.final_params - tight.final_params)) < 1e-12
     drift = taylor.observable("imbalance1", 0)[-1] - taylor.observable("imbalance1", 0)[0]
     assert max(abs(complex(x)) for x in drift.ravel()) < 1e-25  # GF conserves D_1: exactly, up to 113-bit rounding
+
+
+def test_the_taylor_solver_stops_at_its_work_budget_with_a_clear_reason() -> None:
+    from theorycheck.errors import BudgetExceeded
+
+    obj = deep_mf((3, 3, 3, 3))
+    w = 0.3 * np.random.default_rng(0).standard_normal(obj.n_params)
+    with pytest.raises(BudgetExceeded, match="too large for the Taylor rung: 27 parameters"):
+        run_gf_taylor(obj, np.eye(3), w, t_max=2.0, bits=113, max_work=5_000)
+
+
+def test_a_gf_violation_too_large_for_the_taylor_rung_is_undecided_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from theorycheck.dynamics import flow_hp
+
+    monkeypatch.setattr(flow_hp, "WORK_LIMIT", 100)  # the scalar flow needs ~380 gradient evaluations of 2 units
+    inst = _scalar()
+    verdict = check(SKETCH, inst)
+    assert verdict.violated
+    conf = confirm(SKETCH, verdict)
+    assert conf.status == "undecided", conf.reason
+    assert "mpmath:113 (Taylor ODE) rung was error: too large for the Taylor rung" in conf.reason

@@ -13,6 +13,12 @@ Cost grows quickly with the number of parameters and the horizon (pure Python): 
 of the catalogue (1 s for P2.6 at 113 bits), 5 s for a 2-layer 2x2 flow and 106 s for a 3-layer 4x4 flow to t = 2
 (measured on the loaded 2-core development machine). It runs once per confirmed
 violation, on the precision ladder (:mod:`theorycheck.confirm`), never inside a search.
+
+**Budget.** The work is capped, deterministically (the same instance always gets the same answer, whatever the
+machine's load): each gradient evaluation costs ``n_params * max(widths)`` units and a trajectory may spend
+``max_work`` (:data:`WORK_LIMIT`, about 20 s here: 432 evaluations of a 2-layer 3x3 flow to t = 0.5 are 23,328
+units and took 9 s). Beyond it :class:`~theorycheck.errors.BudgetExceeded` is raised, and the ladder reports the
+violation undecided, "too large for the Taylor rung", with the numbers.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from theorycheck._validation import check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
+from theorycheck.errors import BudgetExceeded
 from theorycheck.models import Objective, loss_and_grads
 from theorycheck.models._math import grad_sqnorm
 from theorycheck.precision import Precision
 
 #: Grid points scanned for the first crossing of F <= tol (plus the record times).
 SCAN_POINTS = 64
+
+#: Work units (gradient evaluations times ``n_params * max(widths)``) one trajectory may spend (module docstring).
+WORK_LIMIT = 60_000
 
 
 def run_gf_taylor(
@@ -45,6 +55,7 @@ def run_gf_taylor(
     record_times: Any = None,
     observables: tuple[str, ...] = ("loss", "grad_norm"),
     tol: float = 0.0,
+    max_work: int | None = None,
 ) -> RunResult:
     """Integrate gradient flow for each trajectory with mpmath's Taylor solver at ``bits`` bits.
 
@@ -58,6 +69,7 @@ def run_gf_taylor(
         record_times: times in ``[0, t_max]`` to record at; default ``[0, t_max]``.
         observables: groups from :data:`~theorycheck.dynamics.observables.OBSERVABLES`.
         tol: CONVERGED once F <= tol (the event time is solved for to the context's precision).
+        max_work: the work budget per trajectory (module docstring); None for :data:`WORK_LIMIT`.
 
     Returns:
         A :class:`RunResult` with ``method="gf"``, ``precision=Precision("mpmath", bits)``, ``final_time`` the time
@@ -66,6 +78,7 @@ def run_gf_taylor(
 
     Raises:
         InvalidArgument: bad times or tolerances.
+        BudgetExceeded: a trajectory needs more than ``max_work`` units: too large for the Taylor rung.
     """
     import mpmath
 
@@ -80,6 +93,7 @@ def run_gf_taylor(
     ctx = mpmath.MPContext()
     ctx.prec = bits
     xp = MpmathBackend(bits, ctx)
+    check_real("max_work", WORK_LIMIT if max_work is None else max_work, positive=True)
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)
@@ -99,7 +113,10 @@ def run_gf_taylor(
                 out.append(_xp.ctx.matrix([[vec[lo + r * cols + c] for c in range(cols)] for r in range(rows)]))
             return out
 
-        def rhs(_t: Any, vec: list[Any], *, _yb: Any = yb, _xb: Any = xb) -> list[Any]:
+        budget = _Budget(objective, t_max, WORK_LIMIT if max_work is None else max_work)
+
+        def rhs(_t: Any, vec: list[Any], *, _yb: Any = yb, _xb: Any = xb, _budget: _Budget = budget) -> list[Any]:
+            _budget.charge()
             _, grads = loss_and_grads(xp, objective, layers_of(vec), _yb, _xb)
             return [-g[i, j] for g in grads for i in range(g.rows) for j in range(g.cols)]
 
@@ -144,6 +161,25 @@ def run_gf_taylor(
         final_time=t_final,
         elapsed=time.perf_counter() - started,
     )
+
+
+class _Budget:
+    """Counts one trajectory's work units; :class:`BudgetExceeded` past ``max_work`` (module docstring)."""
+
+    def __init__(self, objective: Objective, t_max: float, max_work: int) -> None:
+        self.objective, self.t_max, self.max_work = objective, t_max, max_work
+        self.unit = objective.n_params * max(objective.widths)
+        self.spent = 0
+
+    def charge(self) -> None:
+        """Charge one gradient evaluation."""
+        self.spent += self.unit
+        if self.spent > self.max_work:
+            raise BudgetExceeded(
+                f"too large for the Taylor rung: {self.objective.n_params} parameters (widths "
+                f"{self.objective.widths}) to t = {self.t_max:g} need more than {self.max_work:,} work units "
+                f"({self.max_work // self.unit:,} gradient evaluations); the float64 rungs are all that can run here"
+            )
 
 
 def _event(ctx: Any, sol: Any, loss_at: Any, times: np.ndarray, t_max: float, tol: float) -> tuple[Any, RunStatus]:
