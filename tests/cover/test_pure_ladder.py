@@ -219,3 +219,29 @@ def test_interval_minimum_and_bounds_keep_the_working_precision_and_round_outwar
     assert num.maximum(ctx, [third, nudged]).a == nudged.a
     flo, fhi = num.bounds(third)
     assert Fraction(flo) < Fraction(1, 3) < Fraction(fhi)
+
+
+def test_the_ported_paper_claims_run_on_the_mpmath_rungs_and_agree_with_float64() -> None:
+    from theorycheck.catalogue import CATALOGUE
+    from theorycheck.confirm import no_precision_path
+    from theorycheck.precision import Precision
+
+    w = np.array([[1.0, 0.3, 0.0], [0.2, -0.7, 0.1], [0.0, 0.4, 0.9]])
+    assert np.linalg.det(w) < 0
+    cases = {
+        "luo2025.thm6.negative_det_zero_hermitian_term": Case({"d": 3, "W": w}),
+        "luo2025.thm3.negative_sign_zero_x": Case({"d": 3, "W": w}),
+        "yedu2021.eq15.lemma3_2_at_beta_half": Case(
+            {"d": 2, "sigma": np.diag([1.0, 0.5]), "sigma_d": 0.5, "sigma_1": 1.0, "S": np.diag([0.3, 1.0]),
+             "eta": 1.0 / 16}
+        ),
+    }
+    for claim_id, case in cases.items():
+        claim = CATALOGUE[claim_id].claim
+        assert no_precision_path(claim) is None, claim_id
+        low = check(claim, case)
+        for bits in (113, 256):
+            high = check(claim, case, precision=Precision("mpmath", bits))
+            assert high.status == low.status == "holds", (claim_id, high.detail)
+            assert high.margin == pytest.approx(low.margin, rel=1e-9, abs=1e-15), claim_id
+            assert high.scale == low.scale

@@ -24,6 +24,7 @@ from theorycheck.claims import Case, Claim, Outcome, Procedure, every_step, pure
 from theorycheck.dynamics import RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import factors_to_params, params_to_factors
+from theorycheck.precision import numeric as num
 
 RECOVERED = (
     "Source: the recovered NeurIPS 2021 submission text (a conversion of the PDF; it can lose a sign or a "
@@ -225,13 +226,19 @@ def _eq15_cases(draw: Any) -> Case:
     )
 
 
-def _eq15_margin(case: Case) -> tuple[float, str]:
-    sig, s_mat, eta, sd, s1 = case["sigma"], case["S"], case["eta"], case["sigma_d"], case["sigma_1"]
-    s = float(np.linalg.eigvalsh(s_mat)[0])
-    g = np.eye(case["d"]) + eta * (sig - s_mat)
-    s_new = float(np.linalg.eigvalsh(g @ s_mat @ g)[0])
-    slack = s_new - ((1 + eta * (sd - s)) ** 2 * s - 22.0 * s1**3 * eta**2)
-    return slack + 1e-12 * max(1.0, s1) ** 3, f"sigma_d(S') = {s_new:.6g}, bound {(1 + eta * (sd - s)) ** 2 * s:.6g} - 22 s1^3 eta^2"
+def _eq15_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
+    sig, s_mat = num.lift(ctx, case["sigma"]), num.lift(ctx, case["S"])
+    eta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "sigma_d", "sigma_1"))
+    s = num.lambda_min(ctx, s_mat)
+    g = ctx.eye(case["d"]) + (sig - s_mat) * eta
+    s_new = num.lambda_min(ctx, g * s_mat * g)
+    bound = (1 + eta * (sd - s)) ** 2 * s
+    slack = s_new - (bound - 22 * s1**3 * eta**2)
+    s1f = float(case["sigma_1"])
+    detail = f"sigma_d(S') = {num.to_float(s_new):.6g}, bound {num.to_float(bound):.6g} - 22 s1^3 eta^2"
+    # S has its spectrum within 2 sigma_1: the compared eigenvalues are of that size
+    return slack + 1e-12 * max(1.0, s1f) ** 3, detail, 2.0 * s1f
 
 
 EQ15 = register(
@@ -249,7 +256,7 @@ EQ15 = register(
         setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit), kappa <= 10; S PD with "
         "spectrum in (0, 2 sigma_1]; eta in [1e-4, 1] / (16 sigma_1) (the end hit)",
         algorithm="none (one step of the A recursion (10) without perturbation, as a matrix inequality)",
-        conclusion=pure("Lemma 3.2 slack at beta = 1/2 (+ 1e-12 sigma_1^3)", _eq15_margin),
+        conclusion=pure("Lemma 3.2 slack at beta = 1/2 (+ 1e-12 sigma_1^3)", _eq15_margin, numeric=True),
         tightness="No violation in the general-beta search of yedu2021.lemma3_2_3_3.least_eigenvalue_bounds.",
     ),
     _eq15_cases,

@@ -13,6 +13,7 @@ branches on the arithmetic:
 * :func:`eigvalsh` (ascending eigenvalues of a symmetric/Hermitian matrix), :func:`svdvals` (descending singular
   values, as square roots of the eigenvalues of ``M^H M``), :func:`lambda_min`, :func:`sigma_min`;
 * :func:`positive_real_roots` of a polynomial;
+* :func:`svd` with singular vectors (``fp`` and ``mp``; :class:`NoEnclosure` in ``iv``);
 * :func:`minimum` / :func:`maximum` (interval comparisons raise when the intervals overlap);
 * :func:`lift` (exact conversion of floats, complex numbers and numpy arrays: floats are dyadic rationals),
   :func:`bounds` and :func:`to_float`.
@@ -67,6 +68,7 @@ __all__ = [
     "minimum",
     "positive_real_roots",
     "sigma_min",
+    "svd",
     "svdvals",
     "to_float",
 ]
@@ -460,6 +462,22 @@ def svdvals(ctx: Any, mat: Any) -> list[Any]:
         lo, hi = bounds(v)
         out.append(ctx.sqrt(ctx.mpf([max(lo, 0.0), max(hi, 0.0)])) if lo <= 0 else ctx.sqrt(v))
     return out
+
+
+def svd(ctx: Any, mat: Any) -> tuple[Any, Any, Any]:
+    """``(U, s, V^H)`` with ``mat = U diag(s) V^H`` (``s`` a column, descending): ``fp`` and ``mp`` only.
+
+    mpmath's ``svd_r``/``svd_c`` in the context's arithmetic. Singular vectors have no enclosure here (python-flint
+    has no SVD), so in ``iv`` this raises and the interval certificate of a margin that needs them is unavailable.
+
+    Raises:
+        NoEnclosure: in ``iv``.
+    """
+    if is_interval(ctx):
+        raise NoEnclosure("singular vectors have no interval enclosure (no certified SVD in mpmath or python-flint)")
+    complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
+    u, s, vh = ctx.svd_c(mat) if complex_ else ctx.svd_r(mat)
+    return u, s, vh
 
 
 def lambda_min(ctx: Any, mat: Any) -> Any:
