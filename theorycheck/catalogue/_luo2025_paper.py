@@ -148,6 +148,7 @@ THM6_SIGN = register(
             why_float64="the margin is a binomial test on an integer count made when the case is drawn (how many of "
             "1000 float64 determinants are negative, each decided far from rounding for Gaussian draws): there is "
             "no arithmetic left to refine",
+            scale=1.0,  # a fraction
         ),
         tightness="Exact probability 1/2.",
     ),
@@ -217,7 +218,7 @@ THM5_UPPER = register(
             t_max=lambda i: 4.0 / float(i.target.sigma[0]) ** 1.5,
             gf_records=40,
         ),
-        conclusion=every_step("1 - x_k^2(t2) / (x_k^2(t1) e^{c dt}) (+1e-6)", _theorem5_slack),
+        conclusion=every_step("1 - x_k^2(t2) / (x_k^2(t1) e^{c dt}) (+1e-6)", _theorem5_slack, scale=1.0),
         tightness="Tight at small init: for d = 1 and U = V, x = sigma_w and d/dt x^2 = 2 sigma_1 x^4 - 2 x^8 against the "
         "bound 2 sigma_1 x^4.",
     ),

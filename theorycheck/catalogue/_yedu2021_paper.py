@@ -94,7 +94,9 @@ B_IDENTITY = register(
         ),
         setting=SETTING + "; m = n = d in 1..4 (J = K = 0), kappa <= 10, Gaussian start of scale 0.1..1",
         algorithm="GD, eta in [1e-4, 1e-2] / sigma_1, 3 steps; the identity at every step",
-        conclusion=every_step("relative gap to the identity (slack to 1e-6)", _identity_slack(printed=False)),
+        conclusion=every_step(
+            "relative gap to the identity (slack to 1e-6)", _identity_slack(printed=False), scale=1.0
+        ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="Exact identity; the inequality is tight when Q = 0 and B lies in P's bottom eigenspace.",
     ),
@@ -115,7 +117,9 @@ B_IDENTITY_AS_PRINTED = register(
         ),
         setting=SETTING + "; m = n = d in 1..4 (J = K = 0), kappa <= 10, Gaussian start of scale 0.1..1",
         algorithm="GD, eta in [1e-4, 1e-2] / sigma_1, 3 steps; the printed identity at every step",
-        conclusion=every_step("relative gap to the printed identity (slack to 1e-6)", _identity_slack(printed=True)),
+        conclusion=every_step(
+            "relative gap to the printed identity (slack to 1e-6)", _identity_slack(printed=True), scale=1.0
+        ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         expect="refuted",
         tightness="Off by O(1) relatively on almost every instance (d = 1: -2 p b^2 against p b^2).",
@@ -169,7 +173,7 @@ PL_SQUARE = register(
         ),
         setting=SETTING + "; m = n = d in 1..3, kappa <= 10, Gaussian start of scale 0.01..1",
         algorithm="GD, eta <= 0.1 / sigma_1, 5 steps; the inequality at every iterate",
-        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack),
+        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack, scale=1.0),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="Tight when R is rank one along V's weakest direction.",
     ),
@@ -190,7 +194,7 @@ PL_AS_PRINTED = register(
         ),
         setting=SETTING + "; d in 1..3, m, n in d+1..d+3, kappa <= 10, Gaussian start of scale 0.01..1",
         algorithm="GD, eta <= 0.1 / sigma_1, 5 steps; the inequality at every iterate",
-        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack),
+        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack, scale=1.0),
         procedure=Procedure(record=RECORD_WEIGHTS),
         expect="refuted",
         tightness="Violated on most small random starts (the residual is mostly outside span(U), span(V)).",
@@ -322,6 +326,7 @@ COMPLEMENT = register(
             "min((3 sigma_1 - largest Gram eigenvalue) / sigma_1, (1e-12 sqrt(sigma_1) - rise of ||J||, ||K||) / "
             "sqrt(sigma_1))",
             _complement_slack,
+            scale=1.0,
         ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="The Gram bound is loose at convergence (||U||^2 -> sigma_1 for a balanced limit).",
@@ -381,7 +386,7 @@ def _reaches_stage_two(instance: Instance, run: RunResult | None) -> Outcome:
         return Outcome(math.inf, "stage two", None, "stage one did not finish within the horizon", applicable=False)
     k = int(np.argmin(slack))
     detail = f"smallest relative slack {slack[k]:.3g}, {k} steps after T_0"
-    return Outcome(float(slack[k]), "(bound - Delta_t) / bound", k, detail)
+    return Outcome(float(slack[k]), "(bound - Delta_t) / bound", k, detail, scale=1.0)
 
 
 STAGE_TWO = register(
