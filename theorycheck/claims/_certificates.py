@@ -68,7 +68,7 @@ def smallest_singular_value(matrix: MatrixOf) -> BallQuantity:
 
         m = matrix(xp, objective, layers, target, data)
         gram = xp.mm(xp.ah(m), m) if m.ncols() <= m.nrows() else xp.mm(m, xp.ah(m))
-        lo, hi = ball_eigvalsh(gram)[0]
+        lo, hi = ball_eigvalsh(gram, xp.bits)[0]
         zero = flint.arb(0)
         lam = (lo if lo > 0 else zero).union(hi if hi > 0 else zero)
         return lam.sqrt()
@@ -82,7 +82,7 @@ def smallest_eigenvalue(matrix: MatrixOf) -> BallQuantity:
     def quantity(xp: Backend, objective: Objective, layers: list[Any], target: Any, data: Any) -> Any:
         from theorycheck.precision.numeric import ball_eigvalsh
 
-        lo, hi = ball_eigvalsh(matrix(xp, objective, layers, target, data))[0]
+        lo, hi = ball_eigvalsh(matrix(xp, objective, layers, target, data), xp.bits)[0]
         return lo.union(hi)
 
     return quantity

@@ -32,10 +32,8 @@ from theorycheck._validation import check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import prepare
 from theorycheck.dynamics.result import RunResult, RunStatus
-from theorycheck.errors import BudgetExceeded
-from theorycheck.models import Objective, loss_and_grads
-from theorycheck.models._math import grad_sqnorm
-from theorycheck.precision import Precision
+from theorycheck.models import Objective, grad_sqnorm, loss_and_grads
+from theorycheck.precision import Precision, mpmath_backend
 
 #: Grid points scanned for the first crossing of F <= tol (plus the record times).
 SCAN_POINTS = 64
@@ -82,18 +80,16 @@ def run_gf_taylor(
     """
     import mpmath
 
-    from theorycheck.precision._mpmath import MpmathBackend
-
     started = time.perf_counter()
     y, w0, x = prepare(objective, target, init, data)
     t_max = check_real("t_max", t_max, positive=True)
     tol = check_real("tol", tol, nonnegative=True)
+    check_real("max_work", WORK_LIMIT if max_work is None else max_work, positive=True)
     names = obs.Recording(observables=observables).observables
     times = np.unique(np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64))
     ctx = mpmath.MPContext()
     ctx.prec = bits
-    xp = MpmathBackend(bits, ctx)
-    check_real("max_work", WORK_LIMIT if max_work is None else max_work, positive=True)
+    xp = mpmath_backend(bits, ctx)
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)
@@ -173,6 +169,8 @@ class _Budget:
 
     def charge(self) -> None:
         """Charge one gradient evaluation."""
+        from theorycheck.errors import BudgetExceeded
+
         self.spent += self.unit
         if self.spent > self.max_work:
             raise BudgetExceeded(

@@ -13,15 +13,14 @@ import numpy as np
 
 from theorycheck.models._math import loss_and_grads
 from theorycheck.models._objective import Objective
+from theorycheck.precision import mpmath_backend
 
 
 def loss_and_grads_in(
     ctx: Any, objective: Objective, params: np.ndarray, target: np.ndarray, data: np.ndarray | None = None
 ) -> tuple[Any, list[Any]]:
     """``(F, [G_1..G_N])`` at the flat weights ``params`` in the arithmetic of ``ctx`` (numbers and matrices of it)."""
-    from theorycheck.precision._mpmath import MpmathBackend  # lazily: `import theorycheck` stays free of mpmath
-
-    xp = MpmathBackend(getattr(ctx, "prec", 53), ctx)
+    xp = mpmath_backend(getattr(ctx, "prec", 53), ctx)
     layers = [xp.from_numpy(np.asarray(w)) for w in objective.split(np.asarray(params))]
     y = xp.from_numpy(np.asarray(target))
     x = None if data is None else xp.from_numpy(np.asarray(data))
@@ -30,9 +29,7 @@ def loss_and_grads_in(
 
 def layers_in(ctx: Any, objective: Objective, params: np.ndarray) -> list[Any]:
     """The layers ``W_1..W_N`` as matrices of ``ctx`` (exact conversion)."""
-    from theorycheck.precision._mpmath import MpmathBackend
-
-    xp = MpmathBackend(getattr(ctx, "prec", 53), ctx)
+    xp = mpmath_backend(getattr(ctx, "prec", 53), ctx)
     return [xp.from_numpy(np.asarray(w)) for w in objective.split(np.asarray(params))]
 
 
@@ -85,11 +82,9 @@ def hessian_in(
         InvalidArgument: a complex model.
     """
     from theorycheck.errors import InvalidArgument
-    from theorycheck.precision._mpmath import MpmathBackend
-
     if objective.is_complex:
         raise InvalidArgument("objective", objective.describe(), "is complex", "use models.hessian (float64)")
-    inner = MpmathBackend(getattr(ctx, "prec", 53), ctx)
+    inner = mpmath_backend(getattr(ctx, "prec", 53), ctx)
     xp = _DualBackend(inner)
     flat = np.asarray(params, dtype=float)
     values = [inner.from_numpy(w) for w in objective.split(flat)]

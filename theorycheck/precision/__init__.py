@@ -20,14 +20,18 @@ from __future__ import annotations
 import importlib
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from theorycheck._validation import check_choice, check_int
 from theorycheck.errors import InvalidArgument, UnavailableBackend
+from theorycheck.precision._float64 import Float64Backend
 
-__all__ = ["BACKENDS", "FLOAT64", "Backend", "Precision", "get_backend"]
+if TYPE_CHECKING:  # the class itself is imported lazily, by mpmath_backend
+    from theorycheck.precision._mpmath import MpmathBackend
+
+__all__ = ["BACKENDS", "FLOAT64", "Backend", "Float64Backend", "Precision", "get_backend", "mpmath_backend"]
 
 #: name -> "module:class"; a new arithmetic is one new module plus one line here.
 BACKENDS: dict[str, str] = {
@@ -172,3 +176,14 @@ def get_backend(precision: Precision | str) -> Backend:
         ) from exc
     backend: Backend = getattr(module, class_name)(prec.bits)
     return backend
+
+
+def mpmath_backend(bits: int, ctx: Any = None) -> MpmathBackend:
+    """The mpmath backend at ``bits`` in a private context, or in the given mpmath context ``ctx``.
+
+    With a given context (``mpmath.fp``, an ``MPContext``, ``mpmath.iv``) the model formulas run in its
+    arithmetic. Imported on call, so ``import theorycheck`` does not import mpmath.
+    """
+    from theorycheck.precision._mpmath import MpmathBackend
+
+    return MpmathBackend(bits, ctx)

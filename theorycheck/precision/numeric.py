@@ -18,10 +18,12 @@ branches on the arithmetic:
 * :func:`lift` (exact conversion of floats, complex numbers and numpy arrays: floats are dyadic rationals),
   :func:`bounds` and :func:`to_float`.
 
-In ``iv`` the spectral functions enclose the exact eigenvalues with python-flint's certified ``acb_mat.eig``
-(``multiple=True``: clusters are allowed, each enclosure counted with its multiplicity); sorting enclosures by
-their ends encloses the sorted eigenvalues (the k-th smallest value lies between the k-th smallest lower end and
-the k-th smallest upper end). Where no enclosure can be had they raise :class:`NoEnclosure`.
+In ``iv`` the spectral functions enclose the exact eigenvalues with python-flint's certified ``acb_mat.eig`` (called
+without ``multiple``: it isolates simple eigenvalues and raises on a repeated or clustered one), else with
+Gershgorin discs after a ball similarity (:func:`ball_eigvalsh`); sorting enclosures by their ends encloses the
+sorted eigenvalues (the k-th smallest value lies between the k-th smallest lower end and the k-th smallest upper
+end). Where no enclosure can be had they raise :class:`NoEnclosure`. python-flint's working precision is the
+process-global ``flint.ctx.prec``: it is set only for a ``with`` block, by :func:`flint_precision`.
 """
 
 from __future__ import annotations
@@ -341,7 +343,7 @@ def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
         vals = ctx.eighe(mat, eigvals_only=True) if complex_ else ctx.eigsy(mat, eigvals_only=True)
         return sorted(ctx.re(v) for v in vals)
     with flint_precision(ctx.prec):
-        return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat))]
+        return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat), ctx.prec)]
 
 
 def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
@@ -393,10 +395,11 @@ def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
+def ball_eigvalsh(balls: Any, bits: int) -> list[tuple[Any, Any]]:
     """Ascending ``(lower, upper)`` arb bounds of the eigenvalues of a Hermitian ``arb_mat``/``acb_mat``.
 
-    At the current ``flint.ctx.prec``: flint's certified ``acb_mat.eig`` when it isolates the eigenvalues, else
+    At ``bits`` bits (set for the call by :func:`flint_precision`): flint's certified ``acb_mat.eig`` when it
+    isolates the eigenvalues, else
     Gershgorin discs after a ball similarity (clusters, repeated eigenvalues). The k-th smallest eigenvalue lies
     between the k-th smallest lower bound and the k-th smallest upper bound.
 
@@ -405,11 +408,12 @@ def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
     """
     import flint
 
-    m = balls if isinstance(balls, flint.acb_mat) else flint.acb_mat(balls)
-    try:
-        ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
-    except ValueError:
-        ends = _gershgorin(flint.ctx.prec, m)
+    with flint_precision(bits):
+        m = balls if isinstance(balls, flint.acb_mat) else flint.acb_mat(balls)
+        try:
+            ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
+        except ValueError:  # not isolated: a repeated or clustered eigenvalue
+            ends = _gershgorin(bits, m)
     lows = sorted((lo for lo, _ in ends), key=_arb_key)
     highs = sorted((hi for _, hi in ends), key=_arb_key)
     return list(zip(lows, highs, strict=True))
