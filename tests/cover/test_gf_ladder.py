@@ -103,3 +103,31 @@ def test_a_gf_violation_too_large_for_the_taylor_rung_is_undecided_and_says_why(
     conf = confirm(SKETCH, verdict)
     assert conf.status == "undecided", conf.reason
     assert "mpmath:113 (Taylor ODE) rung was error: too large for the Taylor rung" in conf.reason
+
+
+def test_the_taylor_event_time_is_kept_at_the_contexts_precision_not_rounded_to_float64() -> None:
+    import mpmath
+
+    inst = _scalar(sigma=2.0, a0=0.3, delta=0.05)
+    run = run_gf_taylor(inst.objective, inst.target.matrix, inst.init, t_max=10.0, bits=113, tol=inst.tol)
+    t_star = run.final_time[0]
+    mp = mpmath.MPContext()
+    mp.prec = 200
+    sigma, a0 = mp.mpf(2.0), mp.mpf(0.3)
+    delta = mp.sqrt(2 * mp.mpf(inst.tol))  # the event F = (sigma - a^2)^2 / 2 = tol, with tol as stored
+    exact = mp.log((sigma / a0**2 - 1) * (sigma / delta - 1)) / (2 * sigma)
+    assert abs(mp.mpf(t_star) - exact) < 1e-28 * exact  # to ~113 bits
+    assert abs(mp.mpf(float(t_star)) - exact) > 1e-28 * exact  # which its float64 rounding is not
+
+
+def test_the_gf_time_margin_is_taken_from_the_high_precision_event_time() -> None:
+    from theorycheck.precision import Precision
+
+    inst = _scalar()
+    high = check(EXACT, inst, precision=Precision("mpmath", 113))
+    t_star = run_gf_taylor(
+        inst.objective, inst.target.matrix, inst.init, t_max=2.0 * inst.params["t_exact"] + 1.0, bits=113,
+        tol=inst.tol, record_times=np.linspace(0.0, 2.0 * inst.params["t_exact"] + 1.0, 3),
+    ).final_time[0]
+    b = inst.params["t_exact"]
+    assert high.margin == float((t_star - b) / b + 1e-6)

@@ -71,8 +71,9 @@ def run_gf_taylor(
 
     Returns:
         A :class:`RunResult` with ``method="gf"``, ``precision=Precision("mpmath", bits)``, ``final_time`` the time
-        of the F <= tol event (or ``t_max``) to the context's precision, and observables as object arrays of
-        mpmath numbers (:func:`~theorycheck.dynamics.observables.compute_exact`).
+        of the F <= tol event (or ``t_max``) to the context's precision (an object array of mpmath numbers, never
+        rounded to float64), and observables as object arrays of mpmath numbers
+        (:func:`~theorycheck.dynamics.observables.compute_exact`).
 
     Raises:
         InvalidArgument: bad times or tolerances.
@@ -93,7 +94,7 @@ def run_gf_taylor(
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)
-    t_final = np.zeros(n)
+    t_final = np.empty(n, dtype=object)  # the event times as mpmath numbers, to the context's precision
     fvals = np.zeros(n)
     gnorms = np.zeros(n)
     per_b: list[list[dict[str, np.ndarray]]] = []
@@ -134,7 +135,7 @@ def run_gf_taylor(
         f_end, grads_end = loss_and_grads(xp, objective, layers_of(end_state), yb, xb)
         fvals[b], gnorms[b] = float(f_end), float(ctx.sqrt(grad_sqnorm(xp, grads_end)))
         status[b] = code
-        t_final[b] = float(t_end)
+        t_final[b] = t_end
     series = obs.stack(
         [{k: _stack([per_b[b][i][k] for b in range(n)]) for k in per_b[0][i]} for i in range(len(times))]
     )
