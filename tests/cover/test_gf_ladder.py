@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import attrs
 import numpy as np
@@ -43,19 +44,33 @@ def test_a_planted_gf_violation_is_confirmed_and_the_taylor_rung_matches_the_clo
 
 
 def test_the_taylor_rung_resolves_a_gf_margin_far_below_the_float64_solvers_tolerance() -> None:
-    # planted: the exact time against itself times (1 + 1e-12): the true margin is -1e-12 relative, below what
-    # the float64 solver resolves (rtol 1e-10); only the Taylor rung sees the true sign
+    # planted: the event time against t_exact (1 + 1e-12): the true margin is -1e-12 relative (plus t_exact's own
+    # rounding), below what the float64 solver resolves; the Taylor rung gets it to ~1e-28, the solvers do not
+    import mpmath
+
+    from theorycheck.precision import Precision
+
     claim = attrs.evolve(
         EXACT,
-        conclusion=lambda inst, run: attrs.evolve(EXACT.conclusion(inst, run), margin=_gap(inst, run) - 1e-12),
+        conclusion=lambda inst, run: attrs.evolve(EXACT.conclusion(inst, run), margin=float(_gap(inst, run) - 1e-12)),
     )
     inst = _scalar()
-    high = check(claim, inst, precision=__import__("theorycheck").Precision("mpmath", 113))
-    assert high.margin == pytest.approx(-1e-12, abs=1e-20)
+    mp = mpmath.MPContext()
+    mp.prec = 200
+    sigma, a0, delta = mp.mpf(1.0), mp.mpf(0.1), mp.sqrt(2 * mp.mpf(inst.tol))  # the event as the instance states it
+    exact_t = mp.log((sigma / a0**2 - 1) * (sigma / delta - 1)) / (2 * sigma)
+    want = (exact_t - inst.params["t_exact"]) / inst.params["t_exact"] - mp.mpf(1e-12)
+    taylor = check(claim, inst, precision=Precision("mpmath", 113)).margin
+    tight = check(claim, inst, precision=Precision("float64")).margin  # DOP853 at rtol 1e-13
+    default = check(claim, inst).margin  # DOP853 at rtol 1e-10
+    assert abs(taylor - want) < 1e-25
+    assert abs(tight - want) > 1e3 * abs(taylor - want) + 1e-16
+    assert abs(default - want) > 1e-13  # the search's own solver cannot even tell the sign
+    assert taylor < 0
 
 
-def _gap(inst: Instance, run: object) -> float:
-    t_star = float(run.final_time[0])  # type: ignore[attr-defined]
+def _gap(inst: Instance, run: object) -> Any:
+    t_star = run.final_time[0]  # type: ignore[attr-defined]
     return (t_star - inst.params["t_exact"]) / inst.params["t_exact"]
 
 

@@ -15,6 +15,13 @@ from theorycheck.precision import numeric as num
 
 SOURCE = Source("Tests", 2026, "planted", "reconstructed")
 
+_EXACT = num.context("mp", 400)  # reference values far beyond the enclosures' 113-128 bits
+
+
+def _encloses(interval: Any, value: Any) -> bool:
+    lo, hi = interval._mpi_
+    return bool(_EXACT.mpf(lo) <= _EXACT.mpf(value) <= _EXACT.mpf(hi))
+
 
 def _norm_vs_sum(constant: float) -> Any:
     """``sqrt(a^2 + b^2) >= c (a + b)``: true for c <= 1/sqrt(2), false by about 5% at a = b for c = 0.75."""
@@ -138,24 +145,39 @@ def test_spectral_helpers_agree_across_contexts_and_intervals_enclose(kind: str)
     sv = [num.to_float(x) for x in num.svdvals(ctx, num.lift(ctx, m[:, :2]))]
     assert sv == pytest.approx(list(np.linalg.svd(m[:, :2], compute_uv=False)), rel=1e-14)
     if kind == "iv":
-        exact = [(5 - math.sqrt(5)) / 2, 1.0 + 2**-40, (5 + math.sqrt(5)) / 2]
-        for x, want in zip(num.eigvalsh(ctx, num.lift(ctx, m)), sorted(exact), strict=True):
-            lo, hi = num.bounds(x)
-            assert lo <= want * (1 + 1e-15)
-            assert hi >= want * (1 - 1e-15)
-            assert hi - lo <= 4 * math.ulp(want)  # a 113-bit enclosure, rounded outward to floats
+        five = _EXACT.sqrt(5)
+        exact = sorted([(5 - five) / 2, 1 + _EXACT.mpf(2) ** -40, (5 + five) / 2])
+        for x, want in zip(num.eigvalsh(ctx, num.lift(ctx, m)), exact, strict=True):
+            assert _encloses(x, want)
+            lo, hi = x._mpi_
+            assert _EXACT.mpf(hi) - _EXACT.mpf(lo) <= _EXACT.mpf(2) ** -100 * want  # a 113-bit enclosure: ~2^-110 wide
 
 
 def test_interval_eigenvalues_of_a_repeated_eigenvalue_enclose_it_with_multiplicity() -> None:
+    import flint
+
+    ctx = num.context("iv", 128)
+    ones = np.ones((3, 3))  # eigenvalues 0, 0, 3: flint's eig() cannot isolate the double 0, Gershgorin does
+    with num.flint_precision(128), pytest.raises(ValueError, match="isolate"):
+        flint.acb_mat(ones.tolist()).eig()
+    vals = num.eigvalsh(ctx, num.lift(ctx, ones))
+    assert len(vals) == 3
+    for v, want in zip(vals, (0, 0, 3), strict=True):
+        assert _encloses(v, want)
+        lo, hi = v._mpi_
+        assert _EXACT.mpf(hi) - _EXACT.mpf(lo) < 1e-30
+
+
+def test_interval_eigenvalues_of_a_rounded_rotation_of_2i_enclose_its_exact_eigenvalues() -> None:
     ctx = num.context("iv", 128)
     q = np.array([[0.6, 0.8], [-0.8, 0.6]])
-    m = q @ np.diag([2.0, 2.0]) @ q.T  # 2 I up to rounding: flint cannot isolate the pair, Gershgorin can
+    m = q @ np.diag([2.0, 2.0]) @ q.T  # 2 I rounded: its exact eigenvalues are 2 -+ 5.3e-17, not 2
+    exact = sorted(_EXACT.eigsy(_EXACT.matrix(m.tolist()), eigvals_only=True))
     vals = num.eigvalsh(ctx, num.lift(ctx, m))
     assert len(vals) == 2
-    for v in vals:
-        lo, hi = num.bounds(v)
-        assert lo <= 2.0 <= hi or abs(lo - 2.0) < 1e-14
-        assert hi - lo < 1e-12
+    for v, want in zip(vals, exact, strict=True):
+        assert _encloses(v, want)
+        assert not _encloses(v, 2)  # 2 itself is not an eigenvalue of the rounded matrix
 
 
 def test_an_undecided_branch_in_intervals_is_reported_as_no_enclosure() -> None:

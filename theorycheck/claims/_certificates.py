@@ -70,8 +70,9 @@ def smallest_singular_value(matrix: MatrixOf) -> BallQuantity:
         gram = xp.mm(xp.ah(m), m) if m.ncols() <= m.nrows() else xp.mm(m, xp.ah(m))
         lo, hi = ball_eigvalsh(gram, xp.bits)[0]
         zero = flint.arb(0)
-        lam = (lo if lo > 0 else zero).union(hi if hi > 0 else zero)
-        return lam.sqrt()
+        # sqrt is increasing: enclose sqrt at each end (clipped at 0) and join them; a ball joining the ends
+        # first would straddle 0 when lambda_min is 0 and make sqrt NaN (an enclosure of nothing)
+        return (lo if lo > 0 else zero).sqrt().union((hi if hi > 0 else zero).sqrt())
 
     return quantity
 
