@@ -24,7 +24,10 @@ tight claim's equality cases at its own last bits), certified when a certificate
 undecided, never confirmed (two rungs can agree on the same rounding).
 
 A confirmed violation whose claim carries a :attr:`Claim.certificate` (or a pure numeric margin, enclosed in
-intervals) is then checked once rigorously; if that proves it, the status is **certified**.
+intervals) is then checked once rigorously; if that proves it, the status is **certified**. If it proves the
+opposite, the violation is an artifact: always for an interval enclosure of a pure margin (it covers the instance),
+and for a per-iterate certificate only when the recording has every step and the high rungs violate at the step it
+checked (else undecided: the rungs' violation lies elsewhere).
 
 **Vanishing.** A violation that shrinks with the unit roundoff from rung to rung (at least ``2^-(b2 - b1)``
 times smaller at ``b2`` bits than at ``b1``, up to :data:`VANISHING_SLACK`) converges to a margin of 0: an
@@ -114,7 +117,7 @@ RUNG_MESSAGES = messages(
 
 @attrs.frozen
 class Rung:
-    """One re-check: the arithmetic, its verdict's status and margin, and the seconds it took."""
+    """One re-check: the arithmetic, its verdict's status and margin, the seconds it took, its scale and step."""
 
     precision: str
     status: RungStatus = attrs.field(converter=RungStatus)
@@ -122,6 +125,7 @@ class Rung:
     elapsed: float
     detail: str = ""
     scale: float | None = None
+    step: int | None = None
 
     @property
     def relative(self) -> float | None:
@@ -160,11 +164,13 @@ def _rung(claim: Claim, instance: Any, precision: Precision) -> Rung:
         verdict = check(claim, instance, precision=precision)
     except TheorycheckError as exc:  # e.g. a backend that is not installed: the rung says so
         return Rung(name, RungStatus.ERROR, math.nan, time.perf_counter() - started, str(exc))
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except (ArithmeticError, ValueError, TypeError, AttributeError) as exc:
         # a conclusion that cannot evaluate in this arithmetic (a float64-only library call on a high-precision
         # series, say): the rung reports it and the violation stays undecided, with the reason in the report
         return Rung(name, RungStatus.ERROR, math.nan, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
-    return Rung(name, verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail, verdict.scale)
+    return Rung(
+        name, verdict.status, verdict.margin, time.perf_counter() - started, verdict.detail, verdict.scale, verdict.step
+    )
 
 
 def _rung_name(claim: Claim, precision: Precision) -> str:
@@ -265,13 +271,44 @@ def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
     enclose = claim.conclusion.enclose
     try:
         lo, hi, detail = enclose(verdict.instance, bits)
-    except (NoEnclosure, ArithmeticError, ValueError, ZeroDivisionError) as exc:
-        why = f"interval arithmetic could not enclose the margin: {exc}"
+    except (NoEnclosure, ArithmeticError, ValueError, TypeError, AttributeError) as exc:
+        # as in _rung: a margin calling something intervals lack (numpy's sqrt, say) has no enclosure, no crash
+        why = f"interval arithmetic could not enclose the margin: {type(exc).__name__}: {exc}"
         return Certification(CertificationStatus.UNAVAILABLE, why, bits=bits)
     what = f"the exact margin lies in [{lo:.6g}, {hi:.6g}] ({bits}-bit interval arithmetic on the exact inputs)"
     if hi < 0:
         return Certification(CertificationStatus.CERTIFIED, f"{what}: violated", -hi, -lo, bits)
     return Certification(CertificationStatus.NOT_CERTIFIED, f"{what}; {detail}", -hi, -lo, bits)
+
+
+def _disproved(claim: Claim, verdict: Verdict, rungs: list[Rung], cert: Certification) -> Confirmation:
+    """The rungs say violated, but a rigorous evaluation proves the claim holds where it looked.
+
+    An interval enclosure of a pure margin covers the instance itself: an artifact (the rungs' agreement came from
+    evaluating on rounded values, below what the ladder resolves). A per-iterate certificate covers one step from
+    float64's iterate: an artifact only when the high rungs violate at that step, otherwise undecided.
+    """
+    interval = _is_pure_numeric(claim) and claim.certificate is None
+    why = f"{'interval' if interval else 'ball'} arithmetic disproves the violation: {cert.detail}"
+    other = None if interval else _unchecked_violation(claim, verdict, rungs[1:])
+    if other is None:
+        return Confirmation(ConfirmationStatus.ARTIFACT, why, tuple(rungs), cert)
+    return Confirmation(ConfirmationStatus.UNDECIDED, f"{why}; but {other}", tuple(rungs), cert)
+
+
+def _unchecked_violation(claim: Claim, verdict: Verdict, high: list[Rung]) -> str | None:
+    """Why a per-iterate certificate's disproof does not cover the high rungs' violation, or None when it does.
+
+    The certificate checks the one step from float64's iterate at ``verdict.step``; it speaks for the high rungs
+    only when the recording has every step and each violating high rung violates at that same step.
+    """
+    record = claim.procedure.record if claim.procedure is not None else None
+    if record is None or record.every != 1:
+        return "the recording is not every step, so the certificate's step may not be the violating one"
+    for r in high:
+        if r.status == RungStatus.VIOLATED and r.step != verdict.step:
+            return f"the {r.precision} rung violates at step {r.step}, not at the certified step {verdict.step}"
+    return None
 
 
 def _agree(a: float, b: float, rtol: float) -> bool:
@@ -297,7 +334,9 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
         rtol: how closely the two highest rungs' margins must agree for "converges".
         certify: run the claim's rigorous certificate on a violation the rungs agree on.
     """
-    base = Rung(verdict.precision, verdict.status, verdict.margin, verdict.elapsed, verdict.detail, verdict.scale)
+    base = Rung(
+        verdict.precision, verdict.status, verdict.margin, verdict.elapsed, verdict.detail, verdict.scale, verdict.step
+    )
     if not verdict.violated:
         why = f"nothing to confirm: the verdict is {verdict.status}"
         return Confirmation(ConfirmationStatus.UNDECIDED, why, (base,))
@@ -319,12 +358,8 @@ def confirm(  # noqa: PLR0911, C901 - one return per classification, in the orde
         )
     cert = _certify(claim, verdict, rungs_used) if certify else None
     proved = cert is not None and cert.status == CertificationStatus.CERTIFIED
-    if cert is not None and cert.status == CertificationStatus.NOT_CERTIFIED and cert.upper < 0:
-        # the rungs say violated, but a rigorous evaluation proves the claim holds here: the rungs' agreement came
-        # from evaluating on float64-rounded values, below what the ladder resolves
-        kind = "interval" if _is_pure_numeric(claim) and claim.certificate is None else "ball"
-        why = f"{kind} arithmetic disproves the violation: {cert.detail}"
-        return Confirmation(ConfirmationStatus.ARTIFACT, why, tuple(rungs), cert)
+    if cert is not None and cert.status == CertificationStatus.NOT_CERTIFIED and cert.upper <= 0:
+        return _disproved(claim, verdict, rungs, cert)
     if vanishes_with_precision(
         [r.margin for r in rungs], [r.status for r in rungs], [53, *(p.bits for p in rungs_used)]
     ) and not proved:
@@ -401,7 +436,7 @@ def confirm_cheaply(claim: Claim, verdict: Verdict, precision: Precision) -> boo
     if not verdict.violated or not has_precision_path(claim):
         return verdict.violated
     if gf:
-        return _rung(claim, verdict.instance, GF_LADDER[0]).status != "holds"
+        return _rung(claim, verdict.instance, GF_LADDER[0]).status != RungStatus.HOLDS
     rung = _rung(claim, verdict.instance, precision)
     scale = verdict.scale if verdict.scale is not None else rung.scale
     if rung.status == RungStatus.VIOLATED and _rounding_everywhere(verdict, [rung], (precision,), scale):

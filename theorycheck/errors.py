@@ -68,6 +68,10 @@ class NumericalBreakdown(TheorycheckError, ArithmeticError):
     """A computation that must be finite is not (used outside GD runs: GD reports divergence as a status)."""
 
 
+class BudgetExceeded(TheorycheckError):
+    """A computation stopped at its deterministic work budget (the Taylor rung on a flow too large for it)."""
+
+
 def _short_repr(value: Any) -> str:
     shape = getattr(value, "shape", None)
     dtype = getattr(value, "dtype", None)

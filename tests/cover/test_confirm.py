@@ -8,8 +8,9 @@ import attrs
 import pytest
 
 from tests.common.claims import FLOAT_FLOOR, OVERSHOOT, floor_instance, overshoot_instance, precision_dependent
-from theorycheck.claims import Case, check, iterate_at
+from theorycheck.claims import Case, Claim, Outcome, Procedure, check, iterate_at
 from theorycheck.confirm import confirm, confirm_cheaply
+from theorycheck.dynamics import RunResult
 from theorycheck.precision import Precision
 
 
@@ -205,12 +206,48 @@ def test_agreeing_rungs_are_overruled_when_ball_arithmetic_disproves_the_violati
     # the rungs say "violated" at every precision (planted), but one exact step in balls shows the loss falls
     claim = attrs.evolve(
         precision_dependent({"float64": -1.0, "flint:113": -1.0, "flint:256": -1.0}),
+        procedure=OVERSHOOT.procedure,
         certificate=OVERSHOOT.certificate,
     )
     verdict = check(claim, overshoot_instance(step=1e-3))
     conf = confirm(claim, verdict)
     assert conf.status == "artifact"
     assert "ball arithmetic disproves" in conf.reason
+
+
+def _stepped(steps: dict[str, int]) -> Claim:
+    """Violated by 1 at every rung, at the step ``steps[precision]``; OVERSHOOT's loss certificate."""
+
+    def conclude(_instance: object, run: RunResult | None) -> Outcome:
+        assert run is not None
+        return Outcome(-1.0, "planted margin", steps[str(run.precision)], "chosen per precision")
+
+    return attrs.evolve(OVERSHOOT, conclusion=conclude)
+
+
+def test_a_ball_disproof_at_float64s_step_leaves_undecided_a_violation_the_high_rungs_place_elsewhere() -> None:
+    # one exact step from W_0 shows the loss falls (step 1e-3), but the high rungs agree on a violation at step 5
+    claim = _stepped({"float64": 1, "flint:113": 5, "flint:256": 5})
+    conf = confirm(claim, check(claim, overshoot_instance(step=1e-3)))
+    assert conf.status == "undecided", conf.reason
+    assert "violates at step 5" in conf.reason
+    assert [r.step for r in conf.rungs] == [1, 5, 5]
+
+
+def test_a_ball_disproof_at_the_step_every_rung_violates_at_is_an_artifact() -> None:
+    claim = _stepped({"float64": 1, "flint:113": 1, "flint:256": 1})
+    conf = confirm(claim, check(claim, overshoot_instance(step=1e-3)))
+    assert conf.status == "artifact", conf.reason
+
+
+def test_a_consecutive_step_certificate_on_a_coarser_recording_is_rejected_at_definition() -> None:
+    from theorycheck.dynamics import Recording
+    from theorycheck.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="every=2"):
+        attrs.evolve(OVERSHOOT, procedure=Procedure(record=Recording(every=2, observables=("loss",))))
+    with pytest.raises(InvalidArgument, match="consecutive GD steps"):
+        attrs.evolve(precision_dependent({}), certificate=OVERSHOOT.certificate)
 
 
 def test_invalid_argument_survives_pickling_for_worker_processes() -> None:

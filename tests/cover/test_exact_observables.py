@@ -56,3 +56,17 @@ def test_a_conclusion_takes_its_margin_in_the_runs_arithmetic() -> None:
     high = check(claim, inst, precision=tc.Precision("flint", 256))
     assert 0 < high.margin < 1e-20  # the decrease, resolved
     assert check(claim, inst).margin == 0.0  # float64 sees no change at all
+
+
+@pytest.mark.parametrize("bits", [113, 256])
+def test_the_imbalance_recursion_residual_of_a_high_precision_run_is_at_its_own_rounding(bits: int) -> None:
+    import attrs
+
+    from tests.common.claims import overshoot_instance
+    from theorycheck.catalogue._helpers import RECORD_WEIGHTS, fit_part, recursion_residuals
+
+    inst = attrs.evolve(overshoot_instance(step=0.01), max_steps=3)
+    run = inst.run(precision=tc.Precision("flint", bits), record=RECORD_WEIGHTS)
+    residuals = recursion_residuals(inst, run, fit_part(inst.objective))
+    assert residuals.size == 3
+    assert max(float(r) for r in residuals) < 2.0 ** (8 - bits)  # G, eta^2 in the run's arithmetic, not float64

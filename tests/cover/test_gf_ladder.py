@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import attrs
 import numpy as np
@@ -43,19 +44,33 @@ def test_a_planted_gf_violation_is_confirmed_and_the_taylor_rung_matches_the_clo
 
 
 def test_the_taylor_rung_resolves_a_gf_margin_far_below_the_float64_solvers_tolerance() -> None:
-    # planted: the exact time against itself times (1 + 1e-12): the true margin is -1e-12 relative, below what
-    # the float64 solver resolves (rtol 1e-10); only the Taylor rung sees the true sign
+    # planted: the event time against t_exact (1 + 1e-12): the true margin is -1e-12 relative (plus t_exact's own
+    # rounding), below what the float64 solver resolves; the Taylor rung gets it to ~1e-28, the solvers do not
+    import mpmath
+
+    from theorycheck.precision import Precision
+
     claim = attrs.evolve(
         EXACT,
-        conclusion=lambda inst, run: attrs.evolve(EXACT.conclusion(inst, run), margin=_gap(inst, run) - 1e-12),
+        conclusion=lambda inst, run: attrs.evolve(EXACT.conclusion(inst, run), margin=float(_gap(inst, run) - 1e-12)),
     )
     inst = _scalar()
-    high = check(claim, inst, precision=__import__("theorycheck").Precision("mpmath", 113))
-    assert high.margin == pytest.approx(-1e-12, abs=1e-20)
+    mp = mpmath.MPContext()
+    mp.prec = 200
+    sigma, a0, delta = mp.mpf(1.0), mp.mpf(0.1), mp.sqrt(2 * mp.mpf(inst.tol))  # the event as the instance states it
+    exact_t = mp.log((sigma / a0**2 - 1) * (sigma / delta - 1)) / (2 * sigma)
+    want = (exact_t - inst.params["t_exact"]) / inst.params["t_exact"] - mp.mpf(1e-12)
+    taylor = check(claim, inst, precision=Precision("mpmath", 113)).margin
+    tight = check(claim, inst, precision=Precision("float64")).margin  # DOP853 at rtol 1e-13
+    default = check(claim, inst).margin  # DOP853 at rtol 1e-10
+    assert abs(taylor - want) < 1e-25
+    assert abs(tight - want) > 1e3 * abs(taylor - want) + 1e-16
+    assert abs(default - want) > 1e-13  # the search's own solver cannot even tell the sign
+    assert taylor < 0
 
 
-def _gap(inst: Instance, run: object) -> float:
-    t_star = float(run.final_time[0])  # type: ignore[attr-defined]
+def _gap(inst: Instance, run: object) -> Any:
+    t_star = run.final_time[0]  # type: ignore[attr-defined]
     return (t_star - inst.params["t_exact"]) / inst.params["t_exact"]
 
 
@@ -101,3 +116,52 @@ def test_the_in_search_rung_sets_aside_a_gf_solver_artifact_and_keeps_a_real_gf_
     real = check(planted, _scalar())
     assert real.violated
     assert confirm_cheaply(planted, real, rung)
+
+
+def test_the_taylor_solver_stops_at_its_work_budget_with_a_clear_reason() -> None:
+    from theorycheck.errors import BudgetExceeded
+
+    obj = deep_mf((3, 3, 3, 3))
+    w = 0.3 * np.random.default_rng(0).standard_normal(obj.n_params)
+    with pytest.raises(BudgetExceeded, match="too large for the Taylor rung: 27 parameters"):
+        run_gf_taylor(obj, np.eye(3), w, t_max=2.0, bits=113, max_work=5_000)
+
+
+def test_a_gf_violation_too_large_for_the_taylor_rung_is_undecided_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from theorycheck.dynamics import flow_hp
+
+    monkeypatch.setattr(flow_hp, "WORK_LIMIT", 100)  # the scalar flow needs ~380 gradient evaluations of 2 units
+    inst = _scalar()
+    verdict = check(SKETCH, inst)
+    assert verdict.violated
+    conf = confirm(SKETCH, verdict)
+    assert conf.status == "undecided", conf.reason
+    assert "mpmath:113 (Taylor ODE) rung was error: too large for the Taylor rung" in conf.reason
+
+
+def test_the_taylor_event_time_is_kept_at_the_contexts_precision_not_rounded_to_float64() -> None:
+    import mpmath
+
+    inst = _scalar(sigma=2.0, a0=0.3, delta=0.05)
+    run = run_gf_taylor(inst.objective, inst.target.matrix, inst.init, t_max=10.0, bits=113, tol=inst.tol)
+    t_star = run.final_time[0]
+    mp = mpmath.MPContext()
+    mp.prec = 200
+    sigma, a0 = mp.mpf(2.0), mp.mpf(0.3)
+    delta = mp.sqrt(2 * mp.mpf(inst.tol))  # the event F = (sigma - a^2)^2 / 2 = tol, with tol as stored
+    exact = mp.log((sigma / a0**2 - 1) * (sigma / delta - 1)) / (2 * sigma)
+    assert abs(mp.mpf(t_star) - exact) < 1e-28 * exact  # to ~113 bits
+    assert abs(mp.mpf(float(t_star)) - exact) > 1e-28 * exact  # which its float64 rounding is not
+
+
+def test_the_gf_time_margin_is_taken_from_the_high_precision_event_time() -> None:
+    from theorycheck.precision import Precision
+
+    inst = _scalar()
+    high = check(EXACT, inst, precision=Precision("mpmath", 113))
+    t_star = run_gf_taylor(
+        inst.objective, inst.target.matrix, inst.init, t_max=2.0 * inst.params["t_exact"] + 1.0, bits=113,
+        tol=inst.tol, record_times=np.linspace(0.0, 2.0 * inst.params["t_exact"] + 1.0, 3),
+    ).final_time[0]
+    b = inst.params["t_exact"]
+    assert high.margin == float((t_star - b) / b + 1e-6)

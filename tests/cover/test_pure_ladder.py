@@ -15,6 +15,13 @@ from theorycheck.precision import numeric as num
 
 SOURCE = Source("Tests", 2026, "planted", "reconstructed")
 
+_EXACT = num.context("mp", 400)  # reference values far beyond the enclosures' 113-128 bits
+
+
+def _encloses(interval: Any, value: Any) -> bool:
+    lo, hi = interval._mpi_
+    return bool(_EXACT.mpf(lo) <= _EXACT.mpf(value) <= _EXACT.mpf(hi))
+
 
 def _norm_vs_sum(constant: float) -> Any:
     """``sqrt(a^2 + b^2) >= c (a + b)``: true for c <= 1/sqrt(2), false by about 5% at a = b for c = 0.75."""
@@ -116,6 +123,19 @@ def test_the_margin_is_evaluated_in_the_arithmetic_of_each_rung() -> None:
     assert all(math.isclose(r.margin, -1.0) for r in conf.rungs)
 
 
+def test_a_margin_that_cannot_run_in_intervals_leaves_the_certificate_unavailable_not_a_crash() -> None:
+    def margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+        x = num.lift(ctx, case["x"])
+        return np.sqrt(x * x) - 2 * x, "numpy's sqrt: mpf has a sqrt method, an interval has none", 1.0
+
+    claim = _claim(margin, numeric=True)
+    conf = confirm(claim, check(claim, Case({"x": 1.0})))
+    assert conf.status == "confirmed", conf.reason
+    assert conf.certification is not None
+    assert conf.certification.status == "unavailable"
+    assert "TypeError" in conf.certification.detail
+
+
 @pytest.mark.parametrize("kind", ["fp", "mp", "iv"])
 def test_spectral_helpers_agree_across_contexts_and_intervals_enclose(kind: str) -> None:
     ctx = num.context(kind, 113)
@@ -125,24 +145,39 @@ def test_spectral_helpers_agree_across_contexts_and_intervals_enclose(kind: str)
     sv = [num.to_float(x) for x in num.svdvals(ctx, num.lift(ctx, m[:, :2]))]
     assert sv == pytest.approx(list(np.linalg.svd(m[:, :2], compute_uv=False)), rel=1e-14)
     if kind == "iv":
-        exact = [(5 - math.sqrt(5)) / 2, 1.0 + 2**-40, (5 + math.sqrt(5)) / 2]
-        for x, want in zip(num.eigvalsh(ctx, num.lift(ctx, m)), sorted(exact), strict=True):
-            lo, hi = num.bounds(x)
-            assert lo <= want * (1 + 1e-15)
-            assert hi >= want * (1 - 1e-15)
-            assert hi - lo <= 4 * math.ulp(want)  # a 113-bit enclosure, rounded outward to floats
+        five = _EXACT.sqrt(5)
+        exact = sorted([(5 - five) / 2, 1 + _EXACT.mpf(2) ** -40, (5 + five) / 2])
+        for x, want in zip(num.eigvalsh(ctx, num.lift(ctx, m)), exact, strict=True):
+            assert _encloses(x, want)
+            lo, hi = x._mpi_
+            assert _EXACT.mpf(hi) - _EXACT.mpf(lo) <= _EXACT.mpf(2) ** -100 * want  # a 113-bit enclosure: ~2^-110 wide
 
 
 def test_interval_eigenvalues_of_a_repeated_eigenvalue_enclose_it_with_multiplicity() -> None:
+    import flint
+
+    ctx = num.context("iv", 128)
+    ones = np.ones((3, 3))  # eigenvalues 0, 0, 3: flint's eig() cannot isolate the double 0, Gershgorin does
+    with num.flint_precision(128), pytest.raises(ValueError, match="isolate"):
+        flint.acb_mat(ones.tolist()).eig()
+    vals = num.eigvalsh(ctx, num.lift(ctx, ones))
+    assert len(vals) == 3
+    for v, want in zip(vals, (0, 0, 3), strict=True):
+        assert _encloses(v, want)
+        lo, hi = v._mpi_
+        assert _EXACT.mpf(hi) - _EXACT.mpf(lo) < 1e-30
+
+
+def test_interval_eigenvalues_of_a_rounded_rotation_of_2i_enclose_its_exact_eigenvalues() -> None:
     ctx = num.context("iv", 128)
     q = np.array([[0.6, 0.8], [-0.8, 0.6]])
-    m = q @ np.diag([2.0, 2.0]) @ q.T  # 2 I up to rounding: flint cannot isolate the pair, Gershgorin can
+    m = q @ np.diag([2.0, 2.0]) @ q.T  # 2 I rounded: its exact eigenvalues are 2 -+ 5.3e-17, not 2
+    exact = sorted(_EXACT.eigsy(_EXACT.matrix(m.tolist()), eigvals_only=True))
     vals = num.eigvalsh(ctx, num.lift(ctx, m))
     assert len(vals) == 2
-    for v in vals:
-        lo, hi = num.bounds(v)
-        assert lo <= 2.0 <= hi or abs(lo - 2.0) < 1e-14
-        assert hi - lo < 1e-12
+    for v, want in zip(vals, exact, strict=True):
+        assert _encloses(v, want)
+        assert not _encloses(v, 2)  # 2 itself is not an eigenvalue of the rounded matrix
 
 
 def test_an_undecided_branch_in_intervals_is_reported_as_no_enclosure() -> None:
@@ -206,3 +241,29 @@ def test_interval_minimum_and_bounds_keep_the_working_precision_and_round_outwar
     assert num.maximum(ctx, [third, nudged]).a == nudged.a
     flo, fhi = num.bounds(third)
     assert Fraction(flo) < Fraction(1, 3) < Fraction(fhi)
+
+
+def test_the_ported_paper_claims_run_on_the_mpmath_rungs_and_agree_with_float64() -> None:
+    from theorycheck.catalogue import CATALOGUE
+    from theorycheck.confirm import no_precision_path
+    from theorycheck.precision import Precision
+
+    w = np.array([[1.0, 0.3, 0.0], [0.2, -0.7, 0.1], [0.0, 0.4, 0.9]])
+    assert np.linalg.det(w) < 0
+    cases = {
+        "luo2025.thm6.negative_det_zero_hermitian_term": Case({"d": 3, "W": w}),
+        "luo2025.thm3.negative_sign_zero_x": Case({"d": 3, "W": w}),
+        "yedu2021.eq15.lemma3_2_at_beta_half": Case(
+            {"d": 2, "sigma": np.diag([1.0, 0.5]), "sigma_d": 0.5, "sigma_1": 1.0, "S": np.diag([0.3, 1.0]),
+             "eta": 1.0 / 16}
+        ),
+    }
+    for claim_id, case in cases.items():
+        claim = CATALOGUE[claim_id].claim
+        assert no_precision_path(claim) is None, claim_id
+        low = check(claim, case)
+        for bits in (113, 256):
+            high = check(claim, case, precision=Precision("mpmath", bits))
+            assert high.status == low.status == "holds", (claim_id, high.detail)
+            assert high.margin == pytest.approx(low.margin, rel=1e-9, abs=1e-15), claim_id
+            assert high.scale == low.scale

@@ -67,3 +67,13 @@ def test_every_claim_has_setting_algorithm_statement_reference_and_tightness(cla
     assert re.fullmatch(r"[a-z0-9]+\.[A-Za-z0-9_]+\.[a-z0-9_]+", claim_id)
     if claim.expect == "refuted":
         assert ".F" in claim_id or "sketch" in claim_id
+
+
+@pytest.mark.parametrize("claim_id", sorted(CATALOGUE))
+def test_every_claim_has_a_high_precision_path_or_states_why_it_is_float64_only(claim_id):
+    from theorycheck.confirm import no_precision_path
+
+    claim = CATALOGUE[claim_id].claim
+    why = no_precision_path(claim)
+    stated = getattr(claim.conclusion, "why_float64", "")
+    assert why is None or (stated and why == stated), f"{claim_id}: {why}"

@@ -221,7 +221,7 @@ def _limit_not_strict(instance: Instance, run: RunResult | None) -> Outcome:
     detail = f"lambda_min {lam_min:.3g}; F(limit) = {f:.10g}, F* = {f_star:.10g}"
     if instance.objective.depth == 2:
         margin = min(margin, 1e-8 * scale - abs(f - f_star))
-    return Outcome(margin, "limit curvature and value vs F*", int(run.steps[0]), detail)
+    return Outcome(margin, "limit curvature and value vs F*", int(run.steps[0]), detail, scale=scale)
 
 
 GD_LIMITS = register(
@@ -319,7 +319,10 @@ THRESHOLDS = register(
         setting="scalar reduction, L in 2..6, lambda in [0.01, 10], y in [0, 3 ybar] including y* and ybar exactly",
         algorithm="none",
         conclusion=pure(
-            "+1 if both threshold statements agree with the roots, -1 otherwise", _threshold_margin, numeric=True
+            "+1 if both threshold statements agree with the roots, -1 otherwise",
+            _threshold_margin,
+            numeric=True,
+            scale=1.0,  # an indicator
         ),
         tightness="Values at lambda = 1: y*_3 = 1.7548, ybar_3 = 2, y*_4 = 1.8899, ybar_4 = 2.3811.",
     ),
@@ -412,8 +415,9 @@ BENIGN = register(
 def _reaches_f_star(instance: Instance, run: RunResult | None) -> Outcome:
     assert run is not None
     f, f_star = float(run.final_loss[0]), _f_star(instance)
+    scale = max(1.0, f_star)
     return Outcome(
-        1e-6 * max(1.0, f_star) - (f - f_star), "F(T) - F*", int(run.steps[0]), f"F(T) = {f:.8g}, F* = {f_star:.8g}"
+        1e-6 * scale - (f - f_star), "F(T) - F*", int(run.steps[0]), f"F(T) = {f:.8g}, F* = {f_star:.8g}", scale=scale
     )
 
 

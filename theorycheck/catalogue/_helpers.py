@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import theorycheck.strategies as tcs
 from theorycheck.dynamics import Recording, RunResult
 from theorycheck.dynamics.instance import Instance
-from theorycheck.models import Objective, WeightDecay, deep_mf, gradient, invariants
+from theorycheck.models import Objective, WeightDecay, deep_mf, gradient, invariants, loss_and_grads_in
 
 
 def ah(a: np.ndarray) -> np.ndarray:
@@ -82,16 +82,30 @@ def weights_series(run: RunResult) -> np.ndarray:
     return np.asarray(run.observable("weights", 0))
 
 
-def recursion_residuals(instance: Instance, run: RunResult, fit: Objective, contraction: float) -> np.ndarray:
+def _gradient_layers(fit: Objective, instance: Instance, params: np.ndarray) -> list[np.ndarray]:
+    """The gradient of ``fit`` at ``params`` per layer, in the arithmetic of ``params`` (mpmath numbers stay so)."""
+    if params.dtype != object:
+        return list(fit.split(gradient(fit, instance.target.matrix, params, instance.data)))
+    _, grads = loss_and_grads_in(_ctx_of(params), fit, params, instance.target.matrix, instance.data)
+    return [np.array(g.tolist(), dtype=object) for g in grads]
+
+
+def recursion_residuals(instance: Instance, run: RunResult, fit: Objective, decay: float = 0.0) -> np.ndarray:
     """Relative residual per step of ``D_j(t+1) = c^2 D_j(t) + eta^2 (G_{j+1}^H G_{j+1} - G_j G_j^H)``.
 
-    G is the gradient of ``fit`` (the objective without weight decay), c the weight-decay contraction.
+    G is the gradient of ``fit`` (the objective without weight decay), ``c = 1 - eta decay`` the weight-decay
+    contraction, ``decay`` the float ``2 c_d lambda`` the model adds to the gradient. A high-precision run's
+    weights (mpmath numbers) are used in their arithmetic: G, eta^2 and c^2 are computed there too, so the
+    residual is the run's own rounding (~2^-bits), not float64's.
     """
     w = weights_series(run)
-    eta = instance.step
+    eta: Any = instance.step
+    if w.dtype == object:
+        eta = _ctx_of(w).mpf(eta)
+    contraction = 1 - eta * decay
     out = []
     for t in range(min(len(w) - 1, int(run.steps[0]))):
-        g = fit.split(gradient(fit, instance.target.matrix, w[t], instance.data))
+        g = _gradient_layers(fit, instance, w[t])
         layers = fit.split(w[t])
         before = invariants.imbalances(fit, w[t])
         after = invariants.imbalances(fit, w[t + 1])
@@ -142,5 +156,4 @@ def recursion_instances(draw: Any, *, decay: bool = False, data: bool = False) -
 def recursion_slack(instance: Instance, run: RunResult) -> np.ndarray:
     obj = instance.objective
     mu = obj.decay[0] if obj.decay else 0.0
-    contraction = 1.0 - 2.0 * instance.step * obj.decay_coef * mu
-    return 1e-12 - recursion_residuals(instance, run, fit_part(obj), contraction)
+    return 1e-12 - recursion_residuals(instance, run, fit_part(obj), 2.0 * obj.decay_coef * mu)

@@ -86,7 +86,9 @@ BARRIER = register(
         "[0.05, 0.3] with det W(0) < 0, d in 2..4",
         algorithm="GD, a = 0, eta = 1e-3 / sigma_1^{3/2}, 2e4 steps (GF-like)",
         procedure=Procedure(record=Recording(every=100, observables=("loss", "determinants"))),
-        conclusion=every_step("min(L - sigma_1^2/2 over sigma_1^2, sign-normalised det W_j)", _barrier_slack),
+        conclusion=every_step(
+            "min(L - sigma_1^2/2 over sigma_1^2, sign-normalised det W_j)", _barrier_slack, scale=1.0
+        ),
         tightness="The plateau is exactly sigma_1^2/2 (measured 0.5 at sigma_1 = 1); finite a or large eta can cross.",
     ),
     _barrier_instances,
@@ -175,7 +177,7 @@ COMPLEX_CONVERGES = register(
             "reconstructed",
             "The paper's constants are polynomials we do not know: rate, horizon and eta are our choices.",
         ),
-        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY),
+        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY, scale=1.0),
         tightness="Measured 13/16 at 3e4 steps and 10/10 at 1.5e5 (our measurement); slow seeds have small "
         "sigma_min(W0 + (W0 W0^H)^{1/2}).",
         setting=RATE_SETTING,
@@ -190,7 +192,7 @@ REAL_CONVERGES = register(
         id="luo2025.F1_1.real_init_converges_whp",
         statement="FALSE VARIANT: small real Gaussian init converges w.h.p. (at least 75% of 16 seeds).",
         source=_source("Theorem 1, real case (probability about 1/2); false variant: w.h.p.", "reconstructed"),
-        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY),
+        conclusion=pure("fraction of seeds converged - 0.75", _rate_margin, why_float64=RATE_WHY, scale=1.0),
         expect="refuted",
         tightness="About half of real seeds have det W(0) < 0 and sit at L = sigma_1^2/2.",
         setting=RATE_SETTING,

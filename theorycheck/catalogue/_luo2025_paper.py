@@ -22,6 +22,7 @@ from theorycheck.catalogue._registry import register
 from theorycheck.claims import Case, Claim, Procedure, every_step, monotone, pure
 from theorycheck.dynamics import Recording
 from theorycheck.models import deep_mf
+from theorycheck.precision import numeric as num
 
 SETTING = "N = 4 real square layers W_j (d x d), W = W_4 W_3 W_2 W_1, d in 1..4"
 
@@ -44,13 +45,16 @@ def _negative_det_cases(draw: Any, *, kind: str) -> Case:
     return Case({"d": d, "W": _product(obj.split(init.weights)), "init": init.kind, **init.drawn})
 
 
-def _hermitian_term_margin(case: Case) -> tuple[float, str]:
-    w = case["W"]
-    u, s, _vt = np.linalg.svd(w)
-    m = w + u @ np.diag(s) @ u.T  # W + (W W^T)^{1/2}
-    smin = float(np.linalg.svd(m, compute_uv=False)[-1])
-    top = max(float(s[0]), 1e-300)
-    return 1e-10 - smin / top, f"det W = {np.linalg.det(w):.3g}, sigma_min(W + (W W^T)^(1/2)) / ||W|| = {smin / top:.3g}"
+def _hermitian_term_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context (float64, mpmath 113/256 bits; no interval SVD: no certificate)."""
+    w = num.lift(ctx, case["W"])
+    u, s, _vh = num.svd(ctx, w)
+    m = w + u * ctx.diag(s) * u.T  # W + (W W^T)^{1/2}
+    smin = num.svd(ctx, m)[1][-1]  # by SVD, not by the Gram matrix (whose sqrt would lose half the digits at 0)
+    ratio = smin / s[0] if s[0] > 0 else smin
+    det = num.to_float(ctx.det(w))
+    detail = f"det W = {det:.3g}, sigma_min(W + (W W^T)^(1/2)) / ||W|| = {num.to_float(ratio):.3g}"
+    return num.lift(ctx, 1e-10) - ratio, detail, 1.0  # a ratio to ||W||: its scale is 1
 
 
 THM6_ZERO = register(
@@ -66,19 +70,22 @@ THM6_ZERO = register(
         ),
         setting=SETTING + "; iid Gaussian entries at scale 0.01..1, conditioned on det W < 0",
         algorithm="none (a statement about the initialisation)",
-        conclusion=pure("1e-10 - sigma_min(W + (W W^T)^{1/2}) / ||W||", _hermitian_term_margin),
+        conclusion=pure("1e-10 - sigma_min(W + (W W^T)^{1/2}) / ||W||", _hermitian_term_margin, numeric=True),
         tightness="Exact; the relative size of sigma_min is rounding (~1e-16).",
     ),
     lambda: _negative_det_cases(kind="gaussian"),
 )
 
 
-def _sum_factor_margin(case: Case) -> tuple[float, str]:
-    u, s, vt = np.linalg.svd(case["W"])
-    sigma_w = np.diag(s ** (1.0 / 4.0))  # W = U Sigma_w^N V^T with N = 4
-    smin = float(np.linalg.svd((u + vt.T) @ sigma_w, compute_uv=False)[-1])
-    top = max(float(s[0]) ** 0.25, 1e-300)
-    return 1e-10 - smin / top, f"sigma_min((U + V) Sigma_w) / ||Sigma_w|| = {smin / top:.3g}"
+def _sum_factor_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context (float64, mpmath 113/256 bits; no interval SVD: no certificate)."""
+    u, s, vh = num.svd(ctx, num.lift(ctx, case["W"]))
+    quarter = num.lift(ctx, 0.25)
+    sigma_w = ctx.diag([x**quarter for x in s])  # W = U Sigma_w^N V^T with N = 4
+    smin = num.svd(ctx, (u + vh.T) * sigma_w)[1][-1]  # by SVD: a Gram matrix's sqrt would lose half the digits
+    top = s[0] ** quarter
+    ratio = smin / top if s[0] > 0 else smin
+    return num.lift(ctx, 1e-10) - ratio, f"sigma_min((U + V) Sigma_w) / ||Sigma_w|| = {num.to_float(ratio):.3g}", 1.0
 
 
 THM3_ZERO = register(
@@ -96,7 +103,7 @@ THM3_ZERO = register(
         ),
         setting=SETTING + "; balanced Gaussian init at scale 0.01..1, conditioned on det W < 0",
         algorithm="none (a statement about the initialisation)",
-        conclusion=pure("1e-10 - sigma_min((U + V) Sigma_w) / ||Sigma_w||", _sum_factor_margin),
+        conclusion=pure("1e-10 - sigma_min((U + V) Sigma_w) / ||Sigma_w||", _sum_factor_margin, numeric=True),
         tightness="Exact.",
     ),
     lambda: _negative_det_cases(kind="balanced"),
@@ -135,7 +142,14 @@ THM6_SIGN = register(
         ),
         setting=SETTING + "; 1000 iid Gaussian draws per example",
         algorithm="none (a statement about the initialisation)",
-        conclusion=pure("5 sigma - |fraction negative - 1/2|", _sign_margin),
+        conclusion=pure(
+            "5 sigma - |fraction negative - 1/2|",
+            _sign_margin,
+            why_float64="the margin is a binomial test on an integer count made when the case is drawn (how many of "
+            "1000 float64 determinants are negative, each decided far from rounding for Gaussian draws): there is "
+            "no arithmetic left to refine",
+            scale=1.0,  # a fraction
+        ),
         tightness="Exact probability 1/2.",
     ),
     _sign_cases,
@@ -204,7 +218,7 @@ THM5_UPPER = register(
             t_max=lambda i: 4.0 / float(i.target.sigma[0]) ** 1.5,
             gf_records=40,
         ),
-        conclusion=every_step("1 - x_k^2(t2) / (x_k^2(t1) e^{c dt}) (+1e-6)", _theorem5_slack),
+        conclusion=every_step("1 - x_k^2(t2) / (x_k^2(t1) e^{c dt}) (+1e-6)", _theorem5_slack, scale=1.0),
         tightness="Tight at small init: for d = 1 and U = V, x = sigma_w and d/dt x^2 = 2 sigma_1 x^4 - 2 x^8 against the "
         "bound 2 sigma_1 x^4.",
     ),

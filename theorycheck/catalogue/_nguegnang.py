@@ -107,7 +107,9 @@ DESCENT = register(
         "row rank (cond <= 100), Gaussian init scale in [0.05, 1]",
         algorithm="GD, eta = 1/(N ||X||^2 B^{2N-2} + (N-1)||X|| B^{N-2} sqrt(2 L(0))), 2000 steps",
         procedure=Procedure(record=Recording(every=1, observables=("loss", "grad_norm", "weights"))),
-        conclusion=every_step("min(sufficient-decrease slack / L(0), (B - max ||W_j||) / B)", _descent_and_bound_slack),
+        conclusion=every_step(
+            "min(sufficient-decrease slack / L(0), (B - max ||W_j||) / B)", _descent_and_bound_slack, scale=1.0
+        ),
         tightness="beta bounds the Hessian on the ball; the paper's admissible step does not shrink exponentially in N, "
         "ours does (B^{2N-2}).",
     ),
@@ -150,6 +152,7 @@ def _limit_conclusion(*, fixed_rank: bool) -> Any:
             f"|L(limit) - best rank-{k} value|",
             int(run.steps[0]),
             f"L = {got:.12g}, best rank-{k} fit {want:.12g}",
+            scale=scale,
         )
 
     return conclude
@@ -247,7 +250,11 @@ def _optimal_value_within(instance: Instance, run: RunResult | None) -> Outcome:
     got = float(run.final_loss[0])
     scale = max(1.0, float(np.linalg.norm(instance.target.matrix)) ** 2)
     return Outcome(
-        1e-6 * scale - (got - best), "L(T) - global minimum", int(run.steps[0]), f"L(T) = {got:.6g}, L* = {best:.6g}"
+        1e-6 * scale - (got - best),
+        "L(T) - global minimum",
+        int(run.steps[0]),
+        f"L(T) = {got:.6g}, L* = {best:.6g}",
+        scale=scale,
     )
 
 

@@ -205,7 +205,7 @@ def _symmetry_cases(draw: Any) -> Case:
     )
 
 
-def _symmetry_margin(case: Case) -> tuple[float, str]:
+def _symmetry_margin(case: Case) -> tuple[float, str, float]:
     obj, j, q = case["objective"], case["layer"], case["rotation"]
     layers = list(obj.split(case["weights"]))
     rotated = list(layers)
@@ -221,7 +221,8 @@ def _symmetry_margin(case: Case) -> tuple[float, str]:
     gap = float(np.max(np.abs(obj.join(back) - a.final_params[0])))
     scale = max(1.0, float(np.max(np.abs(a.final_params[0]))))
     loss_gap = abs(f1 - f0) / max(1.0, abs(f0))
-    return min(1e-10 - loss_gap, 1e-9 * scale - gap), f"loss gap {loss_gap:.2g}, trajectory gap {gap:.2g}"
+    detail = f"loss gap {loss_gap:.2g}, trajectory gap {gap:.2g}"
+    return min(1e-10 - loss_gap, 1e-9 * scale - gap), detail, scale  # a relative loss gap; the weights' size
 
 
 SYMMETRY = register(

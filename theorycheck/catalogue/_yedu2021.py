@@ -28,6 +28,7 @@ from theorycheck.claims import (
     Procedure,
     Scaling,
     Source,
+    compares_consecutive_steps,
     converges_within,
     every_step,
     monotone,
@@ -320,7 +321,8 @@ def _j_instances(draw: Any) -> Instance:
     return Instance(obj, target, init.weights, eta, 50, params={"init": init.kind, **init.drawn})
 
 
-def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
+def _j_norms(instance: Instance, run: RunResult) -> np.ndarray:
+    """``(||J_t||, ||J_{t+1}||)`` at the steps where the certificate applies, shape ``(k, 2)``."""
     obj = instance.objective
     w = np.asarray(run.observable("weights", 0))[: int(run.steps[0]) + 1]
     out = []
@@ -330,8 +332,17 @@ def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
             continue  # the certificate says nothing at this step
         j0 = norm2(_blocks(instance.target, obj, w[t])["J"]) if w.size else 0.0
         j1 = norm2(_blocks(instance.target, obj, w[t + 1])["J"])
-        out.append((j0 - j1) + 1e-12 * max(1.0, j0))
-    return np.array(out)
+        out.append((j0, j1))
+    return np.array(out, dtype=float).reshape(-1, 2)
+
+
+def _j_slack(instance: Instance, run: RunResult) -> np.ndarray:
+    j = _j_norms(instance, run)
+    return np.asarray((j[:, 0] - j[:, 1]) + 1e-12 * np.maximum(1.0, j[:, 0]))
+
+
+def _j_scale(instance: Instance, run: RunResult) -> np.ndarray:
+    return np.asarray(_j_norms(instance, run).max(axis=1))  # the compared norms' size
 
 
 J_MONOTONE = register(
@@ -347,7 +358,7 @@ J_MONOTONE = register(
         setting=SETTING + "; m > d, any init (Gaussian, orthogonal, nearly balanced) up to scale 2",
         algorithm="GD with eta below, at or above 1/(3 sigma_1), 50 steps",
         procedure=Procedure(record=RECORD_WEIGHTS),
-        conclusion=every_step("||J_t|| - ||J_{t+1}|| where certified", _j_slack),
+        conclusion=every_step("||J_t|| - ||J_{t+1}|| where certified", _j_slack, scale=_j_scale),
         tightness="Exact: J_{t+1} = J_t (I - eta M) with 0 <= M <= (2/eta) I.",
     ),
     _j_instances,
@@ -436,13 +447,14 @@ def _scalar_gf_instances(draw: Any) -> Instance:
 def _gf_time_margin(bound: Any) -> Any:
     def margin(instance: Instance, run: RunResult | None) -> Any:
         assert run is not None
-        t_star = float(run.final_time[0]) if run.final_time is not None else math.nan
+        # t* in the solver's arithmetic (an mpmath number on the Taylor rung): the margin is taken before rounding
+        t_star = run.final_time[0] if run.final_time is not None else math.nan
         b = bound(instance)
         return Outcome(
-            (t_star - b) / b + 1e-6,
+            float((t_star - b) / b + 1e-6),
             "GF time to |sigma - a^2| <= delta, relative to the bound",
             None,
-            f"t* = {t_star:.10g}, bound {b:.10g}",
+            f"t* = {float(t_star):.10g}, bound {b:.10g}",
             scale=1.0,  # a relative margin
         )
 
@@ -536,6 +548,7 @@ def _u_factor(_xp: Any, _obj: Any, layers: list[Any], _target: Any, _data: Any) 
     return layers[1]  # asymmetric MF: W_1 = V^T, W_2 = U
 
 
+@compares_consecutive_steps
 def _sigma_d_a_certificate(instance: Any, verdict: Any, bits: int) -> Any:
     """One exact GD step in balls from the failing iterate; sigma_d(A) enclosed at both points.
 

@@ -24,6 +24,7 @@ from theorycheck.claims import Case, Claim, Outcome, Procedure, every_step, pure
 from theorycheck.dynamics import RunResult
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.models import factors_to_params, params_to_factors
+from theorycheck.precision import numeric as num
 
 RECOVERED = (
     "Source: the recovered NeurIPS 2021 submission text (a conversion of the PDF; it can lose a sign or a "
@@ -93,7 +94,9 @@ B_IDENTITY = register(
         ),
         setting=SETTING + "; m = n = d in 1..4 (J = K = 0), kappa <= 10, Gaussian start of scale 0.1..1",
         algorithm="GD, eta in [1e-4, 1e-2] / sigma_1, 3 steps; the identity at every step",
-        conclusion=every_step("relative gap to the identity (slack to 1e-6)", _identity_slack(printed=False)),
+        conclusion=every_step(
+            "relative gap to the identity (slack to 1e-6)", _identity_slack(printed=False), scale=1.0
+        ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="Exact identity; the inequality is tight when Q = 0 and B lies in P's bottom eigenspace.",
     ),
@@ -114,7 +117,9 @@ B_IDENTITY_AS_PRINTED = register(
         ),
         setting=SETTING + "; m = n = d in 1..4 (J = K = 0), kappa <= 10, Gaussian start of scale 0.1..1",
         algorithm="GD, eta in [1e-4, 1e-2] / sigma_1, 3 steps; the printed identity at every step",
-        conclusion=every_step("relative gap to the printed identity (slack to 1e-6)", _identity_slack(printed=True)),
+        conclusion=every_step(
+            "relative gap to the printed identity (slack to 1e-6)", _identity_slack(printed=True), scale=1.0
+        ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         expect="refuted",
         tightness="Off by O(1) relatively on almost every instance (d = 1: -2 p b^2 against p b^2).",
@@ -168,7 +173,7 @@ PL_SQUARE = register(
         ),
         setting=SETTING + "; m = n = d in 1..3, kappa <= 10, Gaussian start of scale 0.01..1",
         algorithm="GD, eta <= 0.1 / sigma_1, 5 steps; the inequality at every iterate",
-        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack),
+        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack, scale=1.0),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="Tight when R is rank one along V's weakest direction.",
     ),
@@ -189,7 +194,7 @@ PL_AS_PRINTED = register(
         ),
         setting=SETTING + "; d in 1..3, m, n in d+1..d+3, kappa <= 10, Gaussian start of scale 0.01..1",
         algorithm="GD, eta <= 0.1 / sigma_1, 5 steps; the inequality at every iterate",
-        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack),
+        conclusion=every_step("relative PL slack (+1e-9)", _pl_slack, scale=1.0),
         procedure=Procedure(record=RECORD_WEIGHTS),
         expect="refuted",
         tightness="Violated on most small random starts (the residual is mostly outside span(U), span(V)).",
@@ -225,13 +230,19 @@ def _eq15_cases(draw: Any) -> Case:
     )
 
 
-def _eq15_margin(case: Case) -> tuple[float, str]:
-    sig, s_mat, eta, sd, s1 = case["sigma"], case["S"], case["eta"], case["sigma_d"], case["sigma_1"]
-    s = float(np.linalg.eigvalsh(s_mat)[0])
-    g = np.eye(case["d"]) + eta * (sig - s_mat)
-    s_new = float(np.linalg.eigvalsh(g @ s_mat @ g)[0])
-    slack = s_new - ((1 + eta * (sd - s)) ** 2 * s - 22.0 * s1**3 * eta**2)
-    return slack + 1e-12 * max(1.0, s1) ** 3, f"sigma_d(S') = {s_new:.6g}, bound {(1 + eta * (sd - s)) ** 2 * s:.6g} - 22 s1^3 eta^2"
+def _eq15_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
+    """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
+    sig, s_mat = num.lift(ctx, case["sigma"]), num.lift(ctx, case["S"])
+    eta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "sigma_d", "sigma_1"))
+    s = num.lambda_min(ctx, s_mat)
+    g = ctx.eye(case["d"]) + (sig - s_mat) * eta
+    s_new = num.lambda_min(ctx, g * s_mat * g)
+    bound = (1 + eta * (sd - s)) ** 2 * s
+    slack = s_new - (bound - 22 * s1**3 * eta**2)
+    s1f = float(case["sigma_1"])
+    detail = f"sigma_d(S') = {num.to_float(s_new):.6g}, bound {num.to_float(bound):.6g} - 22 s1^3 eta^2"
+    # S has its spectrum within 2 sigma_1: the compared eigenvalues are of that size
+    return slack + 1e-12 * max(1.0, s1f) ** 3, detail, 2.0 * s1f
 
 
 EQ15 = register(
@@ -249,7 +260,7 @@ EQ15 = register(
         setting="d in 1..5; Sigma symmetric with spectrum in [sigma_d, sigma_1] (ends hit), kappa <= 10; S PD with "
         "spectrum in (0, 2 sigma_1]; eta in [1e-4, 1] / (16 sigma_1) (the end hit)",
         algorithm="none (one step of the A recursion (10) without perturbation, as a matrix inequality)",
-        conclusion=pure("Lemma 3.2 slack at beta = 1/2 (+ 1e-12 sigma_1^3)", _eq15_margin),
+        conclusion=pure("Lemma 3.2 slack at beta = 1/2 (+ 1e-12 sigma_1^3)", _eq15_margin, numeric=True),
         tightness="No violation in the general-beta search of yedu2021.lemma3_2_3_3.least_eigenvalue_bounds.",
     ),
     _eq15_cases,
@@ -315,6 +326,7 @@ COMPLEMENT = register(
             "min((3 sigma_1 - largest Gram eigenvalue) / sigma_1, (1e-12 sqrt(sigma_1) - rise of ||J||, ||K||) / "
             "sqrt(sigma_1))",
             _complement_slack,
+            scale=1.0,
         ),
         procedure=Procedure(record=RECORD_WEIGHTS),
         tightness="The Gram bound is loose at convergence (||U||^2 -> sigma_1 for a balanced limit).",
@@ -374,7 +386,7 @@ def _reaches_stage_two(instance: Instance, run: RunResult | None) -> Outcome:
         return Outcome(math.inf, "stage two", None, "stage one did not finish within the horizon", applicable=False)
     k = int(np.argmin(slack))
     detail = f"smallest relative slack {slack[k]:.3g}, {k} steps after T_0"
-    return Outcome(float(slack[k]), "(bound - Delta_t) / bound", k, detail)
+    return Outcome(float(slack[k]), "(bound - Delta_t) / bound", k, detail, scale=1.0)
 
 
 STAGE_TWO = register(

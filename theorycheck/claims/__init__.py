@@ -2,6 +2,7 @@
 
 from theorycheck.claims._certificates import (
     balancing_value,
+    compares_consecutive_steps,
     iterate_at,
     objective_value,
     one_step_rise,
@@ -76,6 +77,7 @@ __all__ = [
     "VerdictStatus",
     "balancing_value",
     "check",
+    "compares_consecutive_steps",
     "conserved",
     "converges_within",
     "describe",

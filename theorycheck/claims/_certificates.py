@@ -67,10 +67,11 @@ def smallest_singular_value(matrix: MatrixOf) -> BallQuantity:
 
         m = matrix(xp, objective, layers, target, data)
         gram = xp.mm(xp.ah(m), m) if m.ncols() <= m.nrows() else xp.mm(m, xp.ah(m))
-        lo, hi = ball_eigvalsh(gram)[0]
+        lo, hi = ball_eigvalsh(gram, xp.bits)[0]
         zero = flint.arb(0)
-        lam = (lo if lo > 0 else zero).union(hi if hi > 0 else zero)
-        return lam.sqrt()
+        # sqrt is increasing: enclose sqrt at each end (clipped at 0) and join them; a ball joining the ends
+        # first would straddle 0 when lambda_min is 0 and make sqrt NaN (an enclosure of nothing)
+        return (lo if lo > 0 else zero).sqrt().union((hi if hi > 0 else zero).sqrt())
 
     return quantity
 
@@ -81,7 +82,7 @@ def smallest_eigenvalue(matrix: MatrixOf) -> BallQuantity:
     def quantity(xp: Backend, objective: Objective, layers: list[Any], target: Any, data: Any) -> Any:
         from theorycheck.precision.numeric import ball_eigvalsh
 
-        lo, hi = ball_eigvalsh(matrix(xp, objective, layers, target, data))[0]
+        lo, hi = ball_eigvalsh(matrix(xp, objective, layers, target, data), xp.bits)[0]
         return lo.union(hi)
 
     return quantity
@@ -97,6 +98,22 @@ def iterate_at(instance: Instance, step: int) -> np.ndarray | None:
     return np.array(run.final_params[0])
 
 
+def compares_consecutive_steps(certificate: Certificate) -> Certificate:
+    """Mark ``certificate`` as one that proves a violation between steps ``verdict.step - 1`` and ``verdict.step``.
+
+    A :class:`~theorycheck.claims.Claim` carrying such a certificate must record every step (``Recording(every=1)``)
+    or it is an :class:`~theorycheck.errors.InvalidArgument`: on a coarser grid the conclusion compares steps
+    ``every`` apart and the certificate would check the wrong pair. :func:`one_step_rise` is marked.
+    """
+    certificate.compares_consecutive_steps = True  # type: ignore[attr-defined]
+    return certificate
+
+
+def needs_every_step(certificate: Certificate | None) -> bool:
+    """True for a certificate marked by :func:`compares_consecutive_steps`."""
+    return bool(getattr(certificate, "compares_consecutive_steps", False))
+
+
 def one_step_rise(
     name: str, quantity: BallQuantity, *, rtol: float = 0.0, atol: float = 0.0, increasing: bool = False
 ) -> Certificate:
@@ -105,7 +122,8 @@ def one_step_rise(
     For claims "q is non-increasing along GD" (``monotone``, ``loss_non_increasing``): the violation amount is
     ``q_{t+1} - q_t (1 + rtol) - atol`` (non-decreasing claims: ``q_t (1 - rtol) - q_{t+1} - atol``);
     ``verdict.step`` is ``t + 1``. Give the same ``rtol``/``atol`` as the conclusion's tolerance, or the
-    certificate may prove a rise the claim allows.
+    certificate may prove a rise the claim allows. The claim must record every step
+    (:func:`compares_consecutive_steps`).
     """
 
     def certify(instance: Any, verdict: Verdict, bits: int) -> Certification:
@@ -139,4 +157,4 @@ def one_step_rise(
         status = CertificationStatus.CERTIFIED if proved else CertificationStatus.NOT_CERTIFIED
         return Certification(status, detail, lo, hi, bits)
 
-    return certify
+    return compares_consecutive_steps(certify)

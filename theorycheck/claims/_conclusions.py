@@ -63,19 +63,24 @@ def converges_within(eps: float, bound: Callable[[Any], float]) -> Conclusion:
                 "steps to loss <= eps",
                 steps,
                 f"reached {final:.3g} <= {eps:g} at step {steps:,} of T={budget:,.0f}",
+                scale=1.0,  # a fraction of the budget
             )
         margin = -math.log10(max(final, _TINY) / eps) if math.isfinite(final) else -math.inf
         status = RunStatus(int(r.status[0])).name.lower()
-        return Outcome(margin, "loss at T", steps, f"loss {final:.3g} > eps={eps:g} after {steps:,} steps ({status})")
+        detail = f"loss {final:.3g} > eps={eps:g} after {steps:,} steps ({status})"
+        return Outcome(margin, "loss at T", steps, detail, scale=1.0)  # decades: a dimensionless margin
 
     return with_needs(conclude, Needs((), every=None, method="gd"), "converges_within")
 
 
-def every_step(quantity: str, slack: Series, detail: str = "", *, scale: float | None = None) -> Conclusion:
+def every_step(
+    quantity: str, slack: Series, detail: str = "", *, scale: float | Series | None = None
+) -> Conclusion:
     """An inequality at every recorded step: ``slack(instance, run)[t] >= 0``. Margin: the smallest slack.
 
-    ``scale``: the size of the compared quantities in the slack's units (1 for a relative slack), for the
-    ladder's rounding-level rule; None when unknown.
+    ``scale``: the size of the compared quantities in the slack's units, for the ladder's rounding-level rule: a
+    number (1 for a relative slack), or a series like ``slack`` (``(instance, run) -> array``, one value per
+    recorded step) whose value at the worst step is taken; None when unknown.
     """
 
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
@@ -95,7 +100,7 @@ def every_step(quantity: str, slack: Series, detail: str = "", *, scale: float |
             step,
             detail or f"smallest slack {worst:.3g} at record {k}",
             trace=(steps, np.asarray(values, dtype=float)),
-            scale=scale,
+            scale=float(_values(scale(instance, r))[k]) if callable(scale) else scale,
         )
 
     return conclude
@@ -206,8 +211,12 @@ def limit_is_local_min(*, tol: float = 1e-6) -> Conclusion:
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
         h = hessian(instance.objective, instance.target.matrix, r.final_params[0], instance.data)
-        lam = float(np.linalg.eigvalsh(h)[0])
-        return Outcome(lam + tol, "lambda_min(Hessian) at the limit", int(r.steps[0]), f"lambda_min {lam:.3g}")
+        eigs = np.linalg.eigvalsh(h)
+        lam = float(eigs[0])
+        top = float(np.max(np.abs(eigs))) if eigs.size else 0.0  # the Hessian's size: lambda_min's rounding scale
+        return Outcome(
+            lam + tol, "lambda_min(Hessian) at the limit", int(r.steps[0]), f"lambda_min {lam:.3g}", scale=top
+        )
 
     return with_needs(conclude, Needs((), every=None, method=None), "limit_is_local_min")
 

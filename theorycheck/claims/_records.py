@@ -326,6 +326,7 @@ class Claim:
         """
         needs = needs_of(self.conclusion)
         if needs is None:
+            _check_certificate_grid(self.id, self.certificate, self.procedure)
             return
         procedure = self.procedure
         if procedure is None:
@@ -341,6 +342,7 @@ class Claim:
         if problem is not None:
             raise problem
         object.__setattr__(self, "procedure", procedure)
+        _check_certificate_grid(self.id, self.certificate, procedure)
 
     def doc(self) -> str:
         """The PEPit-style description: setting, algorithm, statement, reference, tightness."""
@@ -353,6 +355,22 @@ class Claim:
                 ("Reference", self.source.cite() + (f". {self.source.note}" if self.source.note else "")),
                 ("Tightness", self.tightness),
             )
+        )
+
+
+def _check_certificate_grid(claim_id: str, certificate: Certificate | None, procedure: Procedure | None) -> None:
+    """A certificate comparing consecutive steps needs a GD recording of every step (else it checks the wrong pair)."""
+    from theorycheck.claims._certificates import needs_every_step
+
+    if not needs_every_step(certificate):
+        return
+    record = procedure.record if procedure is not None and procedure.method == "gd" else None
+    if record is None or record.every != 1:
+        every = None if record is None else record.every
+        raise InvalidArgument(
+            "certificate", "one_step_rise(...)",
+            f"claim {claim_id!r} records every={every}, but the certificate compares consecutive GD steps",
+            "record every step: procedure=Procedure(record=Recording(every=1, ...))",
         )
 
 

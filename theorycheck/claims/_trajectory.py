@@ -67,6 +67,7 @@ def time_near_saddle(bound: Number, *, grad_rtol: float = 1e-2, loss_rtol: float
             f"{steps:,} steps with ||grad|| <= {grad_rtol:g} max ||grad|| while L - L_inf >= {loss_rtol:g} "
             f"(L_0 - L_inf); bound {b:,.1f}",
             trace=(where, (b - np.cumsum(near)) / max(b, 1.0)),
+            scale=1.0,  # a fraction of the bound
         )
 
     return with_needs(conclude, Needs(("loss", "grad_norm"), every=1), "time_near_saddle")
@@ -94,12 +95,12 @@ def escape_time(bound: Number, *, drop: float = 0.5) -> ReadyConclusion:
         if below.size:
             t = int(where[below[0]])
             detail = f"L fell to {drop:g} L_0 at step {t:,}; bound {b:,.1f}"
-            return Outcome((b - t) / max(b, 1.0), "escape time", t, detail)
+            return Outcome((b - t) / max(b, 1.0), "escape time", t, detail, scale=1.0)  # a fraction of the bound
         horizon = int(where[-1])
         final = float(loss[-1])
         short = -math.log10(max(final, 1e-300) / level) if math.isfinite(final) else -math.inf
         detail = f"L_T = {final:.3g} > {drop:g} L_0 after {horizon:,} steps; bound {b:,.1f}"
-        return Outcome(min(short, -1e-12), "escape time", horizon, detail, applicable=horizon >= b)
+        return Outcome(min(short, -1e-12), "escape time", horizon, detail, applicable=horizon >= b, scale=1.0)
 
     return with_needs(conclude, Needs(("loss",), every=1), "escape_time")
 
@@ -135,6 +136,7 @@ def tail_linear_rate(rate: Number, *, tail: float = 0.5, floor: float = 1e-24) -
             int(steps[keep][0]),
             f"observed {observed:.4g} per step on steps {int(steps[keep][0]):,}..{int(steps[keep][-1]):,}"
             f" vs stated {want:.4g}",
+            scale=max(abs(observed), abs(want)),
         )
 
     return with_needs(conclude, Needs(("loss",), every=1), "tail_linear_rate")
@@ -169,6 +171,7 @@ def monotone_spectrum(matrix: str | int = "product", *, increasing: bool = True,
             int(r.record_at[t + 1]),
             f"sigma_{k + 1} {word} from {sv[t, k]:.6g} to {sv[t + 1, k]:.6g}",
             trace=(np.asarray(r.record_at[1:]), slack.min(axis=1)),
+            scale=max(abs(float(sv[t, k])), abs(float(sv[t + 1, k]))),
         )
 
     return with_needs(conclude, Needs(("singular_values",), every=1), "monotone_spectrum")
@@ -211,6 +214,7 @@ def limit_rank(expected: int | Callable[[Any], int], *, rtol: float = 1e-6, at_m
             "rank of the limit",
             int(r.steps[0]),
             f"numerical rank {rank} (rtol {rtol:g}) vs {word}{k}; singular values {np.array2string(sv, precision=3)}",
+            scale=1.0,  # decades: a dimensionless margin
         )
 
     return with_needs(conclude, Needs((), every=None, method=None), "limit_rank")

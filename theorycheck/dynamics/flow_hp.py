@@ -13,6 +13,12 @@ Cost grows quickly with the number of parameters and the horizon (pure Python): 
 of the catalogue (1 s for P2.6 at 113 bits), 5 s for a 2-layer 2x2 flow and 106 s for a 3-layer 4x4 flow to t = 2
 (measured on the loaded 2-core development machine). It runs once per confirmed
 violation, on the precision ladder (:mod:`theorycheck.confirm`), never inside a search.
+
+**Budget.** The work is capped, deterministically (the same instance always gets the same answer, whatever the
+machine's load): each gradient evaluation costs ``n_params * max(widths)`` units and a trajectory may spend
+``max_work`` (:data:`WORK_LIMIT`, about 20 s here: 432 evaluations of a 2-layer 3x3 flow to t = 0.5 are 23,328
+units and took 9 s). Beyond it :class:`~theorycheck.errors.BudgetExceeded` is raised, and the ladder reports the
+violation undecided, "too large for the Taylor rung", with the numbers.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from theorycheck.precision import Precision, mpmath_backend
 #: Grid points scanned for the first crossing of F <= tol (plus the record times).
 SCAN_POINTS = 64
 
+#: Work units (gradient evaluations times ``n_params * max(widths)``) one trajectory may spend (module docstring).
+WORK_LIMIT = 60_000
+
 
 def run_gf_taylor(
     objective: Objective,
@@ -44,6 +53,7 @@ def run_gf_taylor(
     record_times: Any = None,
     observables: tuple[str, ...] = ("loss", "grad_norm"),
     tol: float = 0.0,
+    max_work: int | None = None,
 ) -> RunResult:
     """Integrate gradient flow for each trajectory with mpmath's Taylor solver at ``bits`` bits.
 
@@ -57,14 +67,17 @@ def run_gf_taylor(
         record_times: times in ``[0, t_max]`` to record at; default ``[0, t_max]``.
         observables: groups from :data:`~theorycheck.dynamics.observables.OBSERVABLES`.
         tol: CONVERGED once F <= tol (the event time is solved for to the context's precision).
+        max_work: the work budget per trajectory (module docstring); None for :data:`WORK_LIMIT`.
 
     Returns:
         A :class:`RunResult` with ``method="gf"``, ``precision=Precision("mpmath", bits)``, ``final_time`` the time
-        of the F <= tol event (or ``t_max``) to the context's precision, and observables as object arrays of
-        mpmath numbers (:func:`~theorycheck.dynamics.observables.compute_exact`).
+        of the F <= tol event (or ``t_max``) to the context's precision (an object array of mpmath numbers, never
+        rounded to float64), and observables as object arrays of mpmath numbers
+        (:func:`~theorycheck.dynamics.observables.compute_exact`).
 
     Raises:
         InvalidArgument: bad times or tolerances.
+        BudgetExceeded: a trajectory needs more than ``max_work`` units: too large for the Taylor rung.
     """
     import mpmath
 
@@ -72,6 +85,7 @@ def run_gf_taylor(
     y, w0, x = prepare(objective, target, init, data)
     t_max = check_real("t_max", t_max, positive=True)
     tol = check_real("tol", tol, nonnegative=True)
+    check_real("max_work", WORK_LIMIT if max_work is None else max_work, positive=True)
     names = obs.Recording(observables=observables).observables
     times = np.unique(np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64))
     ctx = mpmath.MPContext()
@@ -80,7 +94,7 @@ def run_gf_taylor(
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)
-    t_final = np.zeros(n)
+    t_final = np.empty(n, dtype=object)  # the event times as mpmath numbers, to the context's precision
     fvals = np.zeros(n)
     gnorms = np.zeros(n)
     per_b: list[list[dict[str, np.ndarray]]] = []
@@ -96,7 +110,10 @@ def run_gf_taylor(
                 out.append(_xp.ctx.matrix([[vec[lo + r * cols + c] for c in range(cols)] for r in range(rows)]))
             return out
 
-        def rhs(_t: Any, vec: list[Any], *, _yb: Any = yb, _xb: Any = xb) -> list[Any]:
+        budget = _Budget(objective, t_max, WORK_LIMIT if max_work is None else max_work)
+
+        def rhs(_t: Any, vec: list[Any], *, _yb: Any = yb, _xb: Any = xb, _budget: _Budget = budget) -> list[Any]:
+            _budget.charge()
             _, grads = loss_and_grads(xp, objective, layers_of(vec), _yb, _xb)
             return [-g[i, j] for g in grads for i in range(g.rows) for j in range(g.cols)]
 
@@ -118,7 +135,7 @@ def run_gf_taylor(
         f_end, grads_end = loss_and_grads(xp, objective, layers_of(end_state), yb, xb)
         fvals[b], gnorms[b] = float(f_end), float(ctx.sqrt(grad_sqnorm(xp, grads_end)))
         status[b] = code
-        t_final[b] = float(t_end)
+        t_final[b] = t_end
     series = obs.stack(
         [{k: _stack([per_b[b][i][k] for b in range(n)]) for k in per_b[0][i]} for i in range(len(times))]
     )
@@ -141,6 +158,27 @@ def run_gf_taylor(
         final_time=t_final,
         elapsed=time.perf_counter() - started,
     )
+
+
+class _Budget:
+    """Counts one trajectory's work units; :class:`BudgetExceeded` past ``max_work`` (module docstring)."""
+
+    def __init__(self, objective: Objective, t_max: float, max_work: int) -> None:
+        self.objective, self.t_max, self.max_work = objective, t_max, max_work
+        self.unit = objective.n_params * max(objective.widths)
+        self.spent = 0
+
+    def charge(self) -> None:
+        """Charge one gradient evaluation."""
+        from theorycheck.errors import BudgetExceeded
+
+        self.spent += self.unit
+        if self.spent > self.max_work:
+            raise BudgetExceeded(
+                f"too large for the Taylor rung: {self.objective.n_params} parameters (widths "
+                f"{self.objective.widths}) to t = {self.t_max:g} need more than {self.max_work:,} work units "
+                f"({self.max_work // self.unit:,} gradient evaluations); the float64 rungs are all that can run here"
+            )
 
 
 def _event(ctx: Any, sol: Any, loss_at: Any, times: np.ndarray, t_max: float, tol: float) -> tuple[Any, RunStatus]:

@@ -78,7 +78,8 @@ class RunResult:
         schedule: multipliers per step, the last one repeating (``Schedule.multipliers``; GD), or None.
         record_at: steps (GD, int) or times (GF, float) at which observables were recorded.
         observables: name -> ``(len(record_at), B, ...)`` arrays (see :mod:`.observables`).
-        final_time: ``(B,)`` GF time reached, or None for GD.
+        final_time: ``(B,)`` GF time reached (float64, or an object array of mpmath numbers for a
+            high-precision solve, kept at its precision), or None for GD.
         seed: the seed the caller drew the instance with, kept for the report.
         final_params_hp: for high-precision runs, per trajectory the flat weights as backend numbers.
         elapsed: wall-clock seconds.

@@ -5,7 +5,9 @@ arb operation's midpoint is computed from its operands' midpoints, so within a s
 little time but do not change the midpoints; the result is a rounded arithmetic at ``bits`` bits
 (propagating balls through a GD trajectory blows the radius up within ~100 steps; rigorous
 checks are per iterate, see :mod:`theorycheck.claims._certificates`). python-flint's precision is the
-process-global ``flint.ctx.prec``: it is set only inside :meth:`FlintBackend.activate` and restored after.
+process-global ``flint.ctx.prec``: it is set only inside :func:`working_precision` (which
+:meth:`FlintBackend.activate` and the interval functions of :mod:`theorycheck.precision.numeric` enter) and restored
+after.
 """
 
 from __future__ import annotations
@@ -24,6 +26,20 @@ _ACB_MAT = flint.acb_mat  # module constants: the type tests run several times p
 _ACB = flint.acb
 
 
+@contextlib.contextmanager
+def working_precision(bits: int) -> Iterator[None]:
+    """Set ``flint.ctx.prec`` to ``bits`` for the duration, then restore the caller's value.
+
+    The one place that writes python-flint's process-global precision.
+    """
+    saved = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = saved
+
+
 class FlintBackend(Operators):
     """Rounded arithmetic at ``bits`` bits on python-flint matrices (about 75x mpmath's speed at d=4)."""
 
@@ -35,12 +51,8 @@ class FlintBackend(Operators):
     @contextlib.contextmanager
     def activate(self) -> Iterator[None]:
         """Set ``flint.ctx.prec`` to ``bits`` for the duration, then restore the caller's value."""
-        saved = flint.ctx.prec
-        flint.ctx.prec = self.bits
-        try:
+        with working_precision(self.bits):
             yield
-        finally:
-            flint.ctx.prec = saved
 
     def from_numpy(self, arr: np.ndarray) -> Any:
         if np.iscomplexobj(arr):

@@ -35,6 +35,8 @@ class MpmathBackend(Operators):
 
     def from_numpy(self, arr: np.ndarray) -> Any:
         ctx = self.ctx
+        if arr.dtype == object:  # mpmath numbers of a high-precision run: kept, never rounded through float
+            return ctx.matrix([[ctx.convert(x) for x in row] for row in arr])
         conv = ctx.mpc if np.iscomplexobj(arr) else ctx.mpf
         # mpf(float) is exact: a double is a dyadic rational that fits in >= 53 bits.
         if np.iscomplexobj(arr):  # mpc(re, im): an interval context cannot convert a Python complex

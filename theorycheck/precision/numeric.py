@@ -13,18 +13,23 @@ branches on the arithmetic:
 * :func:`eigvalsh` (ascending eigenvalues of a symmetric/Hermitian matrix), :func:`svdvals` (descending singular
   values, as square roots of the eigenvalues of ``M^H M``), :func:`lambda_min`, :func:`sigma_min`;
 * :func:`positive_real_roots` of a polynomial;
+* :func:`svd` with singular vectors (``fp`` and ``mp``; :class:`NoEnclosure` in ``iv``);
 * :func:`minimum` / :func:`maximum` (interval comparisons raise when the intervals overlap);
 * :func:`lift` (exact conversion of floats, complex numbers and numpy arrays: floats are dyadic rationals),
   :func:`bounds` and :func:`to_float`.
 
-In ``iv`` the spectral functions enclose the exact eigenvalues with python-flint's certified ``acb_mat.eig``
-(``multiple=True``: clusters are allowed, each enclosure counted with its multiplicity); sorting enclosures by
-their ends encloses the sorted eigenvalues (the k-th smallest value lies between the k-th smallest lower end and
-the k-th smallest upper end). Where no enclosure can be had they raise :class:`NoEnclosure`.
+In ``iv`` the spectral functions enclose the exact eigenvalues with python-flint's certified ``acb_mat.eig`` (called
+without ``multiple``: it isolates simple eigenvalues and raises on a repeated or clustered one), else with
+Gershgorin discs after a ball similarity (:func:`ball_eigvalsh`); sorting enclosures by their ends encloses the
+sorted eigenvalues (the k-th smallest value lies between the k-th smallest lower end and the k-th smallest upper
+end). Where no enclosure can be had they raise :class:`NoEnclosure`. python-flint's working precision is the
+process-global ``flint.ctx.prec``: it is set only for a ``with`` block, by :func:`flint_precision`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fractions
 import functools
 import math
 from collections.abc import Iterable, Sequence
@@ -33,7 +38,17 @@ from typing import Any
 import mpmath
 import numpy as np
 from mpmath.ctx_iv import MPIntervalContext
-from mpmath.libmp import from_man_exp, fzero, mpf_cmp, mpf_pos, round_ceiling, round_floor
+from mpmath.libmp import (
+    from_int,
+    from_man_exp,
+    fzero,
+    mpf_cmp,
+    mpf_div,
+    mpf_pos,
+    round_ceiling,
+    round_floor,
+    round_nearest,
+)
 from mpmath.libmp import to_float as _mpf_to_float
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
@@ -55,6 +70,7 @@ __all__ = [
     "minimum",
     "positive_real_roots",
     "sigma_min",
+    "svd",
     "svdvals",
     "to_float",
 ]
@@ -99,22 +115,72 @@ def is_interval(ctx: Any) -> bool:
 
 
 def lift(ctx: Any, value: Any) -> Any:
-    """Exact conversion into ``ctx``: a float, complex, int, or a 1-D/2-D numpy array (a 1-D one becomes a column).
+    """Conversion into ``ctx``, exact where ``ctx`` can hold the value and rounded once (outward in ``iv``) otherwise.
 
-    Floats are dyadic rationals, so ``mp`` and ``iv`` hold them exactly at any precision >= 53 bits.
+    Accepts a float, complex, int, :class:`fractions.Fraction`, an mpmath number (``mpf``/``mpc`` of any context,
+    an interval of ``iv``), numpy scalars, or a 1-D/2-D numpy array (a 1-D one becomes a column). Floats are dyadic
+    rationals, so ``mp`` and ``iv`` hold them exactly at any precision >= 53 bits; ints stay Python ints (exact;
+    each context converts them when they meet its numbers, ``iv`` outward); an mpmath number is read from its raw
+    representation, a Fraction as ``p / q``, each rounded once to ``ctx.prec`` (to nearest in ``fp``/``mp``,
+    outward in ``iv``, so the interval encloses the value).
+
+    Raises:
+        InvalidArgument: any other type, or an interval lifted into a rounded context.
     """
     if isinstance(value, np.ndarray):
         arr = value.reshape(-1, 1) if value.ndim == 1 else value
         if arr.ndim != 2:
             raise InvalidArgument("value", arr.shape, "is not a 1-D or 2-D array", "pass a vector or a matrix")
-        if ctx is mpmath.fp:
+        if ctx is mpmath.fp and arr.dtype.kind in "fc":
             return ctx.matrix(arr.tolist())
         return ctx.matrix([[lift(ctx, x) for x in row] for row in arr.tolist()])
-    if isinstance(value, (bool, int)):
-        return value
+    return _lift_scalar(ctx, value)
+
+
+def _lift_scalar(ctx: Any, value: Any) -> Any:  # noqa: PLR0911 - one return per kind of number, as listed in lift
+    if isinstance(value, (bool, int, np.integer, np.bool_)):
+        return int(value)
+    if isinstance(value, float) or (isinstance(value, np.floating) and np.finfo(value.dtype).nmant <= 52):
+        return ctx.mpf(float(value))
+    if isinstance(value, np.floating):  # wider than float64 (longdouble): an exact ratio of integers
+        return _lift_ratio(ctx, *value.as_integer_ratio()) if np.isfinite(value) else ctx.mpf(float(value))
     if isinstance(value, (complex, np.complexfloating)):
-        return ctx.mpc(complex(value).real, complex(value).imag)
-    return ctx.mpf(float(value))
+        return ctx.mpc(lift(ctx, value.real), lift(ctx, value.imag))
+    if isinstance(value, fractions.Fraction):
+        return _lift_ratio(ctx, value.numerator, value.denominator)
+    if hasattr(value, "_mpf_") or hasattr(value, "_mpi_"):  # before complex: an interval real also has _mpci_
+        return _lift_raw(ctx, value)
+    if hasattr(value, "_mpc_") or hasattr(value, "_mpci_"):
+        return ctx.mpc(lift(ctx, value.real), lift(ctx, value.imag))
+    raise InvalidArgument(
+        "value", type(value).__name__, "is not a number lift can convert exactly",
+        "pass a float, int, complex, Fraction, an mpmath number or a numpy array",
+    )
+
+
+def _lift_raw(ctx: Any, value: Any) -> Any:
+    """An mpmath real (a point or an interval) into ``ctx``: its exact ends, rounded once."""
+    lo, hi = _raw_bounds(value)
+    if is_interval(ctx):
+        return ctx.make_mpf((mpf_pos(lo, ctx.prec, round_floor), mpf_pos(hi, ctx.prec, round_ceiling)))
+    if lo != hi:
+        raise InvalidArgument(
+            "value", str(value), "is an interval, and a rounded context holds points",
+            "lift intervals into an interval context (num.context('iv', bits))",
+        )
+    if ctx is mpmath.fp:
+        return _mpf_to_float(lo)
+    return ctx.make_mpf(mpf_pos(lo, ctx.prec, round_nearest))
+
+
+def _lift_ratio(ctx: Any, p: int, q: int) -> Any:
+    """``p / q`` into ``ctx``: one division rounded to nearest, or outward in ``iv``."""
+    if ctx is mpmath.fp:
+        return p / q  # Python rounds an int ratio correctly
+    num_, den = from_int(p), from_int(q)
+    if is_interval(ctx):
+        return ctx.make_mpf((mpf_div(num_, den, ctx.prec, round_floor), mpf_div(num_, den, ctx.prec, round_ceiling)))
+    return ctx.make_mpf(mpf_div(num_, den, ctx.prec, round_nearest))
 
 
 def _raw_bounds(x: Any) -> tuple[Any, Any]:
@@ -128,8 +194,11 @@ def _raw_bounds(x: Any) -> tuple[Any, Any]:
 
 def bounds(x: Any) -> tuple[float, float]:
     """Floats ``lo <= x <= hi`` (rounded outward) for a real number of any context."""
-    if isinstance(x, (int, float)):
-        return float(x), float(x)
+    if isinstance(x, float):
+        return x, x
+    if isinstance(x, int):  # exact as a raw mpf, rounded outward: ints beyond 2^53 are not floats
+        raw = from_int(x)
+        return _mpf_to_float(raw, rnd=round_floor), _mpf_to_float(raw, rnd=round_ceiling)
     lo, hi = _raw_bounds(x)
     return _mpf_to_float(lo, rnd=round_floor), _mpf_to_float(hi, rnd=round_ceiling)
 
@@ -214,6 +283,23 @@ def _acb_matrix(mat: Any) -> Any:
     return flint.acb_mat(rows)
 
 
+def flint_precision(bits: int) -> contextlib.AbstractContextManager[None]:
+    """``flint.ctx.prec = bits`` for a ``with`` block, restored after.
+
+    python-flint's precision is process-global; it is written only in
+    :func:`theorycheck.precision._flint.working_precision`, which this returns.
+    """
+    from theorycheck.precision._flint import working_precision
+
+    return working_precision(bits)
+
+
+def _acb(x: Any) -> Any:
+    import flint
+
+    return flint.acb(_arb(x.real), _arb(x.imag)) if _is_complex(x) else flint.acb(_arb(x))
+
+
 def _ends_to_iv(ctx: Any, lo: Any, hi: Any) -> Any:
     """An interval ``[lo, hi]`` from two arbs' midpoints, rounded outward to ``ctx.prec``."""
     return ctx.make_mpf(
@@ -256,14 +342,8 @@ def eigvalsh(ctx: Any, mat: Any) -> list[Any]:
         complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
         vals = ctx.eighe(mat, eigvals_only=True) if complex_ else ctx.eigsy(mat, eigvals_only=True)
         return sorted(ctx.re(v) for v in vals)
-    import flint
-
-    saved = flint.ctx.prec
-    flint.ctx.prec = ctx.prec
-    try:
-        return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat))]
-    finally:
-        flint.ctx.prec = saved
+    with flint_precision(ctx.prec):
+        return [_ends_to_iv(ctx, lo, hi) for lo, hi in ball_eigvalsh(_acb_matrix(mat), ctx.prec)]
 
 
 def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
@@ -315,10 +395,11 @@ def _gershgorin(prec: int, balls: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
+def ball_eigvalsh(balls: Any, bits: int) -> list[tuple[Any, Any]]:
     """Ascending ``(lower, upper)`` arb bounds of the eigenvalues of a Hermitian ``arb_mat``/``acb_mat``.
 
-    At the current ``flint.ctx.prec``: flint's certified ``acb_mat.eig`` when it isolates the eigenvalues, else
+    At ``bits`` bits (set for the call by :func:`flint_precision`): flint's certified ``acb_mat.eig`` when it
+    isolates the eigenvalues, else
     Gershgorin discs after a ball similarity (clusters, repeated eigenvalues). The k-th smallest eigenvalue lies
     between the k-th smallest lower bound and the k-th smallest upper bound.
 
@@ -327,11 +408,12 @@ def ball_eigvalsh(balls: Any) -> list[tuple[Any, Any]]:
     """
     import flint
 
-    m = balls if isinstance(balls, flint.acb_mat) else flint.acb_mat(balls)
-    try:
-        ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
-    except ValueError:
-        ends = _gershgorin(flint.ctx.prec, m)
+    with flint_precision(bits):
+        m = balls if isinstance(balls, flint.acb_mat) else flint.acb_mat(balls)
+        try:
+            ends = [(e.real.lower(), e.real.upper()) for e in m.eig()]  # Hermitian: imaginary parts are noise
+        except ValueError:  # not isolated: a repeated or clustered eigenvalue
+            ends = _gershgorin(bits, m)
     lows = sorted((lo for lo, _ in ends), key=_arb_key)
     highs = sorted((hi for _, hi in ends), key=_arb_key)
     return list(zip(lows, highs, strict=True))
@@ -386,6 +468,22 @@ def svdvals(ctx: Any, mat: Any) -> list[Any]:
     return out
 
 
+def svd(ctx: Any, mat: Any) -> tuple[Any, Any, Any]:
+    """``(U, s, V^H)`` with ``mat = U diag(s) V^H`` (``s`` a column, descending): ``fp`` and ``mp`` only.
+
+    mpmath's ``svd_r``/``svd_c`` in the context's arithmetic. Singular vectors have no enclosure here (python-flint
+    has no SVD), so in ``iv`` this raises and the interval certificate of a margin that needs them is unavailable.
+
+    Raises:
+        NoEnclosure: in ``iv``.
+    """
+    if is_interval(ctx):
+        raise NoEnclosure("singular vectors have no interval enclosure (no certified SVD in mpmath or python-flint)")
+    complex_ = any(_is_complex(x) for row in _rows(ctx, mat) for x in row)
+    u, s, vh = ctx.svd_c(mat) if complex_ else ctx.svd_r(mat)
+    return u, s, vh
+
+
 def lambda_min(ctx: Any, mat: Any) -> Any:
     """The smallest eigenvalue of a symmetric (Hermitian) matrix."""
     return eigvalsh(ctx, mat)[0]
@@ -399,45 +497,45 @@ def sigma_min(ctx: Any, mat: Any) -> Any:
 def positive_real_roots(ctx: Any, coeffs: Sequence[Any], *, imag_tol: float = 1e-6) -> list[Any]:
     """Positive real roots of ``c_0 x^n + ... + c_n`` (highest degree first), ascending.
 
-    Every context accepts roots whose imaginary part is at most ``imag_tol`` relative (a double root splits into
-    a near-real pair under rounding): ``fp`` through ``numpy.roots``, ``mp`` through ``ctx.polyroots`` with extra
-    precision, ``iv`` by isolating the roots with python-flint (``acb_poly.roots``) and deciding the rule on the
-    enclosures.
+    The rounded contexts accept roots whose imaginary part is at most ``imag_tol`` relative (a double root splits
+    into a near-real pair under rounding): ``fp`` through ``numpy.roots``, ``mp`` through ``ctx.polyroots`` with
+    extra precision. ``iv`` has no tolerance: it isolates the roots with python-flint (``acb_poly.roots``: disjoint
+    balls, one root in each) and decides realness rigorously. A ball whose imaginary part excludes 0 holds a
+    non-real root. For real coefficients, a ball whose imaginary part contains 0 and whose mirror image meets no
+    other ball holds a real root: a non-real root's conjugate is also a root, it would lie in the mirror image, so
+    in no other ball, so in this one, which holds only one root. Near-real complex pairs (``x^2 - 2x + 1 + 2^-47``)
+    are then not roots, even where ``fp`` and ``mp`` count them.
 
     Raises:
-        NoEnclosure: ``iv`` only, when the roots cannot be isolated (an exact double root) or the rule is undecided.
+        NoEnclosure: ``iv`` only, when the roots cannot be isolated (an exact double root), or realness or the
+            sign of a root is not decided by its enclosure (complex coefficients and a ball on the real axis).
     """
     if ctx is mpmath.fp:
         found = np.roots(np.array([complex(c) for c in coeffs]))
         return sorted(float(r.real) for r in found if abs(r.imag) <= imag_tol * max(1.0, abs(r)) and r.real > 0)
     if not is_interval(ctx):
-        cs = [ctx.mpf(c) if not _is_complex(c) else c for c in coeffs]
-        roots = ctx.polyroots(cs, maxsteps=200, extraprec=2 * getattr(ctx, "prec", 53) + 20, error=False)
+        cs = [ctx.mpf(c) if not _is_complex(c) else c for c in reversed(list(coeffs))]
+        roots = ctx.polyroots(cs, maxsteps=200, extraprec=2 * getattr(ctx, "prec", 53) + 20, error=False, asc=True)
         out = [ctx.re(r) for r in roots if abs(ctx.im(r)) <= imag_tol * max(1, abs(r)) and ctx.re(r) > 0]
         return sorted(out)
     import flint
 
-    saved = flint.ctx.prec
-    flint.ctx.prec = ctx.prec
-    try:
-        poly = flint.acb_poly([flint.acb(_arb(c)) for c in reversed(list(coeffs))])
+    real = not any(_is_complex(c) for c in coeffs)
+    with flint_precision(ctx.prec):
+        poly = flint.acb_poly([_acb(c) for c in reversed(list(coeffs))])
         try:
             roots = poly.roots()
         except ValueError as exc:
             raise NoEnclosure(f"acb_poly.roots could not isolate the roots at {ctx.prec} bits: {exc}") from exc
         out = []
-        for r in roots:
-            # the same rule as fp/mp: a root counts as real when |Im r| <= imag_tol max(1, |r|), decided rigorously
-            im, size = abs(r.imag), abs(r)
-            bound = flint.arb(imag_tol) * (size if size > 1 else flint.arb(1))
-            if im > bound:
-                continue
-            if not im <= bound:
-                raise NoEnclosure("whether a root is near-real is not decided by its enclosure")
+        for i, r in enumerate(roots):
+            if not r.imag.contains(0):
+                continue  # a non-real root
+            mirror = r.conjugate()
+            if not real or any(mirror.overlaps(other) for j, other in enumerate(roots) if j != i):
+                raise NoEnclosure(f"whether the root in {r} is real is not decided by its enclosure")
             if r.real > 0:
                 out.append(_ends_to_iv(ctx, r.real.lower(), r.real.upper()))
             elif not r.real <= 0:
                 raise NoEnclosure("the sign of a real root could not be decided")
         return sorted(out, key=lambda v: bounds(v)[0])
-    finally:
-        flint.ctx.prec = saved
