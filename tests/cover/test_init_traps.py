@@ -159,7 +159,8 @@ def test_target_orthogonal_start_stays_trapped_to_rounding_on_rotated_targets_fo
     at most ``1 + 2 fit_coef eta sigma_k`` per step (two layers), so the horizon keeps
     ``2 fit_coef eta sigma_1 T <= 6``.
 
-    2,000 steps recorded every 5: both components stay below 1e-11 relative to their layer, F above the floor.
+    2,000 steps recorded every 5: both components stay below 1e-11 relative to their layer's largest norm so
+    far, F above the floor.
     """
     obj = MODELS[name]
 
@@ -176,8 +177,13 @@ def test_target_orthogonal_start_stays_trapped_to_rounding_on_rotated_targets_fo
         _, weights, loss = _run(obj, target, init.weights, eta, steps)
         first, last = _trap_components(obj, target, k, weights)
         layers = obj.split(weights)
-        assert np.all(first <= 1e-11 * np.linalg.norm(layers[0], axis=(-2, -1)))
-        assert np.all(last <= 1e-11 * np.linalg.norm(layers[-1], axis=(-2, -1)))
+        # relative to the largest the layer has been so far: a rounding error made at step t is ~eps of the layer
+        # then, and the layer itself may decay afterwards (a rank-one target whose only direction is the trapped
+        # one: everything else shrinks toward 0, 0.76 -> 9e-6 seen, while the trap's component stays 5e-15)
+        scale_first = np.maximum.accumulate(np.linalg.norm(layers[0], axis=(-2, -1)))
+        scale_last = np.maximum.accumulate(np.linalg.norm(layers[-1], axis=(-2, -1)))
+        assert np.all(first <= 1e-11 * scale_first)
+        assert np.all(last <= 1e-11 * scale_last)
         assert np.all(loss >= _trapped_value(obj, target, k) * (1 - 1e-12))
 
     check()

@@ -30,7 +30,9 @@ def test_stress_finds_the_planted_claim_every_time_with_a_tenth_of_the_instances
     name: str,
 ) -> None:
     target = planted(name)
-    stressed = [stress_trial(target, seed, 30.0) for seed in range(5)]
+    # 60 s is a timeout, not the bar: chunks are sized by wall time, so on a loaded machine a seed's search takes
+    # another path (one band seed took 824 instances and 15 s while the suite and two builds shared the cores)
+    stressed = [stress_trial(target, seed, 60.0) for seed in range(5)]
     assert all(t.found for t in stressed), f"{name}: stress missed on a seed: {stressed}"
     median = statistics.median(t.examples for t in stressed)
     budget = max(10, int(10.5 * median))
