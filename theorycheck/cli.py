@@ -25,6 +25,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.tasks import StopReason
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
 
@@ -467,7 +468,7 @@ def _stress_line(o: Any) -> str:
     if o.lines:
         head += "; " + "; ".join(o.lines)
     if not t.counterexamples and not t.unconfirmed:
-        worst = "n/a" if t.worst is None else f"{t.worst_margin:.3g} on {t.worst['summary'].split(' on ', 1)[-1]}"
+        worst = "n/a" if t.worst is None else f"{t.worst_margin:.3g} on {t.worst.described}"
         head += f"; no violation, worst margin {worst}"
     if t.worst is not None:
         head += f"; worst instance: {o.folder / 'worst.json'}"
@@ -552,7 +553,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "undecided": o.tally.undecided,
                 }
             )
-            if o.stopped == "interrupted":
+            if o.stopped == StopReason.INTERRUPTED:
                 interrupted = True
                 break
     finally:
@@ -617,7 +618,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(summary_line(o.record) + f"\npage: {o.folder / 'scale.html'}\n")
     index = rebuild_index(args.report_dir)
     out.write(f"index: {index}\n")
-    if o.stopped == "interrupted":
+    if o.stopped == StopReason.INTERRUPTED:
         err.write(
             "theorycheck: interrupted; the journal and the page of what finished are written. "
             f"Resume: {resume_command}\n"

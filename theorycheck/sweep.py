@@ -25,12 +25,14 @@ import numpy as np
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import FIT_LEVEL as LEVEL
-from theorycheck.claims import FORMS, Axis, Fit, Scaling
+from theorycheck.claims import FORMS, Axis, ExponentVerdict, Fit, Scaling
 from theorycheck.claims import fit_scaling as fit
-from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.journal import SHIPPED, Journal, digest
-from theorycheck.parallel import Executor, Interrupts, TaskLost
+from theorycheck.controller import TaskFailed, run_tasks
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal, digest
+from theorycheck.parallel import Executor, TaskLost
 from theorycheck.report import environment, slug, write_atomic
+from theorycheck.tasks import PointsResult, PointsSpec, StopReason
 
 SCHEMA = "theorycheck.scale/1"
 POOR_FIT = 0.9  # R^2 below this: the power law fits poorly, its exponents are indicative only
@@ -107,19 +109,19 @@ def _check_distinct(varies: Sequence[Vary]) -> None:
 # ---- tasks -------------------------------------------------------------------------------------------------
 
 
-def run_points(spec: dict[str, Any]) -> dict[str, Any]:
-    """Worker task: build and measure ``spec["points"]`` (``[params, repeat]`` pairs) as one batch."""
+def run_points(spec: PointsSpec) -> PointsResult:
+    """Worker task: build and measure ``spec.points`` (params and repeat) as one batch."""
     started = time.perf_counter()
-    target = resolve_ref(spec["ref"], spec.get(SHIPPED))
+    target = resolve_ref(spec.ref, spec.source)
     scaling = scaling_of(target)
-    instances = [scaling.build(p, int(r)) for p, r in spec["points"]]
+    instances = [scaling.build(p, r) for p, r in spec.points]
     values = scaling.measure(instances)
-    return {
-        "task": spec["task"],
-        "values": [None if not math.isfinite(x) else float(x) for x in values],
-        "horizons": [int(i.max_steps) for i in instances],
-        "seconds": time.perf_counter() - started,
-    }
+    return PointsResult(
+        spec.task,
+        [None if not math.isfinite(x) else float(x) for x in values],
+        [int(i.max_steps) for i in instances],
+        time.perf_counter() - started,
+    )
 
 
 def scaling_of(target: Target) -> Scaling:
@@ -138,7 +140,7 @@ def scaling_of(target: Target) -> Scaling:
     return target.entry.scaling
 
 
-def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: int) -> list[dict[str, Any]]:
+def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: int) -> list[PointsSpec]:
     fixed = {a.name: a.default for a in scaling.axes}
     first, rest = varies[0], varies[1:]
     tasks = []
@@ -148,7 +150,7 @@ def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: in
                 [{**fixed, **dict(zip([v.axis.name for v in rest], combo, strict=True)), first.axis.name: x}, r]
                 for x in first.values
             ]
-            tasks.append({"task": digest(points), "points": points, "ref": dict(target.ref)})
+            tasks.append(PointsSpec(digest(points), points, target.ref))
     return tasks
 
 
@@ -183,7 +185,7 @@ class SweepOutcome:
 
     record: dict[str, Any]
     folder: Path
-    stopped: str
+    stopped: StopReason
 
     @property
     def bound_violated(self) -> bool:
@@ -209,7 +211,7 @@ def check_resumable(target: Target, report_dir: str) -> None:
         )
 
 
-def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
+def sweep(
     target: Target,
     varies: Sequence[Vary],
     *,
@@ -226,55 +228,50 @@ def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     tasks = _tasks(target, scaling, varies, repeats)
     source = ref_source(target)
     journal = Journal(_campaign(report_dir, target) / "journal.jsonl")
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, PointsResult] = {}
     if resume:
         check_resumable(target, report_dir)
-        results = {e["task"]: e["result"] for e in journal.events() if e["event"] == "done"}
+        results = {e["task"]: PointsResult.from_data(e["result"]) for e in journal.events() if e["event"] == "done"}
         journal.append("resume", time=time.time(), done=len(results))
     else:
         journal.rotate()
         journal.append("start", time=time.time(), claim=target.claim.id, command=command)
-    todo = [t for t in tasks if t["task"] not in results]
+    todo = [attrs.evolve(t, source=source) for t in tasks if t.task not in results]
     progress = SweepProgress(target.claim.id, len(tasks), done=len(tasks) - len(todo))
-    pending: dict[Any, dict[str, Any]] = {}
-    stopped = "complete"
     lost: list[str] = []
-    with Interrupts() as interrupts:
-        try:
-            while todo or pending:
-                interrupts.check()
-                while todo and len(pending) < executor.capacity:
-                    spec = {**todo.pop(0), SHIPPED: source}
-                    journal.submit(spec)
-                    pending[executor.submit(run_points, spec)] = spec
-                finished = executor.done(list(pending))
-                if not finished:
-                    time.sleep(0.05)
-                for handle in finished:
-                    spec = pending.pop(handle)
-                    try:
-                        result = executor.result(handle)
-                    except TaskLost as exc:
-                        journal.append("lost", task=spec["task"], reason=str(exc))
-                        lost.append(spec["task"])
-                        continue
-                    except Exception as exc:
-                        stopped = "error"
-                        error = f"{type(exc).__name__}: {exc}"
-                        journal.append("failed", task=spec["task"], error=error)
-                        where = f"sweep task {spec['task']} of {target.claim.id}"
-                        raise TheorycheckError(f"{where} raised {error} (points: {spec['points']})") from exc
-                    results[spec["task"]] = result
-                    journal.append("done", task=spec["task"], result=result)
-                    progress.done += 1
-                    progress.runs += len(result["values"])
-                    progress.censored += sum(v is None for v in result["values"])
-                    if on_progress is not None:
-                        on_progress(progress)
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-        finally:
-            journal.append("stop", reason=stopped, pending=[s["task"] for s in pending.values()])
+
+    def on_done(spec: PointsSpec, result: PointsResult) -> None:
+        results[spec.task] = result
+        journal.append("done", task=spec.task, result=result.to_data())
+        progress.done += 1
+        progress.runs += len(result.values)
+        progress.censored += sum(v is None for v in result.values)
+        if on_progress is not None:
+            on_progress(progress)
+
+    def on_lost(spec: PointsSpec, exc: TaskLost) -> None:
+        journal.append("lost", task=spec.task, reason=str(exc))
+        lost.append(spec.task)
+
+    def on_failed(spec: PointsSpec, exc: Exception) -> Exception:
+        error = f"{type(exc).__name__}: {exc}"
+        journal.append("failed", task=spec.task, error=error)
+        where = f"sweep task {spec.task} of {target.claim.id}"
+        return TaskFailed(f"{where} raised {error} (points: {spec.to_data()['points']})")
+
+    def on_stop(reason: StopReason | None, pending: list[PointsSpec]) -> None:
+        journal.append("stop", reason=reason or StopReason.COMPLETE, pending=[s.task for s in pending])
+
+    stopped = run_tasks(
+        executor,
+        journal,
+        run_points,
+        lambda: todo.pop(0) if todo else None,
+        on_done=on_done,
+        on_lost=on_lost,
+        on_failed=on_failed,
+        on_stop=on_stop,
+    ) or StopReason.COMPLETE
     record = _record(target, scaling, varies, repeats, tasks, results, command, lost)
     record["stopped"] = stopped
     folder = _write(report_dir, target, record)
@@ -317,17 +314,17 @@ def _record(
     scaling: Scaling,
     varies: Sequence[Vary],
     repeats: int,
-    tasks: Sequence[Mapping[str, Any]],
-    results: Mapping[str, Mapping[str, Any]],
+    tasks: Sequence[PointsSpec],
+    results: Mapping[str, PointsResult],
     command: str,
     lost: Sequence[str],
 ) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for t in tasks:
-        r = results.get(t["task"])
+        r = results.get(t.task)
         if r is None:
             continue
-        for (p, rep), value, horizon in zip(t["points"], r["values"], r["horizons"], strict=True):
+        for (p, rep), value, horizon in zip(t.points, r.values, r.horizons, strict=True):
             bound = scaling.bound(p) if scaling.bound is not None else None
             if bound is not None and not (math.isfinite(bound) and bound > 0):
                 bound = None  # no finite positive statement at these parameters
@@ -343,7 +340,11 @@ def _record(
             fit_error = str(exc)
     bound_text, over = _check_bound(rows, stated=scaling.bound is not None)
     # a fitted exponent above the stated one counts as a violation only when the power law fits the data
-    exceeds = fitted is not None and fitted.r2 >= POOR_FIT and any(f.verdict.startswith("exceeds") for f in fitted.axes)
+    exceeds = (
+        fitted is not None
+        and fitted.r2 >= POOR_FIT
+        and any(f.verdict == ExponentVerdict.EXCEEDS for f in fitted.axes)
+    )
     return {
         "schema": SCHEMA,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -364,7 +365,7 @@ def _record(
         "fixed": {a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
         "repeats": repeats,
         "tasks": len(tasks),
-        "tasks_done": sum(t["task"] in results for t in tasks),
+        "tasks_done": sum(t.task in results for t in tasks),
         "tasks_lost": list(lost),
         "rows": rows,
         "censored": int(np.sum(~np.isfinite(values))) if rows else 0,
