@@ -24,7 +24,7 @@ import os
 import secrets
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
 from theorycheck.search.store import Counterexamples, decode_choices, encode_choices
-from theorycheck.tasks import ChunkResult, ChunkSpec, EliteEntry, StopReason, Worst
+from theorycheck.tasks import ChunkResult, ChunkSpec, ClaimRef, EliteEntry, StopReason, Worst
 
 DEFAULT_BUDGET = 600.0  # seconds of wall time for a fresh campaign given no budget
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
@@ -70,7 +70,7 @@ class _Skip(Exception):
     pass
 
 
-def _before_each(path: Path | None, ref: Mapping[str, str], skip: frozenset[str]) -> Callable[[Any], None] | None:
+def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Callable[[Any], None] | None:
     """Before each instance: skip it if a worker died on it, else journal it to ``path``.
 
     The write is atomic without fsync: a killed process still leaves the file (the machine did not die).
@@ -87,7 +87,7 @@ def _before_each(path: Path | None, ref: Mapping[str, str], skip: frozenset[str]
             raise _Skip
         if path is not None:
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            record = {"claim_ref": dict(ref), "instance": tree, "digest": key, "pid": os.getpid()}
+            record = {"claim_ref": ref.to_data(), "instance": tree, "digest": key, "pid": os.getpid()}
             tmp.write_text(json.dumps(record), encoding="utf-8")
             tmp.replace(path)
 
@@ -95,10 +95,10 @@ def _before_each(path: Path | None, ref: Mapping[str, str], skip: frozenset[str]
 
 
 def _confirmed_report(
-    claim: Claim, verdict: Verdict, target_ref: Mapping[str, str], how: dict[str, Any], report_dir: str
+    claim: Claim, verdict: Verdict, target_ref: ClaimRef, how: dict[str, Any], report_dir: str
 ) -> tuple[str, str, str]:
     conf = confirm(claim, verdict)
-    files = build(claim, verdict, conf, claim_ref=target_ref, how_found=how, report_root=report_dir)
+    files = build(claim, verdict, conf, claim_ref=target_ref.to_data(), how_found=how, report_root=report_dir)
     stage = f" (found by {how['stage']})" if how.get("stage") else ""
     return conf.status, files.dumps(), f"{conf.status.upper()}{stage}: {verdict.summary()} ({conf.reason})"
 
@@ -534,7 +534,7 @@ def _write_worst(c: _Campaign) -> None:
         return
     data = {
         "claim": c.target.claim.id,
-        "claim_ref": dict(c.target.ref),
+        "claim_ref": c.target.ref.to_data(),
         "margin": c.tally.worst_margin if math.isfinite(c.tally.worst_margin) else None,
         "summary": w.summary,
         "instance": w.instance,
@@ -661,7 +661,7 @@ def _begin(c: _Campaign, *, resume: bool, budget: float | None) -> list[ChunkSpe
         if c.store is not None:
             c.replay = [encode_choices(ch) for ch in c.store.load(claim.id)]
         journal.append(
-            "start", time=time.time(), claim=claim.id, ref=dict(c.target.ref), base_seed=c.base_seed, budget=c.total
+            "start", time=time.time(), claim=claim.id, ref=c.target.ref.to_data(), base_seed=c.base_seed, budget=c.total
         )
     return rerun
 

@@ -355,7 +355,7 @@ def _record(
             "reference": target.claim.source.cite(),
             "provenance": target.claim.source.provenance,
         },
-        "claim_ref": dict(target.ref),
+        "claim_ref": target.ref.to_data(),
         "quantity": scaling.quantity,
         "stated": scaling.stated,
         "setting": scaling.setting,

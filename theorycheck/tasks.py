@@ -1,5 +1,8 @@
 """What campaign tasks carry across the process boundary: typed, frozen specs and results, and stop reasons.
 
+A :class:`ClaimRef` says how to load a claim again (a catalogue id, or a name in a claim file): targets, task
+specs, crash files and reports carry it, and it is built and parsed here only.
+
 A stress chunk (:class:`ChunkSpec` -> :class:`ChunkResult`) and a scale task (:class:`PointsSpec` ->
 :class:`PointsResult`) travel to a worker (a process or a Dask cluster) and back as these records, and are
 journaled as their ``to_data`` form; ``from_data`` reads that form back (``from_data(to_data(r)) == r``, tested
@@ -17,7 +20,9 @@ from typing import Any
 import attrs
 
 from theorycheck._status import Status, messages
+from theorycheck._validation import check_choice
 from theorycheck.config import Profile
+from theorycheck.errors import InvalidArgument
 
 JSON = Any  # a JSON tree (an encoded instance, a Draw's data): plain data by construction
 
@@ -52,8 +57,69 @@ def _trees(values: Iterable[JSON]) -> tuple[JSON, ...]:
     return tuple(values)
 
 
-def _ref(ref: Mapping[str, str]) -> dict[str, str]:
-    return dict(ref)
+@attrs.frozen
+class ClaimRef:
+    """How to load a claim again: ``kind`` "catalogue" with its ``id``, or "file" with its ``file`` and ``name``."""
+
+    kind: str = attrs.field(validator=lambda _i, _a, v: check_choice("claim_ref.kind", v, ("catalogue", "file")))
+    id: str | None = None
+    file: str | None = None
+    name: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        needs = ("id",) if self.kind == "catalogue" else ("file", "name")
+        for field in needs:
+            if not isinstance(getattr(self, field), str):
+                raise InvalidArgument(f"claim_ref.{field}", getattr(self, field), "is missing", f"give the {field}")
+
+    @classmethod
+    def catalogue(cls, claim_id: str) -> ClaimRef:
+        """A catalogue claim."""
+        return cls("catalogue", id=claim_id)
+
+    @classmethod
+    def in_file(cls, file: str, name: str) -> ClaimRef:
+        """The claim bound to ``name`` in the claim file ``file``."""
+        return cls("file", file=file, name=name)
+
+    @property
+    def in_catalogue(self) -> bool:
+        """A catalogue claim (else a claim file's)."""
+        return self.kind == "catalogue"
+
+    @property
+    def text(self) -> str:
+        """The ``TARGET`` that names it on the command line: the id, or ``FILE::NAME``."""
+        return str(self.id) if self.in_catalogue else f"{self.file}::{self.name}"
+
+    @property
+    def label(self) -> str:
+        """A short name: the id, or the name in the file."""
+        return str(self.id if self.in_catalogue else self.name)
+
+    def to_data(self) -> dict[str, str]:
+        """``{"kind": "catalogue", "id"}`` or ``{"kind": "file", "file", "name"}`` (reports and journals)."""
+        if self.in_catalogue:
+            return {"kind": self.kind, "id": str(self.id)}
+        return {"kind": self.kind, "file": str(self.file), "name": str(self.name)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ClaimRef:
+        """The inverse of :meth:`to_data`.
+
+        Raises:
+            InvalidArgument: an unknown kind (naming the closest) or a missing field.
+        """
+        return cls(data.get("kind"), id=data.get("id"), file=data.get("file"), name=data.get("name"))  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, ref: ClaimRef | Mapping[str, Any]) -> ClaimRef:
+        """``ref`` itself, or read from its data (an attrs converter)."""
+        return ref if isinstance(ref, ClaimRef) else cls.from_data(ref)
+
+
+def _ref(ref: ClaimRef | Mapping[str, Any]) -> ClaimRef:
+    return ClaimRef.of(ref)
 
 
 def _elite(values: Iterable[EliteEntry]) -> tuple[EliteEntry, ...]:
@@ -129,7 +195,7 @@ class ChunkSpec:
     seed: int
     examples: int
     refine_seconds: float
-    ref: dict[str, str] = attrs.field(converter=_ref)
+    ref: ClaimRef = attrs.field(converter=_ref)
     profile: Profile
     report_dir: str
     report_artifacts: bool
@@ -153,7 +219,7 @@ class ChunkSpec:
             "seed": self.seed,
             "examples": self.examples,
             "refine_seconds": self.refine_seconds,
-            "ref": dict(self.ref),
+            "ref": self.ref.to_data(),
             "profile": self.profile.to_data(),
             "elite": list(self.elite),
             "primed": list(self.primed),
@@ -280,17 +346,41 @@ class ChunkResult:
 
 
 @attrs.frozen
+class CheckSpec:
+    """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there)."""
+
+    ref: ClaimRef = attrs.field(converter=_ref)
+    profile: Profile
+    examples: int | None
+    report_dir: str
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"ref", "profile", "examples", "report_dir"}``."""
+        return {
+            "ref": self.ref.to_data(),
+            "profile": self.profile.to_data(),
+            "examples": self.examples,
+            "report_dir": self.report_dir,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CheckSpec:
+        """The inverse of :meth:`to_data`."""
+        return cls(data["ref"], Profile.from_data(data["profile"]), data.get("examples"), data["report_dir"])
+
+
+@attrs.frozen
 class PointsSpec:
     """A scale task: build and measure ``points`` (parameter values and a repeat number each) as one batch."""
 
     task: str
     points: tuple[tuple[dict[str, float], int], ...] = attrs.field(converter=_points)
-    ref: dict[str, str] = attrs.field(converter=_ref)
+    ref: ClaimRef = attrs.field(converter=_ref)
     source: str | None = attrs.field(default=None, repr=False)  # shipped to workers, never journaled
 
     def to_data(self) -> dict[str, Any]:
         """The journaled form (without ``source``); ``points`` as ``[params, repeat]`` pairs."""
-        return {"task": self.task, "points": [[dict(p), r] for p, r in self.points], "ref": dict(self.ref)}
+        return {"task": self.task, "points": [[dict(p), r] for p, r in self.points], "ref": self.ref.to_data()}
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], source: str | None = None) -> PointsSpec:

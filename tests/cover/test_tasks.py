@@ -10,7 +10,18 @@ import attrs
 import pytest
 
 from theorycheck.config import PROFILES
-from theorycheck.tasks import ChunkResult, ChunkSpec, EliteEntry, PointsResult, PointsSpec, StopReason, Worst
+from theorycheck.errors import InvalidArgument
+from theorycheck.tasks import (
+    CheckSpec,
+    ChunkResult,
+    ChunkSpec,
+    ClaimRef,
+    EliteEntry,
+    PointsResult,
+    PointsSpec,
+    StopReason,
+    Worst,
+)
 
 WORST = Worst("c: violated; margin -1 (d) on an instance", "an instance", {"tree": [1, 2]}, True)
 ELITE = (EliteEntry(-1.0, {"tree": [1]}, {"draw": 3}), EliteEntry(0.5, {"tree": [2]}, None))
@@ -119,3 +130,28 @@ def test_a_stop_reason_is_its_journaled_word_and_has_a_message():
     assert StopReason("interrupted") is StopReason.INTERRUPTED
     assert json.dumps(StopReason.BUDGET) == '"budget"'
     assert all(reason.message for reason in StopReason)
+
+
+@pytest.mark.parametrize(
+    ("ref", "text"),
+    [(ClaimRef.catalogue("thm1.x"), "thm1.x"), (ClaimRef.in_file("/a/claims.py", "MINE"), "/a/claims.py::MINE")],
+    ids=["catalogue", "file"],
+)
+def test_a_claim_reference_survives_its_data_and_names_its_target(ref, text):
+    assert ClaimRef.from_data(_through_json(ref.to_data())) == ref
+    assert ref.text == text
+    assert set(ref.to_data()) == ({"kind", "id"} if ref.in_catalogue else {"kind", "file", "name"})
+
+
+def test_a_claim_reference_of_an_unknown_kind_or_missing_a_field_is_refused_by_name():
+    with pytest.raises(InvalidArgument, match=r"claim_ref\.kind"):
+        ClaimRef.from_data({"kind": "catalog", "id": "x"})
+    with pytest.raises(InvalidArgument, match=r"claim_ref\.name"):
+        ClaimRef.from_data({"kind": "file", "file": "a.py"})
+
+
+def test_a_check_spec_survives_its_data():
+    spec = CheckSpec(ClaimRef.in_file("a.py", "MINE"), SPEC.profile, 30, "out")
+    _no_field_at_its_default(spec)
+    assert CheckSpec.from_data(_through_json(spec.to_data())) == spec
+    assert pickle.loads(pickle.dumps(spec)) == spec  # noqa: S301 - our own bytes
