@@ -608,7 +608,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.done()
     finally:
         executor.close()
-    out.write(summary_line(o.record) + f"\npage: {o.folder / 'scale.html'}\n")
+    out.write(summary_line(o.scale) + f"\npage: {o.folder / 'scale.html'}\n")
     index = rebuild_index(args.report_dir)
     out.write(f"index: {index}\n")
     if o.stopped == StopReason.INTERRUPTED:

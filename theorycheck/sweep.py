@@ -31,10 +31,20 @@ from theorycheck.controller import TaskFailed, run_tasks
 from theorycheck.errors import InvalidArgument
 from theorycheck.journal import Journal, digest
 from theorycheck.parallel import Executor, TaskLost
-from theorycheck.report import environment, slug, write_atomic
+from theorycheck.report import (
+    SCALE_SCHEMA,
+    ScaleClaim,
+    ScaleFit,
+    ScaleRecord,
+    ScaleRow,
+    VariedAxis,
+    environment,
+    slug,
+    write_atomic,
+)
 from theorycheck.tasks import PointsResult, PointsSpec, StopReason
 
-SCHEMA = "theorycheck.scale/1"
+SCHEMA = SCALE_SCHEMA
 POOR_FIT = 0.9  # R^2 below this: the power law fits poorly, its exponents are indicative only
 
 
@@ -183,14 +193,19 @@ class SweepProgress:
 class SweepOutcome:
     """A finished (or interrupted) sweep: its record and where it was written."""
 
-    record: dict[str, Any]
+    scale: ScaleRecord
     folder: Path
     stopped: StopReason
 
     @property
+    def record(self) -> dict[str, Any]:
+        """The record as ``scale.json`` holds it."""
+        return self.scale.to_data()
+
+    @property
     def bound_violated(self) -> bool:
         """A measured value beyond the stated bound, or a fitted exponent above the stated one."""
-        return bool(self.record.get("bound_violated"))
+        return self.scale.bound_violated
 
 
 def _campaign(report_dir: str, target: Target) -> Path:
@@ -272,9 +287,8 @@ def sweep(
         on_failed=on_failed,
         on_stop=on_stop,
     ) or StopReason.COMPLETE
-    record = _record(target, scaling, varies, repeats, tasks, results, command, lost)
-    record["stopped"] = stopped
-    folder = _write(report_dir, target, record)
+    record = attrs.evolve(_record(target, scaling, varies, repeats, tasks, results, command, lost), stopped=stopped)
+    record, folder = _write(report_dir, target, record)
     return SweepOutcome(record, folder, stopped)
 
 
@@ -318,7 +332,7 @@ def _record(
     results: Mapping[str, PointsResult],
     command: str,
     lost: Sequence[str],
-) -> dict[str, Any]:
+) -> ScaleRecord:
     rows: list[dict[str, Any]] = []
     for t in tasks:
         r = results.get(t.task)
@@ -345,67 +359,62 @@ def _record(
         and fitted.r2 >= POOR_FIT
         and any(f.verdict == ExponentVerdict.EXCEEDS for f in fitted.axes)
     )
-    return {
-        "schema": SCHEMA,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": command,
-        "claim": {
-            "id": target.claim.id,
-            "statement": target.claim.statement,
-            "reference": target.claim.source.cite(),
-            "provenance": target.claim.source.provenance,
-        },
-        "claim_ref": target.ref.to_data(),
-        "quantity": scaling.quantity,
-        "stated": scaling.stated,
-        "setting": scaling.setting,
-        "varied": [
-            {"name": v.axis.name, "form": v.axis.form, "values": list(v.values), "note": v.axis.note} for v in varies
-        ],
-        "fixed": {a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
-        "repeats": repeats,
-        "tasks": len(tasks),
-        "tasks_done": sum(t.task in results for t in tasks),
-        "tasks_lost": list(lost),
-        "rows": rows,
-        "censored": int(np.sum(~np.isfinite(values))) if rows else 0,
-        "fit": None
+    return ScaleRecord(
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        command=command,
+        claim=ScaleClaim(
+            target.claim.id, target.claim.statement, target.claim.source.cite(), target.claim.source.provenance
+        ),
+        claim_ref=target.ref.to_data(),
+        quantity=scaling.quantity,
+        stated=scaling.stated,
+        setting=scaling.setting,
+        varied=[VariedAxis(v.axis.name, v.axis.form, v.values, v.axis.note) for v in varies],
+        fixed={a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
+        repeats=repeats,
+        tasks=len(tasks),
+        tasks_done=sum(t.task in results for t in tasks),
+        tasks_lost=lost,
+        rows=[ScaleRow(**r) for r in rows],
+        censored=int(np.sum(~np.isfinite(values))) if rows else 0,
+        fit=None
         if fitted is None
-        else {
-            "model": "log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
-            "axes": [attrs.asdict(f) | {"text": f.text()} for f in fitted.axes],
-            "intercept": fitted.intercept,
-            "r2": fitted.r2,
-            "n": fitted.n,
-            "dof": fitted.dof,
-            "level": LEVEL,
-        },
-        "fit_error": fit_error,
-        "bound": bound_text,
-        "bound_violated": over or exceeds,
-        "environment": environment(),
-    }
+        else ScaleFit(
+            model="log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
+            axes=fitted.axes,
+            intercept=fitted.intercept,
+            r2=fitted.r2,
+            n=fitted.n,
+            dof=fitted.dof,
+            level=LEVEL,
+        ),
+        fit_error=fit_error,
+        bound=bound_text,
+        bound_violated=over or exceeds,
+        environment=environment(),
+    )
 
 
-def summary_line(record: Mapping[str, Any]) -> str:
-    """One line: the fitted law and the verdicts."""
-    head = f"{record['claim']['id']}: {len(record['rows'])} runs"
-    if record["fit"] is None:
-        return f"{head}; no fit ({record['fit_error']}); {record['bound']}"
-    law = "; ".join(a["text"] for a in record["fit"]["axes"])
-    return f"{head}; {law}; R^2 {record['fit']['r2']:.3f}{_poor(record['fit']['r2'])}; {record['bound']}"
+def summary_line(record: ScaleRecord | Mapping[str, Any]) -> str:
+    """One line: the fitted law and the verdicts (of a record, or of ``scale.json``'s data)."""
+    r = record if isinstance(record, ScaleRecord) else ScaleRecord.from_data(record)
+    head = f"{r.claim.id}: {len(r.rows)} runs"
+    if r.fit is None:
+        return f"{head}; no fit ({r.fit_error}); {r.bound}"
+    law = "; ".join(a.text() for a in r.fit.axes)
+    return f"{head}; {law}; R^2 {r.fit.r2:.3f}{_poor(r.fit.r2)}; {r.bound}"
 
 
 def _poor(r2: float) -> str:
     return " (below 0.9: the power law fits poorly, the exponents are indicative only)" if r2 < POOR_FIT else ""
 
 
-def _write(report_dir: str, target: Target, record: dict[str, Any]) -> Path:
+def _write(report_dir: str, target: Target, record: ScaleRecord) -> tuple[ScaleRecord, Path]:
     from theorycheck.report import render_scale
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(report_dir) / "scales" / f"{slug(target.claim.id)}-{stamp}"
-    record["folder"] = str(folder)
-    write_atomic(folder / "scale.json", json.dumps(record, indent=1, allow_nan=False).encode())
+    record = attrs.evolve(record, folder=str(folder))
+    write_atomic(folder / "scale.json", json.dumps(record.to_data(), indent=1, allow_nan=False).encode())
     write_atomic(folder / "scale.html", render_scale(record).encode())
-    return folder
+    return record, folder
