@@ -7,11 +7,13 @@ local refinement (``search.refine``: Nelder-Mead over singular values, scales, s
 chunk's worst instances. A violation found by refinement is fed back through Hypothesis as an explicit
 example, then confirmed on the precision ladder; the worker builds its report and ships it as text.
 
-The controller (:func:`stress`, this process) is the single writer: it journals each chunk before it is
-submitted (its spec is its reproducer), writes reports as results stream back, merges the elite, sizes the
-next chunks to about :data:`CHUNK_SECONDS`, and stops when the budget is spent or a counterexample is
-confirmed. Workers on this machine also journal the instance they are about to check, so a worker killed by
-an instance leaves that instance in ``crashes/``. Ctrl-C leaves a valid journal and index; ``--resume``
+The campaign (:func:`stress`, this process) is the single writer. It runs on the one controller,
+:func:`theorycheck.controller.run_tasks` (journal each chunk before it is submitted, its spec being its
+reproducer; wait; lost chunks; Ctrl-C), and makes the campaign's decisions in its callbacks: write reports as
+results stream back, merge the elite, size the next chunks to about :data:`CHUNK_SECONDS`, and stop when the
+budget is spent or a counterexample is confirmed. Specs and results are the typed records of
+:mod:`theorycheck.tasks`. Workers on this machine also journal the instance they are about to check, so a
+worker killed by an instance leaves that instance in ``crashes/``. Ctrl-C leaves a valid journal and index; ``--resume``
 re-runs the interrupted chunks first and carries the counts, the worst instance and the elite forward.
 """
 

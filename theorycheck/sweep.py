@@ -3,10 +3,12 @@
 The grid is the product of the swept axes' values (``points`` log-spaced values per axis) times ``repeats``
 seeds. Tasks (one per repeat and per combination of the axes after the first) run on the executor: each
 builds its instances with the claim's :class:`~theorycheck.claims.Scaling` and measures them as one batch.
-The controller journals every task before it runs and its result when it returns, so an interrupted sweep
-resumes where it stopped. The fit is ordinary least squares of ``log T`` on the axes' regressors with 95%
-t-intervals; each fitted exponent is set beside the stated one ("loose", "consistent", "exceeds"), and the
-measured values are checked point by point against the claim's stated bound when it gives one.
+The tasks run on :func:`theorycheck.controller.run_tasks`, which journals every task before it runs; its
+result is journaled when it returns, so an interrupted sweep resumes where it stopped. The record is a
+:class:`~theorycheck.report.ScaleRecord`. The fit is ordinary least squares of ``log T`` on the axes'
+regressors with 95% t-intervals; each fitted exponent is set beside the stated one ("loose", "consistent",
+"exceeds"), and the measured values are checked point by point against the claim's stated bound when it gives
+one.
 """
 
 from __future__ import annotations
