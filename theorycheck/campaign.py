@@ -30,10 +30,15 @@ from theorycheck.confirm import Confirmation, confirm
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.report import build, load_instance, read_record, write_report
 from theorycheck.search.hypothesis import Refinement, SearchStats, Theorem, search
+from theorycheck.tasks import ClaimRef
 
 
 class ClaimFileError(TheorycheckError):
     """A claim file that is missing, does not import, or holds no claims."""
+
+
+def _claim_ref(ref: ClaimRef | Mapping[str, Any]) -> ClaimRef:
+    return ClaimRef.of(ref)
 
 
 @attrs.frozen
@@ -42,11 +47,11 @@ class Target:
 
     Attributes:
         entry: the claim, its strategy factory and budgets.
-        ref: how to load it again: ``{"kind": "catalogue", "id": ...}`` or ``{"kind": "file", "file", "name"}``.
+        ref: how to load it again (its data, ``{"kind": ...}``, is read too).
     """
 
     entry: Entry
-    ref: Mapping[str, Any]
+    ref: ClaimRef = attrs.field(converter=_claim_ref)
 
     @property
     def claim(self) -> Claim:
@@ -171,7 +176,7 @@ def resolve(text: str) -> list[Target]:
         ClaimFileError: see :func:`load_file`.
     """
     if text in CATALOGUE:
-        return [Target(CATALOGUE[text], {"kind": "catalogue", "id": text})]
+        return [Target(CATALOGUE[text], ClaimRef.catalogue(text))]
     path, _, name = text.partition("::")
     if path.endswith(".py") or os.path.sep in path or Path(path).is_file():
         entries = load_file(path)
@@ -183,7 +188,7 @@ def resolve(text: str) -> list[Target]:
                     "TARGET", text, f"names no claim in {path}", f"use one of: {', '.join(sorted(entries))}"
                 )
             entries = hits
-        return [Target(e, {"kind": "file", "file": ref, "name": k}) for k, e in sorted(entries.items())]
+        return [Target(e, ClaimRef.in_file(ref, k)) for k, e in sorted(entries.items())]
     import difflib
 
     near = difflib.get_close_matches(text, list(CATALOGUE), n=3, cutoff=0.4)
@@ -193,23 +198,25 @@ def resolve(text: str) -> list[Target]:
 
 def ref_source(target: Target) -> str | None:
     """The claim file's text for a file target (shipped to remote workers, which may not share this disk)."""
-    if target.ref.get("kind") != "file":
+    if target.ref.in_catalogue or target.ref.file is None:
         return None
-    return Path(target.ref["file"]).read_text(encoding="utf-8")
+    return Path(target.ref.file).read_text(encoding="utf-8")
 
 
-def resolve_ref(ref: Mapping[str, Any], source: str | None = None) -> Target:
+def resolve_ref(ref: ClaimRef | Mapping[str, Any], source: str | None = None) -> Target:
     """The target a ``Target.ref`` names, in a worker process.
 
     A file target whose file is missing here, or differs from ``source`` (the text the controller read), is
     loaded from ``source`` written to a private temporary folder under the same file name: a remote Dask
     worker checks exactly the claims the user ran.
     """
-    if ref.get("kind") == "catalogue":
-        return Target(CATALOGUE[ref["id"]], dict(ref))
-    path = Path(ref["file"])
+    ref = ClaimRef.of(ref)
+    if ref.in_catalogue:
+        return Target(CATALOGUE[str(ref.id)], ref)
+    name = str(ref.name)
+    path = Path(str(ref.file))
     text = source if source is not None else (path.read_text(encoding="utf-8") if path.is_file() else "")
-    key = (str(ref["file"]), ref["name"], hashlib.sha256(text.encode()).hexdigest()[:16])
+    key = (str(ref.file), name, hashlib.sha256(text.encode()).hexdigest()[:16])
     if key in _RESOLVED:  # a worker runs many chunks of one campaign: import the claim file once
         return _RESOLVED[key]
     if source is not None and (not path.is_file() or path.read_text(encoding="utf-8") != source):
@@ -222,9 +229,9 @@ def resolve_ref(ref: Mapping[str, Any], source: str | None = None) -> Target:
         if not path.is_file():
             path.write_text(source, encoding="utf-8")
     entries = load_file(str(path))
-    if ref["name"] not in entries:
-        raise InvalidArgument("claim_ref.name", ref["name"], f"is not in {ref['file']}", "was the file edited?")
-    _RESOLVED[key] = Target(entries[ref["name"]], dict(ref))
+    if name not in entries:
+        raise InvalidArgument("claim_ref.name", name, f"is not in {ref.file}", "was the file edited?")
+    _RESOLVED[key] = Target(entries[name], ref)
     return _RESOLVED[key]
 
 
@@ -277,7 +284,8 @@ def check_target(
     if violation is not None:
         confirmation = confirm(claim, violation)
         if report_dir is not None:
-            files = build(claim, violation, confirmation, claim_ref=target.ref, how_found=how, report_root=report_dir)
+            ref = target.ref.to_data()
+            files = build(claim, violation, confirmation, claim_ref=ref, how_found=how, report_root=report_dir)
             reports.append(write_report(report_dir, files))
     artifacts = []
     for art in stats.artifacts[:1]:  # one artifact report per claim: the first one the cheap rung set aside
@@ -285,7 +293,7 @@ def check_target(
         artifacts.append(conf)
         if report_dir is not None:
             how_art = {**how, "method": "hypothesis generate (set aside by the in-search precision rung)"}
-            files = build(claim, art, conf, claim_ref=target.ref, how_found=how_art, report_root=report_dir)
+            files = build(claim, art, conf, claim_ref=target.ref.to_data(), how_found=how_art, report_root=report_dir)
             reports.append(write_report(report_dir, files))
     return ClaimOutcome(claim, stats, violation, confirmation, tuple(reports), tuple(artifacts))
 
@@ -306,16 +314,17 @@ class Replay:
         return (math.isnan(a) and math.isnan(b)) or a.hex() == b.hex()
 
 
-def _claim_from_ref(ref: Mapping[str, Any]) -> Claim:
-    if ref.get("kind") == "catalogue":
-        if ref["id"] not in CATALOGUE:
+def _claim_from_ref(data: Mapping[str, Any]) -> Claim:
+    ref = ClaimRef.from_data(data)
+    if ref.in_catalogue:
+        if ref.id not in CATALOGUE:
             problem = "is not in this version's catalogue"
-            raise InvalidArgument("claim_ref.id", ref["id"], problem, "upgrade theorycheck")
-        return CATALOGUE[ref["id"]].claim
-    entries = load_file(ref["file"])
-    if ref["name"] not in entries:
-        raise InvalidArgument("claim_ref.name", ref["name"], f"is not in {ref['file']}", "was the file edited?")
-    return entries[ref["name"]].claim
+            raise InvalidArgument("claim_ref.id", ref.id, problem, "upgrade theorycheck")
+        return CATALOGUE[ref.id].claim
+    entries = load_file(str(ref.file))
+    if ref.name not in entries:
+        raise InvalidArgument("claim_ref.name", ref.name, f"is not in {ref.file}", "was the file edited?")
+    return entries[ref.name].claim
 
 
 def replay(folder: str, *, ladder: bool = True) -> Replay:

@@ -25,6 +25,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.tasks import CheckSpec, StopReason
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
 
@@ -277,16 +278,12 @@ def _summary(o: Any) -> dict[str, Any]:
     }
 
 
-def _check_one(spec: dict[str, Any]) -> dict[str, Any]:
+def _check_one(spec: CheckSpec) -> dict[str, Any]:
     """One claim in a worker process (re-resolved there: claims hold functions, which do not pickle)."""
     from theorycheck.campaign import check_target, resolve
-    from theorycheck.config import Profile
 
-    ref = spec["ref"]
-    text = ref["id"] if ref["kind"] == "catalogue" else f"{ref['file']}::{ref['name']}"
-    (target,) = resolve(text)
-    profile = Profile.from_data(spec["profile"])
-    return _summary(check_target(target, profile=profile, examples=spec["examples"], report_dir=spec["report_dir"]))
+    (target,) = resolve(spec.ref.text)
+    return _summary(check_target(target, profile=spec.profile, examples=spec.examples, report_dir=spec.report_dir))
 
 
 def _finish(
@@ -354,19 +351,16 @@ def _check_parallel(
     targets: list[Any], profile: Any, args: argparse.Namespace, out: TextIO, interrupts: Any, summaries: list[Any]
 ) -> None:
     """The claims in worker processes (which die with this one, even by ``kill -9``), in order of the targets."""
+    from theorycheck.controller import WAKE
     from theorycheck.parallel import ProcessExecutor
 
     pool = ProcessExecutor(min(args.workers, len(targets)))
     try:
-        specs = [
-            {"ref": dict(t.ref), "profile": profile.to_data(), "examples": args.examples, "report_dir": args.report_dir}
-            for t in targets
-        ]
+        specs = [CheckSpec(t.ref, profile, args.examples, args.report_dir) for t in targets]
         handles = [pool.submit(_check_one, spec) for spec in specs]
         for h in handles:
-            while not h.done():
+            while not pool.wait([h], WAKE):
                 interrupts.check()
-                time.sleep(0.05)
             summaries.append(pool.result(h))
             out.write(summaries[-1]["line"] + "\n")
             out.flush()
@@ -467,7 +461,7 @@ def _stress_line(o: Any) -> str:
     if o.lines:
         head += "; " + "; ".join(o.lines)
     if not t.counterexamples and not t.unconfirmed:
-        worst = "n/a" if t.worst is None else f"{t.worst_margin:.3g} on {t.worst['summary'].split(' on ', 1)[-1]}"
+        worst = "n/a" if t.worst is None else f"{t.worst_margin:.3g} on {t.worst.described}"
         head += f"; no violation, worst margin {worst}"
     if t.worst is not None:
         head += f"; worst instance: {o.folder / 'worst.json'}"
@@ -552,7 +546,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "undecided": o.tally.undecided,
                 }
             )
-            if o.stopped == "interrupted":
+            if o.stopped == StopReason.INTERRUPTED:
                 interrupted = True
                 break
     finally:
@@ -579,7 +573,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     resolved = resolve(args.target)
     targets = [t for t in resolved if t.entry.scaling is not None] or resolved[:1]
     if len(targets) > 1:
-        names = ", ".join(t.ref.get("name", t.claim.id) for t in targets)
+        names = ", ".join(t.ref.label for t in targets)
         problem = f"holds {len(targets)} claims with a scaling law ({names})"
         raise UsageError(f"TARGET={args.target!r}: {problem}. Fix: pick one as FILE::NAME")
     (target,) = targets
@@ -614,10 +608,10 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.done()
     finally:
         executor.close()
-    out.write(summary_line(o.record) + f"\npage: {o.folder / 'scale.html'}\n")
+    out.write(summary_line(o.scale) + f"\npage: {o.folder / 'scale.html'}\n")
     index = rebuild_index(args.report_dir)
     out.write(f"index: {index}\n")
-    if o.stopped == "interrupted":
+    if o.stopped == StopReason.INTERRUPTED:
         err.write(
             "theorycheck: interrupted; the journal and the page of what finished are written. "
             f"Resume: {resume_command}\n"

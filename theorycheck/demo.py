@@ -26,6 +26,7 @@ from theorycheck.dynamics import Recording
 from theorycheck.dynamics.instance import Instance
 from theorycheck.models import deep_mf
 from theorycheck.report import rebuild_index, write_run
+from theorycheck.tasks import ClaimRef
 
 THEOREMS = (
     "shared.s0_2.gd_imbalance_recursion",
@@ -102,7 +103,7 @@ def run_demo(
     examples = violations = confirmed = artifacts = undecided = 0
     jobs: list[tuple[str, Target]] = [("theorem", resolve(cid)[0]) for cid in THEOREMS]
     jobs += [("false variant", resolve(cid)[0]) for cid in FALSE_VARIANTS]
-    jobs.append(("planted", Target(FLOAT_FLOOR_ENTRY, {"kind": "file", "file": __file__, "name": "FLOAT_FLOOR_ENTRY"})))
+    jobs.append(("planted", Target(FLOAT_FLOOR_ENTRY, ClaimRef.in_file(__file__, "FLOAT_FLOOR_ENTRY"))))
     for kind, target in jobs:
         o = check_target(target, profile=profile, report_dir=report_dir)
         status = o.confirmation.status if o.confirmation is not None else None

@@ -7,16 +7,17 @@
   starts itself (``--dask-local N``), which listens on 127.0.0.1 only: reaching another machine is always an
   explicit address.
 
-A task is a top-level function of one plain-data argument (a dict) returning plain data, so the same task
-runs in a thread, a process or on a cluster. The controller polls :meth:`Executor.done` and is the only
-writer of reports and journals. A worker that dies mid-task surfaces as :class:`TaskLost` from
-:meth:`Executor.result` (Dask retries a task on another worker first, ``allowed-failures``; a broken local
-pool is rebuilt), so the controller can journal the loss and go on.
+A task is a top-level function of one typed, frozen record (:mod:`theorycheck.tasks`) returning one, so the
+same task runs in a thread, a process or on a cluster. The controller (:mod:`theorycheck.controller`) blocks in
+:meth:`Executor.wait` and is the only writer of reports and journals. A worker that dies mid-task surfaces as
+:class:`TaskLost` from :meth:`Executor.result` (Dask retries a task on another worker first,
+``allowed-failures``; a broken local pool is rebuilt), so the controller can journal the loss and go on.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -25,7 +26,7 @@ from typing import Any, Protocol, Self
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
 
-Task = Callable[[dict[str, Any]], Any]
+Task = Callable[[Any], Any]  # a task's one argument is a frozen record (theorycheck.tasks)
 
 
 class TaskLost(TheorycheckError):
@@ -49,11 +50,11 @@ class Executor(Protocol):
     description: str
     shares_disk: bool  # workers see this machine's files (local processes, a local cluster)
 
-    def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
+    def submit(self, fn: Task, spec: Any) -> Any:
         """Start ``fn(spec)``; returns a handle."""
 
-    def done(self, handles: Iterable[Any]) -> list[Any]:
-        """The handles that have finished (result or error), without blocking."""
+    def wait(self, handles: Iterable[Any], timeout: float) -> list[Any]:
+        """The handles that have finished (result or error), blocking until one has or ``timeout`` seconds pass."""
 
     def result(self, handle: Any) -> Any:
         """The finished task's value; raises :class:`TaskLost` if its worker died, or the task's own exception."""
@@ -70,7 +71,7 @@ class InlineExecutor:
     description = "this process"
     shares_disk = True
 
-    def submit(self, fn: Task, spec: dict[str, Any]) -> cf.Future[Any]:
+    def submit(self, fn: Task, spec: Any) -> cf.Future[Any]:
         """Run ``fn(spec)`` now; the returned future is already done."""
         future: cf.Future[Any] = cf.Future()
         try:
@@ -79,8 +80,8 @@ class InlineExecutor:
             future.set_exception(exc)
         return future
 
-    def done(self, handles: Iterable[Any]) -> list[Any]:
-        """All of them."""
+    def wait(self, handles: Iterable[Any], timeout: float) -> list[Any]:  # noqa: ARG002 - never has to wait
+        """All of them (each ran at submission)."""
         return list(handles)
 
     def result(self, handle: Any) -> Any:
@@ -102,7 +103,7 @@ def _limit_threads(threads: int) -> None:
         pass
 
 
-def _single_threaded(fn: Task, spec: dict[str, Any]) -> Any:
+def _single_threaded(fn: Task, spec: Any) -> Any:
     """Run a task with one numba thread (numba's setting is per calling thread, so it is made in the task).
 
     Dask parallelises across workers; numba's OpenMP threads on top of that oversubscribe the cores and spin:
@@ -174,7 +175,7 @@ class ProcessExecutor:
             initargs=(self._threads, os.getpid()),
         )
 
-    def submit(self, fn: Task, spec: dict[str, Any]) -> cf.Future[Any]:
+    def submit(self, fn: Task, spec: Any) -> cf.Future[Any]:
         """Queue ``fn(spec)`` (rebuilding the pool first if a dead worker broke it)."""
         try:
             return self._pool.submit(fn, spec)
@@ -184,9 +185,10 @@ class ProcessExecutor:
             self._pool = self._new_pool()
             return self._pool.submit(fn, spec)
 
-    def done(self, handles: Iterable[Any]) -> list[Any]:
-        """Finished futures."""
-        return [h for h in handles if h.done()]
+    def wait(self, handles: Iterable[Any], timeout: float) -> list[Any]:
+        """Finished futures, after blocking until one finishes or ``timeout`` passes (``concurrent.futures.wait``)."""
+        done, _ = cf.wait(list(handles), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
 
     def result(self, handle: Any) -> Any:
         """The value; :class:`TaskLost` if the pool broke under it."""
@@ -263,12 +265,17 @@ class DaskExecutor:
             self.capacity = self.workers
         self.description = f"Dask at {self._client.scheduler.address} ({self.workers} worker threads)"
 
-    def submit(self, fn: Task, spec: dict[str, Any]) -> Any:
+    def submit(self, fn: Task, spec: Any) -> Any:
         """Submit ``fn(spec)`` (``pure=False``: equal specs are still separate runs), one numba thread per task."""
         return self._client.submit(_single_threaded, fn, spec, pure=False)
 
-    def done(self, handles: Iterable[Any]) -> list[Any]:
-        """Finished futures (including errored and lost ones)."""
+    def wait(self, handles: Iterable[Any], timeout: float) -> list[Any]:
+        """Finished futures (errored and lost ones too), after Dask's ``wait`` for the first or ``timeout``."""
+        handles = list(handles)
+        # none finished in time: the caller looks at its Ctrl-C flag and deadline, then waits again
+        # as_current: our client is not the process's default (set_as_default=False), and wait() asks for that
+        with contextlib.suppress(TimeoutError), self._client.as_current():
+            self._distributed.wait(handles, timeout=timeout, return_when="FIRST_COMPLETED")
         return [h for h in handles if h.done()]
 
     def result(self, handle: Any) -> Any:

@@ -116,12 +116,13 @@ def _violation(exc: BaseException | None) -> Any:
 
 def _claim_ref(item: pytest.Item, claim: Any) -> dict[str, Any]:
     from theorycheck.catalogue import CATALOGUE
+    from theorycheck.tasks import ClaimRef
 
     entry = CATALOGUE.get(claim.id)
     if entry is not None and entry.claim is claim:
-        return {"kind": "catalogue", "id": claim.id}
+        return ClaimRef.catalogue(claim.id).to_data()
     name = getattr(item, "originalname", None) or item.name
-    return {"kind": "file", "file": str(item.path), "name": name}
+    return ClaimRef.in_file(str(item.path), name).to_data()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -7,11 +7,13 @@ local refinement (``search.refine``: Nelder-Mead over singular values, scales, s
 chunk's worst instances. A violation found by refinement is fed back through Hypothesis as an explicit
 example, then confirmed on the precision ladder; the worker builds its report and ships it as text.
 
-The controller (:func:`stress`, this process) is the single writer: it journals each chunk before it is
-submitted (its spec is its reproducer), writes reports as results stream back, merges the elite, sizes the
-next chunks to about :data:`CHUNK_SECONDS`, and stops when the budget is spent or a counterexample is
-confirmed. Workers on this machine also journal the instance they are about to check, so a worker killed by
-an instance leaves that instance in ``crashes/``. Ctrl-C leaves a valid journal and index; ``--resume``
+The campaign (:func:`stress`, this process) is the single writer. It runs on the one controller,
+:func:`theorycheck.controller.run_tasks` (journal each chunk before it is submitted, its spec being its
+reproducer; wait; lost chunks; Ctrl-C), and makes the campaign's decisions in its callbacks: write reports as
+results stream back, merge the elite, size the next chunks to about :data:`CHUNK_SECONDS`, and stop when the
+budget is spent or a counterexample is confirmed. Specs and results are the typed records of
+:mod:`theorycheck.tasks`. Workers on this machine also journal the instance they are about to check, so a
+worker killed by an instance leaves that instance in ``crashes/``. Ctrl-C leaves a valid journal and index; ``--resume``
 re-runs the interrupted chunks first and carries the counts, the worst instance and the elite forward.
 """
 
@@ -24,7 +26,7 @@ import os
 import secrets
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +39,17 @@ from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
 from theorycheck.confirm import ConfirmationStatus, confirm
+from theorycheck.controller import TaskFailed, run_tasks
 from theorycheck.dynamics.instance import Instance
-from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.journal import SHIPPED, Journal, digest, without_shipped
-from theorycheck.parallel import Executor, Interrupts, TaskLost
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal, digest
+from theorycheck.parallel import Executor, TaskLost
 from theorycheck.report import ReportFiles, build, decode, encode, example_code, slug, write_atomic, write_report
 from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
 from theorycheck.search.store import Counterexamples, decode_choices, encode_choices
+from theorycheck.tasks import ChunkResult, ChunkSpec, ClaimRef, EliteEntry, StopReason, Worst
 
 DEFAULT_BUDGET = 600.0  # seconds of wall time for a fresh campaign given no budget
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
@@ -68,7 +72,7 @@ class _Skip(Exception):
     pass
 
 
-def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -> Callable[[Any], None] | None:
+def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Callable[[Any], None] | None:
     """Before each instance: skip it if a worker died on it, else journal it to ``path``.
 
     The write is atomic without fsync: a killed process still leaves the file (the machine did not die).
@@ -85,7 +89,7 @@ def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -
             raise _Skip
         if path is not None:
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            record = {"claim_ref": ref, "instance": tree, "digest": key, "pid": os.getpid()}
+            record = {"claim_ref": ref.to_data(), "instance": tree, "digest": key, "pid": os.getpid()}
             tmp.write_text(json.dumps(record), encoding="utf-8")
             tmp.replace(path)
 
@@ -93,16 +97,16 @@ def _before_each(path: Path | None, ref: dict[str, Any], skip: frozenset[str]) -
 
 
 def _confirmed_report(
-    claim: Claim, verdict: Verdict, target_ref: dict[str, Any], how: dict[str, Any], report_dir: str
+    claim: Claim, verdict: Verdict, target_ref: ClaimRef, how: dict[str, Any], report_dir: str
 ) -> tuple[str, str, str]:
     conf = confirm(claim, verdict)
-    files = build(claim, verdict, conf, claim_ref=target_ref, how_found=how, report_root=report_dir)
+    files = build(claim, verdict, conf, claim_ref=target_ref.to_data(), how_found=how, report_root=report_dir)
     stage = f" (found by {how['stage']})" if how.get("stage") else ""
     return conf.status, files.dumps(), f"{conf.status.upper()}{stage}: {verdict.summary()} ({conf.reason})"
 
 
-def run_chunk(spec: dict[str, Any]) -> dict[str, Any]:
-    """One chunk of a stress campaign (runs in a worker). Deterministic given ``spec``; returns plain data."""
+def run_chunk(spec: ChunkSpec) -> ChunkResult:
+    """One chunk of a stress campaign (runs in a worker). Deterministic given ``spec``."""
     with warnings.catch_warnings():
         # On a Dask worker, the worker's own threads touch the global `random` module while Hypothesis draws;
         # Hypothesis sees the state change and blames the strategy. Our strategies use no `random` (a whole-repo
@@ -134,7 +138,7 @@ def _refined(
 
 
 def _refine_elite(
-    spec: dict[str, Any],
+    spec: ChunkSpec,
     target: Target,
     profile: Profile,
     rung: Any,
@@ -146,9 +150,9 @@ def _refine_elite(
     Returns the violation (re-checked through Hypothesis as an explicit example) and the evaluations used.
     """
     claim, entry = target.claim, target.entry
-    rng = np.random.default_rng(spec["seed"])
+    rng = np.random.default_rng(spec.seed)
     starts = [v.instance for v in stats.elite if isinstance(v.instance, Instance)][:REFINE_STARTS]
-    deadline = time.perf_counter() + float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
+    deadline = time.perf_counter() + spec.refine_seconds
     used = stats.examples
     for start in starts:
         try:
@@ -168,25 +172,22 @@ def _refine_elite(
     return None, stats.examples - used
 
 
-def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
+def _chunk(spec: ChunkSpec) -> ChunkResult:
     started = time.perf_counter()
-    target = resolve_ref(spec["ref"], spec.get(SHIPPED))
+    target = resolve_ref(spec.ref, spec.source)
     claim, entry = target.claim, target.entry
-    profile = Profile.from_data(spec["profile"])
+    profile = spec.profile
     rung = search_rung(profile)
-    inflight = spec.get("inflight")
-    before = _before_each(Path(inflight) if inflight else None, spec["ref"], frozenset(spec.get("skip", ())))
+    before = _before_each(Path(spec.inflight) if spec.inflight else None, spec.ref, frozenset(spec.skip))
     stats = SearchStats(keep=KEEP)
-    elite = [decode(t) for t in spec["elite"]]  # the campaign's worst instances without a draw: explicit examples
-    primed = [Draw.from_data(d) for d in spec.get("primed", ())]  # with one: replayed in the reuse phase
+    elite = [decode(t) for t in spec.elite]  # the campaign's worst instances without a draw: explicit examples
+    primed = [Draw.from_data(d) for d in spec.primed]  # with one: replayed in the reuse phase
     # counterexamples earlier runs kept (the first chunk of a fresh campaign carries them): tried before anything
-    found = [c for c in (decode_choices(t) for t in spec.get("replay", ())) if c is not None]
+    found = [c for c in (decode_choices(t) for t in spec.replay) if c is not None]
     # refinement over the draws and boundary search, in the chunk's refinement time share, for every claim
-    refine_seconds = float(spec.get("refine_seconds", CHUNK_SECONDS / 2))
+    refine_seconds = spec.refine_seconds
     refinement = (
-        Refinement(
-            share=0.0, starts=REFINE_STARTS, seconds=refine_seconds, min_evals=10**9, offset=int(spec["task"][1:])
-        )
+        Refinement(share=0.0, starts=REFINE_STARTS, seconds=refine_seconds, min_evals=10**9, offset=spec.index)
         if refine_seconds > 0
         else None  # a re-run after a worker died in this chunk
     )
@@ -202,7 +203,7 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
         violation, _ = search(
             claim,
             entry.instances(),
-            max_examples=spec["examples"],
+            max_examples=spec.examples,
             profile=profile,
             cost=entry.cost,
             examples=elite,
@@ -217,11 +218,11 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
         violation = None  # a short chunk of a claim whose assumptions rarely hold: zero applicable examples
     search_seconds = time.perf_counter() - started
     search_examples = stats.examples - stats.refine_evals
-    how = {
+    how: dict[str, Any] = {
         "method": "stress: hypothesis generate+target+shrink, refinement over the draws, boundary search",
         "stage": stats.first_violation_stage,
         "seed": profile.seed,
-        "chunk": spec["task"],
+        "chunk": spec.task,
     }
     refine_evals = stats.refine_evals
     choices = stats.violation_choices if violation is not None else None
@@ -236,45 +237,44 @@ def _chunk(spec: dict[str, Any]) -> dict[str, Any]:
             }
     reports, statuses, lines = [], [], []
     if violation is not None:
-        status, text, line = _confirmed_report(claim, violation, spec["ref"], how, spec["report_dir"])
+        status, text, line = _confirmed_report(claim, violation, spec.ref, how, spec.report_dir)
         statuses.append(status)
         reports.append(text)
         lines.append(line)
-    if stats.artifacts and spec.get("report_artifacts"):
+    if stats.artifacts and spec.report_artifacts:
         art_how = {**how, "method": "stress: set aside by the in-search precision rung"}
-        status, text, line = _confirmed_report(claim, stats.artifacts[0], spec["ref"], art_how, spec["report_dir"])
+        status, text, line = _confirmed_report(claim, stats.artifacts[0], spec.ref, art_how, spec.report_dir)
         statuses.append(status)
         reports.append(text)
         lines.append(line)
     worst = stats.worst
-    return {
-        "task": spec["task"],
-        "examples": stats.examples,
-        "applicable": stats.applicable,
-        "violations": stats.violations,
-        "refine_evals": refine_evals,
-        "first_violation_at": stats.first_violation_at,
-        "first_violation_seconds": stats.first_violation_seconds,
-        "first_violation_stage": stats.first_violation_stage,
-        "artifacts": len(stats.artifacts),
-        # JSON has no inf or NaN: a non-finite worst margin travels as None plus whether it was a violation
-        "worst_margin": None if worst is None or not math.isfinite(worst.margin) else worst.margin,
-        "worst": None
-        if worst is None
-        else {"summary": worst.summary(), "instance": _tree(worst.instance), "violated": worst.violated},
-        "elite": [
-            {"margin": e.margin, "instance": _tree(e.instance), "draw": None if e.draw is None else e.draw.to_data()}
-            for e in stats.elite
-        ],
-        "stage": how["stage"] if violation is not None else None,
-        "violation_choices": None if choices is None else encode_choices(choices),
-        "reports": reports,
-        "statuses": statuses,
-        "lines": lines,
-        "seconds": time.perf_counter() - started,
+    return ChunkResult(
+        task=spec.task,
+        examples=stats.examples,
+        applicable=stats.applicable,
+        violations=stats.violations,
+        refine_evals=refine_evals,
+        artifacts=len(stats.artifacts),
+        seconds=time.perf_counter() - started,
         # Hypothesis examples per second (the refinement's evaluations and time are not in it)
-        "search_rate": search_examples / max(search_seconds - stats.refine_seconds, 1e-6),
-    }
+        search_rate=search_examples / max(search_seconds - stats.refine_seconds, 1e-6),
+        first_violation_at=stats.first_violation_at,
+        first_violation_seconds=stats.first_violation_seconds,
+        first_violation_stage=stats.first_violation_stage,
+        # JSON has no inf or NaN: a non-finite worst margin travels as None plus whether it was a violation
+        worst_margin=None if worst is None or not math.isfinite(worst.margin) else worst.margin,
+        worst=None
+        if worst is None
+        else Worst(worst.summary(), worst.described, _tree(worst.instance), worst.violated),
+        elite=[
+            EliteEntry(e.margin, _tree(e.instance), None if e.draw is None else e.draw.to_data()) for e in stats.elite
+        ],
+        stage=how["stage"] if violation is not None else None,
+        violation_choices=None if choices is None else encode_choices(choices),
+        reports=reports,
+        statuses=statuses,
+        lines=lines,
+    )
 
 
 # ---- controller side -------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ class Tally:
     first_violation_seconds: float | None = None  # and the wall time (chunk start as seen by the controller)
     first_violation_stage: str | None = None  # generate / target / reuse / refine / boundary
     worst_margin: float = math.inf
-    worst: dict[str, Any] | None = None
+    worst: Worst | None = None
     started: float = attrs.field(factory=time.perf_counter)
     before: float = 0.0  # seconds spent by earlier sessions of a resumed campaign
 
@@ -331,22 +331,22 @@ class Tally:
             f"{left // 60}m{left % 60:02d}s left"
         )
 
-    def add(self, result: dict[str, Any]) -> None:
+    def add(self, result: ChunkResult) -> None:
         """Fold a chunk's result in."""
-        if self.first_violation_at is None and result.get("first_violation_at") is not None:
-            self.first_violation_at = self.examples + int(result["first_violation_at"])
-            started = float(result.get("submitted", self.seconds - result["seconds"]))
-            self.first_violation_seconds = started + float(result["first_violation_seconds"])
-            self.first_violation_stage = result.get("first_violation_stage")
-        for k in ("examples", "applicable", "violations", "refine_evals", "artifacts"):
-            setattr(self, k, getattr(self, k) + int(result[k]))
-        w = result["worst"]
-        if w is not None:
-            m = result["worst_margin"]
-            if m is None:  # not finite: -inf or NaN if it was a violation, else +inf
-                m = -math.inf if w.get("violated") else math.inf
+        if self.first_violation_at is None and result.first_violation_at is not None:
+            self.first_violation_at = self.examples + result.first_violation_at
+            started = result.submitted if result.submitted is not None else self.seconds - result.seconds
+            self.first_violation_seconds = started + float(result.first_violation_seconds or 0.0)
+            self.first_violation_stage = result.first_violation_stage
+        self.examples += result.examples
+        self.applicable += result.applicable
+        self.violations += result.violations
+        self.refine_evals += result.refine_evals
+        self.artifacts += result.artifacts
+        if result.worst is not None:
+            m = result.margin  # a non-finite margin: -inf (or NaN) if it was a violation, else +inf
             if m < self.worst_margin or self.worst is None:
-                self.worst_margin, self.worst = m, w
+                self.worst_margin, self.worst = m, result.worst
 
 
 @attrs.frozen
@@ -358,7 +358,7 @@ class StressOutcome:
         tally: totals (instances, worst margin, counterexamples, unconfirmed, lost chunks).
         reports: report folders written in this session.
         lines: one line per violation found (status, instance, margin).
-        stopped: "budget", "counterexample" or "interrupted".
+        stopped: why it stopped (budget, counterexample or interrupted).
         folder: the campaign folder (journal, worst instance, crash reproducers).
         refinable: local refinement ran (the claim opted in).
     """
@@ -367,7 +367,7 @@ class StressOutcome:
     tally: Tally
     reports: tuple[Path, ...]
     lines: tuple[str, ...]
-    stopped: str
+    stopped: StopReason
     folder: Path
     refinable: bool = False
 
@@ -398,7 +398,7 @@ class _Campaign:
     shares_disk: bool
     base_seed: int
     tally: Tally
-    elite: list[dict[str, Any]] = attrs.field(factory=list)
+    elite: list[EliteEntry] = attrs.field(factory=list)
     index: int = 0
     rate: float = 0.0  # Hypothesis examples per second per worker, measured (refinement is faster: no draws)
     total: float = DEFAULT_BUDGET  # the campaign's whole budget (seconds), over all its sessions
@@ -408,7 +408,7 @@ class _Campaign:
     store: Counterexamples | None = None  # where counterexamples are kept between runs (the profile's database)
     replay: list[str] = attrs.field(factory=list)  # stored counterexamples, encoded: the first chunk tries them
 
-    def spec(self, remaining: float) -> dict[str, Any]:
+    def spec(self, remaining: float) -> ChunkSpec:
         seed = _chunk_seed(self.base_seed, self.index)
         # about half of a chunk's time goes to Hypothesis examples, the rest to refinement
         share = min(CHUNK_SECONDS, max(remaining, 0.5)) / 2
@@ -416,33 +416,34 @@ class _Campaign:
         task = f"c{self.index:05d}"
         first = self.index == 0
         self.index += 1
-        return {
-            "task": task,
-            "attempt": 1,
-            "seed": seed,
-            "examples": max(2, min(size, 5000)),
-            "refine_seconds": share,
-            "ref": dict(self.target.ref),
-            "profile": attrs.evolve(self.profile, seed=seed, database=None).to_data(),
-            "elite": [e["instance"] for e in self.elite if not e.get("draw")],
-            "primed": [e["draw"] for e in self.elite if e.get("draw")],
-            "inflight": str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
-            "report_dir": self.report_dir,
-            "report_artifacts": not self.artifact_reported,
-            "replay": self.replay if first else [],  # the first chunk of a fresh campaign
-        }
+        return ChunkSpec(
+            task=task,
+            attempt=1,
+            seed=seed,
+            examples=max(2, min(size, 5000)),
+            refine_seconds=share,
+            ref=self.target.ref,
+            profile=attrs.evolve(self.profile, seed=seed, database=None),
+            elite=[e.instance for e in self.elite if not e.draw],
+            primed=[e.draw for e in self.elite if e.draw],
+            inflight=str(self.folder / "inflight" / f"{task}.json") if self.shares_disk else None,
+            report_dir=self.report_dir,
+            report_artifacts=not self.artifact_reported,
+            replay=self.replay if first else [],  # the first chunk of a fresh campaign
+            source=self.source,
+        )
 
-    def merge_elite(self, found: list[dict[str, Any]]) -> None:
-        seen = {digest(e["instance"]) for e in self.elite}
+    def merge_elite(self, found: Sequence[EliteEntry]) -> None:
+        seen = {digest(e.instance) for e in self.elite}
         for e in found:
-            key = digest(e["instance"])
+            key = digest(e.instance)
             if key not in seen:
                 seen.add(key)
                 self.elite.append(e)
-        self.elite.sort(key=lambda e: e["margin"])
+        self.elite.sort(key=lambda e: e.margin)
         del self.elite[KEEP:]
 
-    def count(self, statuses: list[str]) -> None:
+    def count(self, statuses: Sequence[str]) -> None:
         """Count the statuses of newly written reports (confirmed/certified, artifact, undecided)."""
         for status in statuses:
             if status in {ConfirmationStatus.CONFIRMED, ConfirmationStatus.CERTIFIED}:
@@ -456,7 +457,7 @@ def _folder(report_dir: str, claim: Claim) -> Path:
     return Path(report_dir) / "campaigns" / f"stress-{slug(claim.id)}"
 
 
-def _restore(c: _Campaign) -> list[dict[str, Any]]:
+def _restore(c: _Campaign) -> list[ChunkSpec]:
     """Counts, worst, elite, reports and next index from earlier sessions; returns the chunks to re-run."""
     c.tally.before = _spent(list(c.journal.events()))
     for e in c.journal.events():
@@ -467,15 +468,15 @@ def _restore(c: _Campaign) -> list[dict[str, Any]]:
         elif e["event"] == "submit":
             c.index = max(c.index, int(e["spec"]["task"][1:]) + 1)
         elif e["event"] == "done":
-            r = e["result"]
+            r = ChunkResult.from_data(e["result"])
             c.tally.add(r)
             c.count(list(e.get("statuses", [])))
             c.seen_reports.update(e.get("reports", []))
-            c.merge_elite(r["elite"])
+            c.merge_elite(r.elite)
             c.artifact_reported |= bool(e.get("artifact_reported"))
         elif e["event"] == "lost" and "crash" in e:  # counted as in _on_lost: not the innocent chunks re-run
             c.tally.lost += 1
-    return [{**spec, SHIPPED: c.source} for spec in c.journal.in_flight()]
+    return [ChunkSpec.from_data(spec, c.source) for spec in c.journal.in_flight()]
 
 
 def _spent(events: list[dict[str, Any]]) -> float:
@@ -508,22 +509,22 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _keep_crash(c: _Campaign, spec: dict[str, Any], info: dict[str, Any], reason: str) -> Path:
+def _keep_crash(c: _Campaign, spec: ChunkSpec, info: dict[str, Any], reason: str) -> Path:
     """Store the instance a dead worker was checking in ``crashes/``, with a pasteable ``@example``."""
-    dest = c.folder / "crashes" / f"{spec['task']}-{info.get('digest', 'unknown')}.json"
+    dest = c.folder / "crashes" / f"{spec.task}-{info.get('digest', 'unknown')}.json"
     data = {
         **info,
         "reason": reason,
-        "chunk_spec": without_shipped(spec),
+        "chunk_spec": spec.to_data(),
         "example": example_code(c.target.claim, info["instance"], str(dest)),
     }
     write_atomic(dest, json.dumps(data, indent=1).encode())
     return dest
 
 
-def _clear_inflight(spec: dict[str, Any]) -> None:
-    if spec.get("inflight"):
-        inflight = Path(spec["inflight"])
+def _clear_inflight(spec: ChunkSpec) -> None:
+    if spec.inflight:
+        inflight = Path(spec.inflight)
         inflight.unlink(missing_ok=True)
         for tmp in inflight.parent.glob(inflight.name + ".*.tmp"):
             tmp.unlink(missing_ok=True)  # a worker killed between writing and renaming
@@ -535,60 +536,57 @@ def _write_worst(c: _Campaign) -> None:
         return
     data = {
         "claim": c.target.claim.id,
-        "claim_ref": dict(c.target.ref),
+        "claim_ref": c.target.ref.to_data(),
         "margin": c.tally.worst_margin if math.isfinite(c.tally.worst_margin) else None,
-        "summary": w["summary"],
-        "instance": w["instance"],
-        "example": example_code(c.target.claim, w["instance"], str(c.folder / "worst.json")),
+        "summary": w.summary,
+        "instance": w.instance,
+        "example": example_code(c.target.claim, w.instance, str(c.folder / "worst.json")),
     }
     write_atomic(c.folder / "worst.json", json.dumps(data, indent=1).encode())
 
 
-class ChunkFailed(TheorycheckError):
+class ChunkFailed(TaskFailed):
     """A chunk raised an ordinary exception (a bug in the claim's code, usually): the campaign stops."""
 
 
-def _on_lost(c: _Campaign, spec: dict[str, Any], exc: TaskLost, rerun: list[dict[str, Any]]) -> str | None:
+def _on_lost(c: _Campaign, spec: ChunkSpec, exc: TaskLost, rerun: list[ChunkSpec]) -> str | None:
     """Journal a chunk lost with its worker and queue its re-run; returns a line for the user, if any.
 
     Only the instance the dead worker was checking is lost: the chunk re-runs deterministically, skipping it.
     Chunks that died with a broken local pool but whose worker was healthy re-run unchanged.
     """
-    info = _read(Path(spec["inflight"])) if spec.get("inflight") else None
+    info = _read(Path(spec.inflight)) if spec.inflight else None
     if info is None and exc.culprits is None:  # a remote worker: nothing journaled to skip, a re-run dies too
         c.tally.lost += 1
-        c.journal.append("lost", task=spec["task"], reason=str(exc), crash=None)
-        return f"chunk {spec['task']} lost with its worker ({exc}); its spec is in {c.journal.path}"
+        c.journal.append("lost", task=spec.task, reason=str(exc), crash=None)
+        return f"chunk {spec.task} lost with its worker ({exc}); its spec is in {c.journal.path}"
     # culprits None (Dask): the task itself killed its workers, after Dask's own retries
     guilty = info is not None and (exc.culprits is None or info.get("pid") in exc.culprits)
     _clear_inflight(spec)
     if not guilty:
         rerun.append(spec)
-        c.journal.append("lost", task=spec["task"], reason=f"re-run: {exc}", retry=without_shipped(spec))
+        c.journal.append("lost", task=spec.task, reason=f"re-run: {exc}", retry=spec.to_data())
         return None
     assert info is not None
     crash = _keep_crash(c, spec, info, str(exc))
     c.tally.lost += 1
     retry = None
-    if spec["attempt"] < MAX_ATTEMPTS:
+    if spec.attempt < MAX_ATTEMPTS:
         # the re-run skips the instance and does not refine: refinement would walk straight back into the region
         # that killed the worker (a crash is a finding, kept in crashes/; the chunk's examples still count)
-        retry = {
-            **spec,
-            "attempt": spec["attempt"] + 1,
-            "skip": [*spec.get("skip", []), info["digest"]],
-            "refine_seconds": 0.0,
-        }
+        retry = attrs.evolve(
+            spec, attempt=spec.attempt + 1, skip=(*spec.skip, info["digest"]), refine_seconds=0.0
+        )
         rerun.append(retry)
-    journaled = None if retry is None else without_shipped(retry)
-    c.journal.append("lost", task=spec["task"], reason=str(exc), crash=str(crash), retry=journaled)
-    return f"chunk {spec['task']} lost with its worker ({exc}); the instance that killed it: {crash}"
+    journaled = None if retry is None else retry.to_data()
+    c.journal.append("lost", task=spec.task, reason=str(exc), crash=str(crash), retry=journaled)
+    return f"chunk {spec.task} lost with its worker ({exc}); the instance that killed it: {crash}"
 
 
-def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tuple[list[Path], list[str]]:
+def _on_done(c: _Campaign, spec: ChunkSpec, result: ChunkResult) -> tuple[list[Path], list[str]]:
     """Write a finished chunk's new reports (one per distinct counterexample), fold it in, journal it."""
     written, lines, statuses = [], [], []
-    for text, line, status in zip(result["reports"], result["lines"], result["statuses"], strict=True):
+    for text, line, status in zip(result.reports, result.lines, result.statuses, strict=True):
         files = ReportFiles.loads(text)
         if files.name in c.seen_reports:
             continue  # chunks that shrink to the same minimal counterexample: one report, one count
@@ -599,19 +597,18 @@ def _on_done(c: _Campaign, spec: dict[str, Any], result: dict[str, Any]) -> tupl
     c.tally.add(result)
     c.count(statuses)
     c.artifact_reported |= ConfirmationStatus.ARTIFACT in statuses
-    kept = decode_choices(result["violation_choices"]) if result.get("violation_choices") else None
+    kept = decode_choices(result.violation_choices) if result.violation_choices else None
     if kept is not None and c.store is not None:
         # a store that cannot be written costs the next run its head start, not this campaign
         with contextlib.suppress(OSError):
             c.store.save(c.target.claim.id, kept)
-    c.merge_elite(result["elite"])
-    measured = float(result["search_rate"])
+    c.merge_elite(result.elite)
+    measured = result.search_rate
     c.rate = measured if c.rate <= 0 else 0.5 * c.rate + 0.5 * measured
-    slim = {k: v for k, v in result.items() if k not in {"reports", "lines"}}
     c.journal.append(
         "done",
-        task=spec["task"],
-        result=slim,
+        task=spec.task,
+        result=result.to_data(with_reports=False),
         reports=[p.name for p in written],
         statuses=statuses,
         artifact_reported=c.artifact_reported,
@@ -645,7 +642,33 @@ def check_resumable(target: Target, report_dir: str) -> None:
         )
 
 
-def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in one piece
+def _begin(c: _Campaign, *, resume: bool, budget: float | None) -> list[ChunkSpec]:
+    """Journal the campaign's start (or its resumption: restore it); returns the chunks to re-run first."""
+    tally, journal, claim, folder = c.tally, c.journal, c.target.claim, c.folder
+    rerun: list[ChunkSpec] = []
+    if resume:
+        rerun = _restore(c)
+        if budget is not None:
+            c.total = budget
+        tally.budget = max(0.0, c.total - tally.before)  # what was left
+        journal.append(
+            "resume", time=time.time(), rerun=[s.task for s in rerun], budget=c.total, spent=tally.before,
+            left=tally.budget,
+        )
+    else:
+        c.total = tally.budget
+        journal.rotate()
+        for stale in (folder / "inflight").glob("*"):
+            stale.unlink(missing_ok=True)  # an earlier campaign's: never blame its instances on this one's chunks
+        if c.store is not None:
+            c.replay = [encode_choices(ch) for ch in c.store.load(claim.id)]
+        journal.append(
+            "start", time=time.time(), claim=claim.id, ref=c.target.ref.to_data(), base_seed=c.base_seed, budget=c.total
+        )
+    return rerun
+
+
+def stress(
     target: Target,
     *,
     budget: float | None,
@@ -680,89 +703,64 @@ def stress(  # noqa: C901, PLR0912, PLR0915 - the controller loop reads best in 
     c = _Campaign(target, folder, journal, profile, report_dir, executor.shares_disk, base, tally)
     c.source = ref_source(target)
     c.store = Counterexamples.of(profile)
-    rerun: list[dict[str, Any]] = []
-    if resume:
-        rerun = _restore(c)
-        if budget is not None:
-            c.total = budget
-        tally.budget = max(0.0, c.total - tally.before)  # what was left
-        journal.append(
-            "resume", time=time.time(), rerun=[s["task"] for s in rerun], budget=c.total, spent=tally.before,
-            left=tally.budget,
-        )
-    else:
-        c.total = tally.budget
-        journal.rotate()
-        for stale in (folder / "inflight").glob("*"):
-            stale.unlink(missing_ok=True)  # an earlier campaign's: never blame its instances on this one's chunks
-        if c.store is not None:
-            c.replay = [encode_choices(ch) for ch in c.store.load(claim.id)]
-        journal.append(
-            "start", time=time.time(), claim=claim.id, ref=dict(target.ref), base_seed=c.base_seed, budget=c.total
-        )
+    rerun = _begin(c, resume=resume, budget=budget)
     reports: list[Path] = []
     lines: list[str] = []
-    pending: dict[Any, dict[str, Any]] = {}
     submitted: dict[str, float] = {}  # task -> session seconds at submission
-    stopped = "budget"
-    failure: ChunkFailed | None = None
-    with Interrupts() as interrupts:
-        try:
-            while True:
-                interrupts.check()
-                found = tally.counterexamples > 0 and not keep_going
-                while not found and len(pending) < executor.capacity and (rerun or tally.left > 0):
-                    spec = rerun.pop(0) if rerun else {**c.spec(tally.left), SHIPPED: c.source}
-                    journal.submit(spec)
-                    submitted[spec["task"]] = tally.seconds
-                    pending[executor.submit(run_chunk, spec)] = spec
-                if not pending or found:
-                    break  # unfinished chunks stay "in flight" in the journal (--resume re-runs them)
-                finished = executor.done(list(pending))
-                if not finished:
-                    if tally.left <= 0 and tally.seconds > tally.budget + 2 * CHUNK_SECONDS + 10:
-                        break  # overdue chunks stay "in flight" (a finished one is always collected first)
-                    time.sleep(0.05)
-                for handle in finished:
-                    spec = pending.pop(handle)
-                    try:
-                        result = executor.result(handle)
-                    except TaskLost as exc:
-                        line = _on_lost(c, spec, exc, rerun)
-                        if line:
-                            lines.append(line)
-                        continue
-                    except Exception as exc:  # noqa: BLE001 - any error in a chunk: journal it, keep a reproducer
-                        failure = _failed(c, spec, exc)
-                        raise failure from None
-                    result["submitted"] = submitted.pop(spec["task"], tally.seconds - result["seconds"])
-                    new, new_lines = _on_done(c, spec, result)
-                    reports += new
-                    lines += new_lines
-                    if on_progress is not None:
-                        on_progress(tally)
-                if on_progress is not None:
-                    on_progress(tally)
-            if tally.counterexamples and not keep_going:
-                stopped = "counterexample"
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-        finally:
-            journal.append(
-                "stop",
-                reason="error" if failure else stopped,
-                seconds=tally.seconds,
-                pending=[s["task"] for s in pending.values()],
-            )
-            _write_worst(c)
-    return StressOutcome(claim, tally, tuple(reports), tuple(lines), stopped, folder, target.entry.refinable)
+    show: Callable[[Tally], None] = on_progress or (lambda _: None)
+
+    def next_chunk() -> ChunkSpec | None:
+        if not rerun and tally.left <= 0:
+            return None
+        spec = rerun.pop(0) if rerun else c.spec(tally.left)
+        submitted[spec.task] = tally.seconds
+        return spec
+
+    def on_done(spec: ChunkSpec, result: ChunkResult) -> None:
+        result = attrs.evolve(result, submitted=submitted.pop(spec.task, tally.seconds - result.seconds))
+        new, new_lines = _on_done(c, spec, result)
+        reports.extend(new)
+        lines.extend(new_lines)
+        show(tally)
+
+    def on_lost(spec: ChunkSpec, exc: TaskLost) -> None:
+        line = _on_lost(c, spec, exc, rerun)
+        if line:
+            lines.append(line)
+
+    def found() -> bool:
+        return tally.counterexamples > 0 and not keep_going
+
+    def why(reason: StopReason | None) -> StopReason:
+        # interrupted or error as the controller saw it, else the campaign's own reason to stop
+        return reason or (StopReason.COUNTEREXAMPLE if found() else StopReason.BUDGET)
+
+    def on_stop(reason: StopReason | None, pending: list[ChunkSpec]) -> None:
+        tasks = [s.task for s in pending]
+        journal.append("stop", reason=why(reason), seconds=tally.seconds, pending=tasks)
+        _write_worst(c)
+
+    stopped = run_tasks(
+        executor,
+        journal,
+        run_chunk,
+        next_chunk,
+        on_done=on_done,
+        on_lost=on_lost,
+        on_failed=lambda spec, exc: _failed(c, spec, exc),
+        on_stop=on_stop,
+        enough=found,
+        overdue=lambda: tally.left <= 0 and tally.seconds > tally.budget + 2 * CHUNK_SECONDS + 10,
+        on_wake=lambda: show(tally),
+    )
+    return StressOutcome(claim, tally, tuple(reports), tuple(lines), why(stopped), folder, target.entry.refinable)
 
 
-def _failed(c: _Campaign, spec: dict[str, Any], exc: Exception) -> ChunkFailed:
+def _failed(c: _Campaign, spec: ChunkSpec, exc: Exception) -> ChunkFailed:
     """Journal a chunk that raised, keep the instance it was checking, and say so in one line."""
-    info = _read(Path(spec["inflight"])) if spec.get("inflight") else None
+    info = _read(Path(spec.inflight)) if spec.inflight else None
     crash = _keep_crash(c, spec, info, f"{type(exc).__name__}: {exc}") if info else None
     _clear_inflight(spec)
-    c.journal.append("failed", task=spec["task"], error=f"{type(exc).__name__}: {exc}", crash=str(crash or ""))
+    c.journal.append("failed", task=spec.task, error=f"{type(exc).__name__}: {exc}", crash=str(crash or ""))
     where = f"; the instance it was checking: {crash}" if crash else f"; its spec is in {c.journal.path}"
-    return ChunkFailed(f"chunk {spec['task']} of {c.target.claim.id} raised {type(exc).__name__}: {exc}{where}")
+    return ChunkFailed(f"chunk {spec.task} of {c.target.claim.id} raised {type(exc).__name__}: {exc}{where}")

@@ -3,10 +3,12 @@
 The grid is the product of the swept axes' values (``points`` log-spaced values per axis) times ``repeats``
 seeds. Tasks (one per repeat and per combination of the axes after the first) run on the executor: each
 builds its instances with the claim's :class:`~theorycheck.claims.Scaling` and measures them as one batch.
-The controller journals every task before it runs and its result when it returns, so an interrupted sweep
-resumes where it stopped. The fit is ordinary least squares of ``log T`` on the axes' regressors with 95%
-t-intervals; each fitted exponent is set beside the stated one ("loose", "consistent", "exceeds"), and the
-measured values are checked point by point against the claim's stated bound when it gives one.
+The tasks run on :func:`theorycheck.controller.run_tasks`, which journals every task before it runs; its
+result is journaled when it returns, so an interrupted sweep resumes where it stopped. The record is a
+:class:`~theorycheck.report.ScaleRecord`. The fit is ordinary least squares of ``log T`` on the axes'
+regressors with 95% t-intervals; each fitted exponent is set beside the stated one ("loose", "consistent",
+"exceeds"), and the measured values are checked point by point against the claim's stated bound when it gives
+one.
 """
 
 from __future__ import annotations
@@ -25,14 +27,26 @@ import numpy as np
 
 from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import FIT_LEVEL as LEVEL
-from theorycheck.claims import FORMS, Axis, Fit, Scaling
+from theorycheck.claims import FORMS, Axis, ExponentVerdict, Fit, Scaling
 from theorycheck.claims import fit_scaling as fit
-from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.journal import SHIPPED, Journal, digest
-from theorycheck.parallel import Executor, Interrupts, TaskLost
-from theorycheck.report import environment, slug, write_atomic
+from theorycheck.controller import TaskFailed, run_tasks
+from theorycheck.errors import InvalidArgument
+from theorycheck.journal import Journal, digest
+from theorycheck.parallel import Executor, TaskLost
+from theorycheck.report import (
+    SCALE_SCHEMA,
+    ScaleClaim,
+    ScaleFit,
+    ScaleRecord,
+    ScaleRow,
+    VariedAxis,
+    environment,
+    slug,
+    write_atomic,
+)
+from theorycheck.tasks import PointsResult, PointsSpec, StopReason
 
-SCHEMA = "theorycheck.scale/1"
+SCHEMA = SCALE_SCHEMA
 POOR_FIT = 0.9  # R^2 below this: the power law fits poorly, its exponents are indicative only
 
 
@@ -107,19 +121,19 @@ def _check_distinct(varies: Sequence[Vary]) -> None:
 # ---- tasks -------------------------------------------------------------------------------------------------
 
 
-def run_points(spec: dict[str, Any]) -> dict[str, Any]:
-    """Worker task: build and measure ``spec["points"]`` (``[params, repeat]`` pairs) as one batch."""
+def run_points(spec: PointsSpec) -> PointsResult:
+    """Worker task: build and measure ``spec.points`` (params and repeat) as one batch."""
     started = time.perf_counter()
-    target = resolve_ref(spec["ref"], spec.get(SHIPPED))
+    target = resolve_ref(spec.ref, spec.source)
     scaling = scaling_of(target)
-    instances = [scaling.build(p, int(r)) for p, r in spec["points"]]
+    instances = [scaling.build(p, r) for p, r in spec.points]
     values = scaling.measure(instances)
-    return {
-        "task": spec["task"],
-        "values": [None if not math.isfinite(x) else float(x) for x in values],
-        "horizons": [int(i.max_steps) for i in instances],
-        "seconds": time.perf_counter() - started,
-    }
+    return PointsResult(
+        spec.task,
+        [None if not math.isfinite(x) else float(x) for x in values],
+        [int(i.max_steps) for i in instances],
+        time.perf_counter() - started,
+    )
 
 
 def scaling_of(target: Target) -> Scaling:
@@ -138,7 +152,7 @@ def scaling_of(target: Target) -> Scaling:
     return target.entry.scaling
 
 
-def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: int) -> list[dict[str, Any]]:
+def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: int) -> list[PointsSpec]:
     fixed = {a.name: a.default for a in scaling.axes}
     first, rest = varies[0], varies[1:]
     tasks = []
@@ -148,7 +162,7 @@ def _tasks(target: Target, scaling: Scaling, varies: Sequence[Vary], repeats: in
                 [{**fixed, **dict(zip([v.axis.name for v in rest], combo, strict=True)), first.axis.name: x}, r]
                 for x in first.values
             ]
-            tasks.append({"task": digest(points), "points": points, "ref": dict(target.ref)})
+            tasks.append(PointsSpec(digest(points), points, target.ref))
     return tasks
 
 
@@ -181,14 +195,19 @@ class SweepProgress:
 class SweepOutcome:
     """A finished (or interrupted) sweep: its record and where it was written."""
 
-    record: dict[str, Any]
+    scale: ScaleRecord
     folder: Path
-    stopped: str
+    stopped: StopReason
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record as ``scale.json`` holds it."""
+        return self.scale.to_data()
 
     @property
     def bound_violated(self) -> bool:
         """A measured value beyond the stated bound, or a fitted exponent above the stated one."""
-        return bool(self.record.get("bound_violated"))
+        return self.scale.bound_violated
 
 
 def _campaign(report_dir: str, target: Target) -> Path:
@@ -209,7 +228,7 @@ def check_resumable(target: Target, report_dir: str) -> None:
         )
 
 
-def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
+def sweep(
     target: Target,
     varies: Sequence[Vary],
     *,
@@ -226,58 +245,52 @@ def sweep(  # noqa: PLR0915 - the controller loop reads best in one piece
     tasks = _tasks(target, scaling, varies, repeats)
     source = ref_source(target)
     journal = Journal(_campaign(report_dir, target) / "journal.jsonl")
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, PointsResult] = {}
     if resume:
         check_resumable(target, report_dir)
-        results = {e["task"]: e["result"] for e in journal.events() if e["event"] == "done"}
+        results = {e["task"]: PointsResult.from_data(e["result"]) for e in journal.events() if e["event"] == "done"}
         journal.append("resume", time=time.time(), done=len(results))
     else:
         journal.rotate()
         journal.append("start", time=time.time(), claim=target.claim.id, command=command)
-    todo = [t for t in tasks if t["task"] not in results]
+    todo = [attrs.evolve(t, source=source) for t in tasks if t.task not in results]
     progress = SweepProgress(target.claim.id, len(tasks), done=len(tasks) - len(todo))
-    pending: dict[Any, dict[str, Any]] = {}
-    stopped = "complete"
     lost: list[str] = []
-    with Interrupts() as interrupts:
-        try:
-            while todo or pending:
-                interrupts.check()
-                while todo and len(pending) < executor.capacity:
-                    spec = {**todo.pop(0), SHIPPED: source}
-                    journal.submit(spec)
-                    pending[executor.submit(run_points, spec)] = spec
-                finished = executor.done(list(pending))
-                if not finished:
-                    time.sleep(0.05)
-                for handle in finished:
-                    spec = pending.pop(handle)
-                    try:
-                        result = executor.result(handle)
-                    except TaskLost as exc:
-                        journal.append("lost", task=spec["task"], reason=str(exc))
-                        lost.append(spec["task"])
-                        continue
-                    except Exception as exc:
-                        stopped = "error"
-                        error = f"{type(exc).__name__}: {exc}"
-                        journal.append("failed", task=spec["task"], error=error)
-                        where = f"sweep task {spec['task']} of {target.claim.id}"
-                        raise TheorycheckError(f"{where} raised {error} (points: {spec['points']})") from exc
-                    results[spec["task"]] = result
-                    journal.append("done", task=spec["task"], result=result)
-                    progress.done += 1
-                    progress.runs += len(result["values"])
-                    progress.censored += sum(v is None for v in result["values"])
-                    if on_progress is not None:
-                        on_progress(progress)
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-        finally:
-            journal.append("stop", reason=stopped, pending=[s["task"] for s in pending.values()])
-    record = _record(target, scaling, varies, repeats, tasks, results, command, lost)
-    record["stopped"] = stopped
-    folder = _write(report_dir, target, record)
+
+    def on_done(spec: PointsSpec, result: PointsResult) -> None:
+        results[spec.task] = result
+        journal.append("done", task=spec.task, result=result.to_data())
+        progress.done += 1
+        progress.runs += len(result.values)
+        progress.censored += sum(v is None for v in result.values)
+        if on_progress is not None:
+            on_progress(progress)
+
+    def on_lost(spec: PointsSpec, exc: TaskLost) -> None:
+        journal.append("lost", task=spec.task, reason=str(exc))
+        lost.append(spec.task)
+
+    def on_failed(spec: PointsSpec, exc: Exception) -> Exception:
+        error = f"{type(exc).__name__}: {exc}"
+        journal.append("failed", task=spec.task, error=error)
+        where = f"sweep task {spec.task} of {target.claim.id}"
+        return TaskFailed(f"{where} raised {error} (points: {spec.to_data()['points']})")
+
+    def on_stop(reason: StopReason | None, pending: list[PointsSpec]) -> None:
+        journal.append("stop", reason=reason or StopReason.COMPLETE, pending=[s.task for s in pending])
+
+    stopped = run_tasks(
+        executor,
+        journal,
+        run_points,
+        lambda: todo.pop(0) if todo else None,
+        on_done=on_done,
+        on_lost=on_lost,
+        on_failed=on_failed,
+        on_stop=on_stop,
+    ) or StopReason.COMPLETE
+    record = attrs.evolve(_record(target, scaling, varies, repeats, tasks, results, command, lost), stopped=stopped)
+    record, folder = _write(report_dir, target, record)
     return SweepOutcome(record, folder, stopped)
 
 
@@ -317,17 +330,17 @@ def _record(
     scaling: Scaling,
     varies: Sequence[Vary],
     repeats: int,
-    tasks: Sequence[Mapping[str, Any]],
-    results: Mapping[str, Mapping[str, Any]],
+    tasks: Sequence[PointsSpec],
+    results: Mapping[str, PointsResult],
     command: str,
     lost: Sequence[str],
-) -> dict[str, Any]:
-    rows = []
+) -> ScaleRecord:
+    rows: list[dict[str, Any]] = []
     for t in tasks:
-        r = results.get(t["task"])
+        r = results.get(t.task)
         if r is None:
             continue
-        for (p, rep), value, horizon in zip(t["points"], r["values"], r["horizons"], strict=True):
+        for (p, rep), value, horizon in zip(t.points, r.values, r.horizons, strict=True):
             bound = scaling.bound(p) if scaling.bound is not None else None
             if bound is not None and not (math.isfinite(bound) and bound > 0):
                 bound = None  # no finite positive statement at these parameters
@@ -343,68 +356,67 @@ def _record(
             fit_error = str(exc)
     bound_text, over = _check_bound(rows, stated=scaling.bound is not None)
     # a fitted exponent above the stated one counts as a violation only when the power law fits the data
-    exceeds = fitted is not None and fitted.r2 >= POOR_FIT and any(f.verdict.startswith("exceeds") for f in fitted.axes)
-    return {
-        "schema": SCHEMA,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": command,
-        "claim": {
-            "id": target.claim.id,
-            "statement": target.claim.statement,
-            "reference": target.claim.source.cite(),
-            "provenance": target.claim.source.provenance,
-        },
-        "claim_ref": dict(target.ref),
-        "quantity": scaling.quantity,
-        "stated": scaling.stated,
-        "setting": scaling.setting,
-        "varied": [
-            {"name": v.axis.name, "form": v.axis.form, "values": list(v.values), "note": v.axis.note} for v in varies
-        ],
-        "fixed": {a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
-        "repeats": repeats,
-        "tasks": len(tasks),
-        "tasks_done": sum(t["task"] in results for t in tasks),
-        "tasks_lost": list(lost),
-        "rows": rows,
-        "censored": int(np.sum(~np.isfinite(values))) if rows else 0,
-        "fit": None
+    exceeds = (
+        fitted is not None
+        and fitted.r2 >= POOR_FIT
+        and any(f.verdict == ExponentVerdict.EXCEEDS for f in fitted.axes)
+    )
+    return ScaleRecord(
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        command=command,
+        claim=ScaleClaim(
+            target.claim.id, target.claim.statement, target.claim.source.cite(), target.claim.source.provenance
+        ),
+        claim_ref=target.ref.to_data(),
+        quantity=scaling.quantity,
+        stated=scaling.stated,
+        setting=scaling.setting,
+        varied=[VariedAxis(v.axis.name, v.axis.form, v.values, v.axis.note) for v in varies],
+        fixed={a.name: a.default for a in scaling.axes if a.name not in {v.axis.name for v in varies}},
+        repeats=repeats,
+        tasks=len(tasks),
+        tasks_done=sum(t.task in results for t in tasks),
+        tasks_lost=lost,
+        rows=[ScaleRow(**r) for r in rows],
+        censored=int(np.sum(~np.isfinite(values))) if rows else 0,
+        fit=None
         if fitted is None
-        else {
-            "model": "log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
-            "axes": [attrs.asdict(f) | {"text": f.text()} for f in fitted.axes],
-            "intercept": fitted.intercept,
-            "r2": fitted.r2,
-            "n": fitted.n,
-            "dof": fitted.dof,
-            "level": LEVEL,
-        },
-        "fit_error": fit_error,
-        "bound": bound_text,
-        "bound_violated": over or exceeds,
-        "environment": environment(),
-    }
+        else ScaleFit(
+            model="log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
+            axes=fitted.axes,
+            intercept=fitted.intercept,
+            r2=fitted.r2,
+            n=fitted.n,
+            dof=fitted.dof,
+            level=LEVEL,
+        ),
+        fit_error=fit_error,
+        bound=bound_text,
+        bound_violated=over or exceeds,
+        environment=environment(),
+    )
 
 
-def summary_line(record: Mapping[str, Any]) -> str:
-    """One line: the fitted law and the verdicts."""
-    head = f"{record['claim']['id']}: {len(record['rows'])} runs"
-    if record["fit"] is None:
-        return f"{head}; no fit ({record['fit_error']}); {record['bound']}"
-    law = "; ".join(a["text"] for a in record["fit"]["axes"])
-    return f"{head}; {law}; R^2 {record['fit']['r2']:.3f}{_poor(record['fit']['r2'])}; {record['bound']}"
+def summary_line(record: ScaleRecord | Mapping[str, Any]) -> str:
+    """One line: the fitted law and the verdicts (of a record, or of ``scale.json``'s data)."""
+    r = record if isinstance(record, ScaleRecord) else ScaleRecord.from_data(record)
+    head = f"{r.claim.id}: {len(r.rows)} runs"
+    if r.fit is None:
+        return f"{head}; no fit ({r.fit_error}); {r.bound}"
+    law = "; ".join(a.text() for a in r.fit.axes)
+    return f"{head}; {law}; R^2 {r.fit.r2:.3f}{_poor(r.fit.r2)}; {r.bound}"
 
 
 def _poor(r2: float) -> str:
     return " (below 0.9: the power law fits poorly, the exponents are indicative only)" if r2 < POOR_FIT else ""
 
 
-def _write(report_dir: str, target: Target, record: dict[str, Any]) -> Path:
+def _write(report_dir: str, target: Target, record: ScaleRecord) -> tuple[ScaleRecord, Path]:
     from theorycheck.report import render_scale
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     folder = Path(report_dir) / "scales" / f"{slug(target.claim.id)}-{stamp}"
-    record["folder"] = str(folder)
-    write_atomic(folder / "scale.json", json.dumps(record, indent=1, allow_nan=False).encode())
+    record = attrs.evolve(record, folder=str(folder))
+    write_atomic(folder / "scale.json", json.dumps(record.to_data(), indent=1, allow_nan=False).encode())
     write_atomic(folder / "scale.html", render_scale(record).encode())
-    return folder
+    return record, folder

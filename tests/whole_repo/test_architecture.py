@@ -125,14 +125,16 @@ def test_no_module_imports_another_packages_private_module():
     assert offenders == []
 
 
-# Status words of the verdict, rung, confirmation, certification and exponent enums. Outside the modules that
-# define the enums (claims/_records.py, claims/_fit.py, confirm.py) code names a status by its member.
+# Status words of the verdict, rung, confirmation, certification, exponent and stop-reason enums. Outside the
+# modules that define the enums (claims/_records.py, claims/_fit.py, confirm.py, tasks.py) code names a status by
+# its member.
 _STATUS_WORDS = {
     "holds", "violated", "not_applicable", "confirmed", "certified", "artifact", "undecided", "not_certified",
     "unavailable", "loose", "consistent (tight)", "no stated exponent",
     "exceeds (the bound cannot hold as the parameter grows)",
+    "budget", "counterexample", "interrupted", "error", "complete",
 }
-_ENUM_MODULES = {"claims/_records.py", "claims/_fit.py", "confirm.py"}
+_ENUM_MODULES = {"claims/_records.py", "claims/_fit.py", "confirm.py", "tasks.py"}
 # the same words used as something else: table headings and a scale bound's verdict shown as text
 _NOT_STATUSES = {
     ("report/_html.py", "'claims checked'"),  # the column headings of the runs table
@@ -185,8 +187,9 @@ def test_every_status_enum_has_a_message_for_each_member_and_serialises_as_its_v
 
     from theorycheck.claims import CertificationStatus, ExponentVerdict, VerdictStatus
     from theorycheck.confirm import ConfirmationStatus, RungStatus
+    from theorycheck.tasks import StopReason
 
-    for kind in (VerdictStatus, CertificationStatus, ConfirmationStatus, RungStatus, ExponentVerdict):
+    for kind in (VerdictStatus, CertificationStatus, ConfirmationStatus, RungStatus, ExponentVerdict, StopReason):
         for member in kind:
             assert member.message
             assert json.dumps(member) == json.dumps(member.value)

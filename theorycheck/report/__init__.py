@@ -8,6 +8,7 @@ Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles
 from theorycheck.report._codec import decode, encode
 from theorycheck.report._record import SCHEMA, ReportFiles, build, environment, example_code, slug
 from theorycheck.report._scale import render_scale
+from theorycheck.report._scale_record import SCALE_SCHEMA, ScaleClaim, ScaleFit, ScaleRecord, ScaleRow, VariedAxis
 from theorycheck.report._writer import (
     check_writable,
     load_instance,
@@ -20,8 +21,14 @@ from theorycheck.report._writer import (
 )
 
 __all__ = [
+    "SCALE_SCHEMA",
     "SCHEMA",
     "ReportFiles",
+    "ScaleClaim",
+    "ScaleFit",
+    "ScaleRecord",
+    "ScaleRow",
+    "VariedAxis",
     "build",
     "check_writable",
     "decode",
