@@ -120,22 +120,14 @@ def gd_advance(  # type: ignore[no-untyped-def]
         back = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
         delta = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
         grad = np.empty(n_par, dt)
-        spare = np.empty(n_par, dt)
+        new = np.empty(n_par, dt)
         if has_data:
             q[0][:, :] = data[b]
-        # layer views into the flat rows: built once per trajectory, not per step. Two weight buffers, the row and a
-        # spare: the update writes W_{t+1} into the one not holding W_t and the roles swap, so a step makes one pass
-        # over the weights and no copy (the row gets the last accepted iterate when the trajectory stops or pauses).
-        w_row = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
-        w_spare = [spare[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
-        in_row = True
+        # layer views into the flat rows: built once per trajectory, not per step
+        w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         t = steps[b]
         while True:
-            if in_row:
-                cur, nxt, w = row, spare, w_row
-            else:
-                cur, nxt, w = spare, row, w_spare
             # forward: q[j] = W_j .. W_1 X
             if has_data:
                 _mm_nn(w[0], q[0], q[1], 1.0, False)
@@ -178,22 +170,12 @@ def gd_advance(  # type: ignore[no-untyped-def]
                     c = decay_coef * lam[j]
                     s = 0.0
                     for p in range(offsets[j], offsets[j + 1]):
-                        s += _sq(cur[p])
-                        grad[p] += 2.0 * c * cur[p]
+                        s += _sq(row[p])
+                        grad[p] += 2.0 * c * row[p]
                     f += c * s
-            # One pass: ||G||^2, the candidate W_t - h G_t written into the spare buffer, and a finiteness probe of
-            # it (x * 0 is 0 for finite x, NaN otherwise: branch-free, so it vectorises where an isfinite test per
-            # entry does not). The stop rules below then see the exact ||G_t||^2 and F(W_t); the candidate is only
-            # adopted (the buffers swap) if they let the step happen and it is finite, so W_t is what stays.
-            h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
             gs = 0.0
-            probe = 0.0
             for p in range(n_par):
-                gp = grad[p]
-                v = cur[p] - h * gp
-                gs += _sq(gp)
-                probe += _sq(v * 0.0)
-                nxt[p] = v
+                gs += _sq(grad[p])
             loss[b] = f
             gsq[b] = gs
             steps[b] = t
@@ -211,10 +193,15 @@ def gd_advance(  # type: ignore[no-untyped-def]
                 break
             if t >= t_end:
                 break
-            if not np.isfinite(probe):
+            h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
+            finite = True
+            for p in range(n_par):
+                v = row[p] - h * grad[p]
+                new[p] = v
+                if not np.isfinite(v):
+                    finite = False
+            if not finite:
                 status[b] = DIVERGED
                 break
-            in_row = not in_row
+            row[:] = new
             t += 1
-        if not in_row:
-            row[:] = spare
