@@ -137,6 +137,38 @@ def test_overflow_in_the_update_is_reported_as_divergence_with_the_last_finite_i
     assert np.all(np.isfinite(run.final_params))
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("factory", MODEL_PARAMS)
+def test_a_run_paused_at_record_steps_ends_on_the_unpaused_runs_weights_bit_for_bit(factory, kernel):
+    # The kernels keep W_t in one of two buffers that swap every step; a pause (record step) or a stop after an
+    # odd number of steps must hand back the weights of the buffer holding the last accepted iterate.
+    obj = factory()
+    y, w, x = instance(obj, np.random.default_rng(21), batch=3, scale=0.5)
+    rec = tc.Recording(every=7, at=(1, 2, 3), observables=("weights",))
+    paused = tc.run_gd(obj, y, w, data=x, step=0.01, max_steps=23, record=rec, kernel=kernel)
+    straight = tc.run_gd(obj, y, w, data=x, step=0.01, max_steps=23, kernel=kernel)
+    assert np.array_equal(paused.final_params, straight.final_params)
+    assert np.array_equal(paused.final_loss, straight.final_loss)
+    for k, t in enumerate(paused.record_at):
+        alone = tc.run_gd(obj, y, w, data=x, step=0.01, max_steps=int(t), kernel=kernel)
+        assert np.array_equal(paused.observables["weights"][k], alone.final_params)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_diverged_run_keeps_the_iterate_of_the_step_it_stopped_at_after_odd_and_even_step_counts(kernel):
+    # theorems.md F3.1 again: for eta > 1/y the scalar product diverges; the step count at which it does varies
+    # with eta, so both parities of the swapping weight buffers are exercised.
+    obj = tc.deep_mf((1, 1, 1))
+    etas = np.array([2.0, 2.5, 3.0, 5.0])  # diverge at steps 20, 9, 5, 4 (float64)
+    init = np.tile(np.array([[1.1, 0.9]]), (etas.size, 1))
+    run = tc.run_gd(obj, np.ones((1, 1)), init, step=etas, max_steps=5000, loss_cap=1e6, tol=0.0, kernel=kernel)
+    assert set(run.statuses()) == {tc.RunStatus.DIVERGED}
+    assert {int(s) % 2 for s in run.steps} == {0, 1}
+    for b, s in enumerate(run.steps):
+        alone = tc.run_gd(obj, np.ones((1, 1)), init[b], step=etas[b], max_steps=int(s), tol=0.0, kernel=kernel)
+        assert np.array_equal(alone.final_params[0], run.final_params[b])
+
+
 def test_statuses_converged_stationary_and_max_steps_report_the_step_they_stopped_at():
     obj = tc.deep_mf((2, 2, 2))
     rng = np.random.default_rng(15)

@@ -102,14 +102,24 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
         grad = np.empty(n_par, dt)
         gtmp = np.empty(n_par, dt)
         wcon = np.empty(n_par, dt)
+        spare = np.empty(n_par, dt)
         if has_data:
             q[0][:, :] = data[b]
-        w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        # Two weight buffers, the row and a spare: the update writes W_{t+1} into the one not holding W_t and the
+        # roles swap, so a step makes one pass over the weights and no copy (the row gets the last accepted
+        # iterate when the trajectory stops or pauses).
+        w_row = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        w_spare = [spare[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        in_row = True
         g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         gt = [gtmp[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         wc = [wcon[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         t = steps[b]
         while True:
+            if in_row:
+                cur, nxt, w = row, spare, w_row
+            else:
+                cur, nxt, w = spare, row, w_spare
             if has_data:
                 np.dot(w[0], q[0], q[1])
             else:
@@ -153,20 +163,22 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
                     c = decay_coef * lam[j]
                     s = 0.0
                     for p in range(offsets[j], offsets[j + 1]):
-                        s += _sq(row[p])
-                        grad[p] += 2.0 * c * row[p]
+                        s += _sq(cur[p])
+                        grad[p] += 2.0 * c * cur[p]
                     f += c * s
-            # ||G||^2 and a finiteness probe of the candidate W_t - h G_t in one read-only pass, then the update in
-            # place: at d >= 8 these O(n_params) passes are a visible share of a step beside the BLAS products, and a
-            # branch-free probe (x * 0 is 0 for finite x, NaN otherwise) vectorises where an isfinite test per
-            # entry does not. W_t stays untouched unless the stop rules let the step happen and it is finite.
+            # One pass: ||G||^2, the candidate W_t - h G_t written into the spare buffer, and a finiteness probe of
+            # it (x * 0 is 0 for finite x, NaN otherwise: branch-free, so it vectorises where an isfinite test per
+            # entry does not). The stop rules below then see the exact ||G_t||^2 and F(W_t); the candidate is only
+            # adopted (the buffers swap) if they let the step happen and it is finite, so W_t is what stays.
             h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
             gs = 0.0
             probe = 0.0
             for p in range(n_par):
                 gp = grad[p]
+                v = cur[p] - h * gp
                 gs += _sq(gp)
-                probe += _sq((row[p] - h * gp) * 0.0)
+                probe += _sq(v * 0.0)
+                nxt[p] = v
             loss[b] = f
             gsq[b] = gs
             steps[b] = t
@@ -187,6 +199,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
             if not np.isfinite(probe):
                 status[b] = DIVERGED
                 break
-            for p in range(n_par):
-                row[p] = row[p] - h * grad[p]
+            in_row = not in_row
             t += 1
+        if not in_row:
+            row[:] = spare
