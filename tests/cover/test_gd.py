@@ -156,7 +156,7 @@ def test_a_run_paused_at_record_steps_ends_on_the_unpaused_runs_weights_bit_for_
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_a_diverged_run_keeps_the_iterate_of_the_step_it_stopped_at_after_odd_and_even_step_counts(kernel):
-    # theorems.md F3.1 again: for eta > 1/y the scalar product diverges; the step count at which it does varies
+    # as the false variant yedu2021.F3_1: for eta > 1/y the scalar product diverges; the step count at which it does varies
     # with eta, so both parities of the swapping weight buffers are exercised.
     obj = tc.deep_mf((1, 1, 1))
     etas = np.array([2.0, 2.5, 3.0, 5.0])  # diverge at steps 20, 9, 5, 4 (float64)
