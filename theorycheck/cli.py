@@ -9,6 +9,7 @@ index are complete; ``--resume`` continues). ``scale``: 0 the stated bound and e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -16,9 +17,11 @@ import os
 import re
 import secrets
 import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -671,6 +674,40 @@ def _index_after_interrupt(folder: str | None) -> Path | None:
         return None
 
 
+def _interrupt_soon() -> None:
+    time.sleep(0.05)  # let the hook (and the collector that called it) return first
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+@contextlib.contextmanager
+def interrupts_not_lost() -> Iterator[None]:
+    """A Ctrl-C whose KeyboardInterrupt CPython cannot raise where it landed is raised again, not printed.
+
+    CPython reports an exception raised inside a garbage-collector callback (Hypothesis installs one) or a
+    ``__del__`` as "Exception ignored ... Traceback" on stderr and drops it: the user's Ctrl-C would print a
+    traceback and be lost. This hook swallows such a KeyboardInterrupt and sends SIGINT again from a helper
+    thread, so it is raised in ordinary code a moment later and the command's own Ctrl-C handling runs (exit 130,
+    index written).
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            handler = signal.getsignal(signal.SIGINT)
+            if handler not in (signal.SIG_DFL, signal.SIG_IGN, None):
+                # from another thread: the main thread's handler then runs at its next bytecode, outside this hook
+                # (raised here, in the hook, it would be ignored again)
+                threading.Thread(target=_interrupt_soon, daemon=True).start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -689,7 +726,8 @@ def main(
             "demo": lambda: cmd_demo(args, out, err),
             "new": lambda: cmd_new(args, out),
         }
-        return commands[args.command]()
+        with interrupts_not_lost():
+            return commands[args.command]()
     except (TheorycheckError, OSError) as exc:  # ours name the argument and the fix; anything else is a bug
         err.write(f"theorycheck: error: {' '.join(str(exc).split())}\n")
         return USAGE

@@ -339,3 +339,31 @@ def test_a_counterexample_check_found_is_replayed_first_by_the_next_check_and_st
                          "--report-dir", str(tmp_path / "c"))
     assert code == 1, out + err
     assert "first found by reuse" in err or "(found by reuse)" in out
+
+
+def test_a_ctrl_c_that_lands_where_cpython_cannot_raise_it_is_raised_again_not_printed(capsys, monkeypatch) -> None:
+    # a KeyboardInterrupt inside __del__ (as inside Hypothesis's gc callback) is "Exception ignored" by CPython:
+    # printed with a traceback and lost; under theorycheck it must come back as an ordinary KeyboardInterrupt
+    import signal
+    import time
+
+    from theorycheck.cli import interrupts_not_lost
+
+    class Boom:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    def interrupted_in_del() -> None:
+        with interrupts_not_lost():
+            Boom()  # collected at once: its KeyboardInterrupt is unraisable
+            deadline = time.monotonic() + 10.0
+            while time.monotonic() < deadline:  # the SIGINT sent again is handled in this loop
+                pass
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interrupted_in_del()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "Traceback" not in capsys.readouterr().err
