@@ -147,16 +147,29 @@ def _lemma_cases(draw: Any) -> Case:
     )
 
 
+def lemma3_2_slack(ctx: Any, case: Case, coef: Any) -> tuple[Any, Any, Any]:
+    """Lemma 3.2's slack ``sigma_d(S') - ((1 + eta(sigma_d - s))^2 s - coef sigma_1^3 eta^2)`` in ``ctx``.
+
+    ``S' = (I + eta(Sigma - S)) S (I + eta(Sigma - S))``, ``s = sigma_d(S)``; ``coef`` is the paper's
+    ``(8 + 6 beta)/(1 - beta)`` (22 at beta = 1/2, eq. (15)). Returns the slack, ``sigma_d(S')`` and the bound's
+    first term.
+    """
+    sig, s_mat = num.lift(ctx, case["sigma"]), num.lift(ctx, case["S"])
+    eta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "sigma_d", "sigma_1"))
+    s = num.lambda_min(ctx, s_mat)
+    g = ctx.eye(case["d"]) + (sig - s_mat) * eta
+    s_new = num.lambda_min(ctx, g * s_mat * g)
+    bound = (1 + eta * (sd - s)) ** 2 * s
+    return s_new - (bound - coef * s1**3 * eta**2), s_new, bound
+
+
 def _lemma_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
     """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
-    sig, s_mat, p_mat = (num.lift(ctx, case[k]) for k in ("sigma", "S", "P"))
+    sig, p_mat = num.lift(ctx, case["sigma"]), num.lift(ctx, case["P"])
     eta, beta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "beta", "sigma_d", "sigma_1"))
     eye = ctx.eye(case["d"])
     c = (8 + 6 * beta) / (1 - beta) * s1**3 * eta**2
-    s = num.lambda_min(ctx, s_mat)
-    g = eye + (sig - s_mat) * eta
-    s_new = num.lambda_min(ctx, g * s_mat * g)
-    slack_32 = s_new - ((1 + eta * (sd - s)) ** 2 * s - c)
+    slack_32, _, _ = lemma3_2_slack(ctx, case, (8 + 6 * beta) / (1 - beta))
     p = num.lambda_min(ctx, p_mat)
     h = eye - (sig - p_mat) * eta
     p_new = num.lambda_min(ctx, h * p_mat * h)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import theorycheck.strategies as tcs
 from theorycheck.catalogue._helpers import RECORD_WEIGHTS
 from theorycheck.catalogue._registry import register
-from theorycheck.catalogue._yedu2021 import SETTING, _blocks, _model, _source
+from theorycheck.catalogue._yedu2021 import SETTING, _blocks, _model, _source, lemma3_2_slack
 from theorycheck.claims import Case, Claim, Outcome, Procedure, every_step, pure
 from theorycheck.dynamics import RunResult
 from theorycheck.dynamics.instance import Instance, Target
@@ -232,13 +232,7 @@ def _eq15_cases(draw: Any) -> Case:
 
 def _eq15_margin(ctx: Any, case: Case) -> tuple[Any, str, float]:
     """Written once against a numeric context: float64, mpmath at 113/256 bits, intervals (the ladder)."""
-    sig, s_mat = num.lift(ctx, case["sigma"]), num.lift(ctx, case["S"])
-    eta, sd, s1 = (num.lift(ctx, case[k]) for k in ("eta", "sigma_d", "sigma_1"))
-    s = num.lambda_min(ctx, s_mat)
-    g = ctx.eye(case["d"]) + (sig - s_mat) * eta
-    s_new = num.lambda_min(ctx, g * s_mat * g)
-    bound = (1 + eta * (sd - s)) ** 2 * s
-    slack = s_new - (bound - 22 * s1**3 * eta**2)
+    slack, s_new, bound = lemma3_2_slack(ctx, case, 22)
     s1f = float(case["sigma_1"])
     detail = f"sigma_d(S') = {num.to_float(s_new):.6g}, bound {num.to_float(bound):.6g} - 22 s1^3 eta^2"
     # S has its spectrum within 2 sigma_1: the compared eigenvalues are of that size
