@@ -80,7 +80,8 @@ CONFIRMATION_MESSAGES = messages(
     ConfirmationStatus,
     {
         ConfirmationStatus.CERTIFIED: (
-            "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved in ball arithmetic"
+            "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved rigorously "
+            "(ball or interval arithmetic)"
         ),
         ConfirmationStatus.CONFIRMED: "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
         ConfirmationStatus.ARTIFACT: (

@@ -66,7 +66,8 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], *, raw_cols: Sequ
         "<tr>" + "".join(f"<td>{c if k in raw_cols else esc(c)}</td>" for k, c in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{th}</tr></thead>" if any(head) else ""  # a two-column key/value table has no heading
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def _charts(arrays: Mapping[str, np.ndarray], quantity: str) -> str:
