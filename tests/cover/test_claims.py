@@ -21,6 +21,7 @@ from theorycheck.claims import (
     Source,
     check,
     converges_within,
+    every_step,
     loss_non_increasing,
     pure,
 )
@@ -74,6 +75,15 @@ def test_a_conclusion_can_declare_the_run_not_applicable():
         id="t.a.b", statement="s", source=SRC, conclusion=lambda i, r: Outcome(math.inf, "q", applicable=False)
     )
     assert check(claim, Case({})).status == "not_applicable"
+
+
+def test_an_every_step_claim_that_applies_at_no_recorded_step_is_not_applicable_not_a_vacuous_pass():
+    procedure = Procedure(record=tc.Recording(every=1, observables=("loss",)))
+    never = Claim(id="t.e.n", statement="s", source=SRC, procedure=procedure,
+                  conclusion=every_step("q", lambda i, r: np.zeros(0), scale=lambda i, r: np.zeros(0)))
+    always = attrs.evolve(never, conclusion=every_step("q", lambda i, r: np.ones(3), scale=1.0))
+    assert check(never, _scalar_instance(steps=5)).status == "not_applicable"
+    assert check(always, _scalar_instance(steps=5)).status == "holds"
 
 
 def test_converges_within_reports_budget_left_or_decades_short():

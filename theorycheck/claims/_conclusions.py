@@ -78,6 +78,9 @@ def every_step(
 ) -> Conclusion:
     """An inequality at every recorded step: ``slack(instance, run)[t] >= 0``. Margin: the smallest slack.
 
+    An empty series (the claim applies at no recorded step, e.g. a certificate whose condition never holds)
+    is "not applicable", not a vacuous "holds".
+
     ``scale``: the size of the compared quantities in the slack's units, for the ladder's rounding-level rule: a
     number (1 for a relative slack), or a series like ``slack`` (``(instance, run) -> array``, one value per
     recorded step) whose value at the worst step is taken; None when unknown.
@@ -86,8 +89,8 @@ def every_step(
     def conclude(instance: Any, run: RunResult | None) -> Outcome:
         r = _need(run)
         values = _values(slack(instance, r))
-        if values.size == 0:
-            return Outcome(math.inf, quantity, None, "no recorded steps")
+        if values.size == 0:  # the claim speaks at no recorded step: vacuous, never a silent pass
+            return Outcome(math.inf, quantity, None, "no recorded step to check", applicable=False)
         nan = _isnan(values)
         k = int(np.argmin(np.where(nan, np.inf, values))) if not nan.all() else 0
         worst = float(values[k]) if not nan.any() else math.nan
