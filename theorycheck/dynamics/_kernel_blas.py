@@ -32,12 +32,15 @@ def _conj_into(src, dst):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _nh(a, b, bc, out):  # type: ignore[no-untyped-def]  # out = a @ b^H (bc: scratch of b's shape)
-    if np.iscomplexobj(b):
-        _conj_into(b, bc)
-        np.dot(a, bc.T, out)
-    else:
-        np.dot(a, b.T, out)
+def _nh(a, b, bt, out):  # type: ignore[no-untyped-def]  # out = a @ b^H (bt: scratch of b^T's shape)
+    # b^H is copied out contiguous and BLAS gets a plain product: a product with its second operand transposed
+    # (np.dot(a, b.T)) does not scale over threads with scipy's OpenBLAS 0.3.30 (measured at d = 8..64: two
+    # numba threads ran it slower than one, where every other transpose pattern ran 2x faster; it leaves
+    # OpenBLAS's small-matrix path and takes a shared buffer). The copy is O(d^2) beside the O(d^3) product.
+    for i in range(b.shape[0]):
+        for k in range(b.shape[1]):
+            bt[k, i] = np.conj(b[i, k])
+    np.dot(a, bt, out)
 
 
 @njit(cache=True, inline="always")
@@ -95,7 +98,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
         row = params[b]
         dt = row.dtype
         q = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
-        qc = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
+        qt = [np.empty((m, widths[j]), dt) for j in range(n_layers + 1)]
         back = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
         delta = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
         dtmp = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
@@ -114,6 +117,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
         g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         gt = [gtmp[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
         wc = [wcon[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+        wt = [np.empty((widths[j], widths[j + 1]), dt) for j in range(n_layers)]
         t = steps[b]
         while True:
             if in_row:
@@ -140,13 +144,13 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
                 if j == 1 and not has_data:
                     g[0][:, :] = back[1]
                 else:
-                    _nh(back[j], q[j - 1], qc[j - 1], g[j - 1])
+                    _nh(back[j], q[j - 1], qt[j - 1], g[j - 1])
                 if j > 1:
                     _hn(w[j - 1], wc[j - 1], back[j], back[j - 1])
             if reg_a != 0.0:
                 for j in range(n_layers - 1):
                     dj = delta[j + 1]
-                    _nh(w[j], w[j], wc[j], dj)
+                    _nh(w[j], w[j], wt[j], dj)
                     _hn(w[j + 1], wc[j + 1], w[j + 1], dtmp[j + 1])
                     _axpy(-1.0, dtmp[j + 1], dj)
                     s = 0.0
