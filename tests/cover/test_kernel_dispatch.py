@@ -97,3 +97,28 @@ def test_a_blas_kernel_run_replays_bit_for_bit_in_a_fresh_process():
     y, w, _ = instance(obj, np.random.default_rng(5), batch=2, scale=0.3)
     here = tc.run_gd(obj, y, w, step=0.01, max_steps=50)
     assert out.stdout == here.final_params.tobytes().hex()
+
+
+_FIRST_RUN_LEAVES_SCIPY_LINALG_ALONE = """
+import sys
+import numpy as np
+import theorycheck as tc
+tc.run_gd(tc.deep_mf((3, 3, 3)), np.eye(3), np.full((1, 18), 0.3), step=1e-2, max_steps=10)
+import numba.np.arraymath
+assert numba.np.arraymath._HAVE_BLAS, "numba's BLAS check failed"
+assert "scipy.linalg" not in sys.modules, "a hand-loop run imported scipy.linalg"
+assert "scipy.linalg.cython_blas" not in sys.modules, "the seeded BLAS table was left behind"
+big = tc.run_gd(tc.deep_mf((9, 9, 9)), np.eye(9), np.full((1, 162), 0.1), step=1e-2, max_steps=5, kernel="blas")
+import scipy.linalg
+assert scipy.linalg.cython_blas is sys.modules["scipy.linalg.cython_blas"]
+assert np.allclose(scipy.linalg.solve(np.eye(2), np.ones(2)), 1.0)
+print(big.status[0])
+"""
+
+
+def test_a_first_run_imports_numba_without_scipy_linalg_and_leaves_a_later_scipy_import_whole():
+    # theorycheck.dynamics._numba_start: numba's BLAS check sees scipy's BLAS table alone (start-up time)
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_RUN_LEAVES_SCIPY_LINALG_ALONE], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr

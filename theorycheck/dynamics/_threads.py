@@ -52,6 +52,9 @@ def kernel_threads(batch: int, *, blas: bool) -> Iterator[tuple[int, int]]:
     """
     import numba
 
+    from theorycheck.dynamics._numba_start import import_numba
+
+    import_numba()
     before = numba.get_num_threads()
     threads = max(1, min(before, int(batch)))
     numba.set_num_threads(threads)
