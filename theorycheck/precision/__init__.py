@@ -31,7 +31,16 @@ from theorycheck.precision._float64 import Float64Backend
 if TYPE_CHECKING:  # the class itself is imported lazily, by mpmath_backend
     from theorycheck.precision._mpmath import MpmathBackend
 
-__all__ = ["BACKENDS", "FLOAT64", "Backend", "Float64Backend", "Precision", "get_backend", "mpmath_backend"]
+__all__ = [
+    "BACKENDS",
+    "FLOAT64",
+    "Backend",
+    "Float64Backend",
+    "Precision",
+    "get_backend",
+    "mp_context",
+    "mpmath_backend",
+]
 
 #: name -> "module:class"; a new arithmetic is one new module plus one line here.
 BACKENDS: dict[str, str] = {
@@ -176,6 +185,16 @@ def get_backend(precision: Precision | str) -> Backend:
         ) from exc
     backend: Backend = getattr(module, class_name)(prec.bits)
     return backend
+
+
+def mp_context(bits: int) -> Any:
+    """A private mpmath context at ``bits`` bits, reused per thread and precision (never change its ``prec``).
+
+    See :func:`theorycheck.precision._mpmath.mp_context`. Imported on call, like :func:`mpmath_backend`.
+    """
+    from theorycheck.precision._mpmath import mp_context as make
+
+    return make(bits)
 
 
 def mpmath_backend(bits: int, ctx: Any = None) -> MpmathBackend:

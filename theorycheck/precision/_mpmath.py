@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,24 @@ import numpy as np
 
 from theorycheck.precision._operators import Operators
 
+_CONTEXTS = threading.local()
+
+
+def mp_context(bits: int) -> Any:
+    """A private ``mpmath.MPContext`` at ``bits`` bits, made once per thread and precision, then reused.
+
+    Making a context costs ~3.5 ms (mpmath wraps 200+ special functions in each new one), more than a short
+    high-precision run. A caller must not change the context's ``prec`` (mpmath's own routines raise it and put it
+    back while they work, which is why there is one per thread); for a context of your own use
+    :func:`theorycheck.precision.numeric.context`.
+    """
+    cache: dict[int, Any] = _CONTEXTS.__dict__.setdefault("by_bits", {})
+    ctx = cache.get(bits)
+    if ctx is None:
+        ctx = cache[bits] = mpmath.MPContext()
+        ctx.prec = bits
+    return ctx
+
 
 class MpmathBackend(Operators):
     """Arbitrary precision through mpmath; every operation rounds to ``bits`` bits."""
@@ -18,13 +37,14 @@ class MpmathBackend(Operators):
     name = "mpmath"
 
     def __init__(self, bits: int, ctx: Any = None) -> None:
-        """A private context at ``bits``, or the given mpmath context (``fp``, an ``MPContext``, intervals).
+        """The private context at ``bits`` (:func:`mp_context`), or the given mpmath context.
+
+        A given context may be ``fp``, an ``MPContext`` or intervals.
 
         With a given context the model formulas run in its arithmetic: :func:`theorycheck.models.in_context`.
         """
         if ctx is None:
-            ctx = mpmath.MPContext()
-            ctx.prec = bits
+            ctx = mp_context(bits)
         self.bits = bits
         self.ctx = ctx
 
