@@ -3,6 +3,7 @@
 Run:  python benchmarks/bench_gd.py                 (all three tables, ~3-4 minutes on 2 cores)
       python benchmarks/bench_gd.py --only float64  (or hp, startup, crossover)
       python benchmarks/bench_gd.py --rounds 5
+      python benchmarks/bench_gd.py --only float64 --d 16 --d 64   (only those rows)
 
 The problem: deep matrix factorisation of depth 4, F = 1/2 ||W_4 W_3 W_2 W_1 - I||^2 with d x d layers,
 init 0.3 N(0, 1)/sqrt(d) (seed 0), eta = 1e-3, a fixed number of GD steps from the same init. Every
@@ -12,6 +13,8 @@ float64 table, for the five configs of issue 15, trajectory-steps per second (me
 * ``theorycheck``: ``run_gd`` as a user calls it (input checks, default cap, result record included);
 * ``numba loops``: a numba ``prange`` kernel over trajectories with hand-written matrix loops;
 * ``numba np.dot``: the same kernel with ``np.dot`` (BLAS) on contiguous per-trajectory blocks;
+* ``numba np.dot nn``: the same, with ``a @ b^T`` given to BLAS as ``a @ (contiguous copy of b^T)`` (scipy's
+  OpenBLAS serialises the transposed-second-operand product between threads; theorycheck does the same copy);
 * ``numpy stacked``: stacked ``np.matmul`` over (B, d, d) arrays in this process;
 * ``numpy 2 proc``: the same split over two spawned single-threaded-BLAS processes (timed end to end:
   sending the halves, running, returning);
@@ -139,6 +142,43 @@ def _numba_dot(ws, n_steps, eta):
                     back[i, k] = r
             for j in range(depth - 1, 0, -1):
                 np.dot(back, pre[j - 1].T, g[j])
+                np.dot(w[j].T, back, nxt)
+                back[:, :] = nxt
+            g[0] = back
+            for j in range(depth):
+                for i in range(d):
+                    for k in range(d):
+                        w[j, i, k] -= eta * g[j, i, k]
+
+
+@njit(parallel=True, cache=True)
+def _numba_dot_nn(ws, n_steps, eta):
+    """``_numba_dot`` with ``back @ pre^T`` as a plain product on a contiguous copy of ``pre^T``.
+
+    scipy's OpenBLAS 0.3.30 runs ``np.dot(a, b.T)`` (second operand transposed) off its small-matrix path and
+    serialised between threads; this peer knows that, as theorycheck's BLAS kernel does.
+    """
+    n_batch, depth, d, _ = ws.shape
+    for b in prange(n_batch):
+        w = ws[b]
+        pre = np.empty((depth, d, d))
+        back = np.empty((d, d))
+        nxt = np.empty((d, d))
+        pt = np.empty((d, d))
+        g = np.empty((depth, d, d))
+        for _ in range(n_steps):
+            pre[0] = w[0]
+            for j in range(1, depth):
+                np.dot(w[j], pre[j - 1], pre[j])
+            f = 0.0
+            for i in range(d):
+                for k in range(d):
+                    r = pre[depth - 1, i, k] - (1.0 if i == k else 0.0)
+                    f += r * r
+                    back[i, k] = r
+            for j in range(depth - 1, 0, -1):
+                pt[:, :] = pre[j - 1].T
+                np.dot(back, pt, g[j])
                 np.dot(w[j].T, back, nxt)
                 back[:, :] = nxt
             g[0] = back
@@ -292,7 +332,7 @@ def rel_diff(w: np.ndarray, ref: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- tables
-def float64_table(rounds: int, seconds: float) -> None:
+def float64_table(rounds: int, seconds: float, configs: list[tuple[int, int, int]]) -> None:
     cores = os.cpu_count() or 1
     # best of three each: on a shared machine a single dgemm run measures the other users' load, not the machine
     peak1 = max(peak_gflops(1) for _ in range(3))
@@ -306,6 +346,7 @@ def float64_table(rounds: int, seconds: float) -> None:
     peers: dict[str, Callable[[np.ndarray, int, float], np.ndarray]] = {
         "numba loops": numba_peer(_numba_loops),
         "numba np.dot": numba_peer(_numba_dot),
+        "numba np.dot nn": numba_peer(_numba_dot_nn),
         "numpy stacked": numpy_stacked,
         "numpy 2 proc": two,
         "numpy loop": numpy_loop,
@@ -317,7 +358,7 @@ def float64_table(rounds: int, seconds: float) -> None:
     print(head)
     print("-" * len(head))
     try:
-        for d, batch, n_steps in CONFIGS:
+        for d, batch, n_steps in configs:
             float64_row(d, batch, n_steps, impls, rounds, seconds, peak2)
     finally:
         two.close()
@@ -514,13 +555,14 @@ def main() -> None:
     parser.add_argument("--only", choices=["float64", "hp", "startup", "crossover"], action="append")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per config (>= 3)")
     parser.add_argument("--seconds", type=float, default=0.25, help="minimum timing window per measurement")
+    parser.add_argument("--d", type=int, action="append", help="float64 table: only the configs of this d")
     args = parser.parse_args()
     parts = args.only or ["float64", "hp", "startup"]
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"numpy {np.__version__}, theorycheck {tc.__version__}\n")
     if "float64" in parts:
-        float64_table(args.rounds, args.seconds)
+        float64_table(args.rounds, args.seconds, [c for c in CONFIGS if not args.d or c[0] in args.d])
     if "hp" in parts:
         hp_table(args.rounds, args.seconds)
     if "startup" in parts:

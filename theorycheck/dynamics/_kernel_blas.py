@@ -37,8 +37,8 @@ def _nh(a, b, bt, out):  # type: ignore[no-untyped-def]  # out = a @ b^H (bt: sc
     # (np.dot(a, b.T)) does not scale over threads with scipy's OpenBLAS 0.3.30 (measured at d = 8..64: two
     # numba threads ran it slower than one, where every other transpose pattern ran 2x faster; it leaves
     # OpenBLAS's small-matrix path and takes a shared buffer). The copy is O(d^2) beside the O(d^3) product.
-    for i in range(b.shape[0]):
-        for k in range(b.shape[1]):
+    for k in range(b.shape[1]):  # writes bt row by row (contiguous), reads b down a column
+        for i in range(b.shape[0]):
             bt[k, i] = np.conj(b[i, k])
     np.dot(a, bt, out)
 
