@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from theorycheck._status import Status, messages
+from theorycheck._status import Status
 from theorycheck._validation import check_choice
 from theorycheck.config import Profile
 from theorycheck.errors import InvalidArgument
@@ -30,23 +30,11 @@ JSON = Any  # a JSON tree (an encoded instance, a Draw's data): plain data by co
 class StopReason(Status):
     """Why a campaign stopped; the value is what the journal's ``stop`` event and ``scale.json`` record."""
 
-    BUDGET = "budget"
-    COUNTEREXAMPLE = "counterexample"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-    COMPLETE = "complete"
-
-
-STOP_MESSAGES = messages(
-    StopReason,
-    {
-        StopReason.BUDGET: "the time budget is spent",
-        StopReason.COUNTEREXAMPLE: "a confirmed or certified counterexample was found",
-        StopReason.INTERRUPTED: "interrupted (Ctrl-C); --resume continues it",
-        StopReason.ERROR: "a task raised an error",
-        StopReason.COMPLETE: "every task finished",
-    },
-)
+    BUDGET = "budget", "the time budget is spent"
+    COUNTEREXAMPLE = "counterexample", "a confirmed or certified counterexample was found"
+    INTERRUPTED = "interrupted", "interrupted (Ctrl-C); --resume continues it"
+    ERROR = "error", "a task raised an error"
+    COMPLETE = "complete", "every task finished"
 
 
 def _strs(values: Iterable[str]) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import numpy as np
 
-from theorycheck._status import Status, messages
+from theorycheck._status import Status
 from theorycheck.claims._scaling import Axis
 from theorycheck.errors import InvalidArgument
 
@@ -22,21 +22,13 @@ FIT_LEVEL = 0.95
 class ExponentVerdict(Status):
     """A fitted exponent beside the stated one; the value is what ``scale.json`` and the pages show."""
 
-    LOOSE = "loose"
-    CONSISTENT = "consistent (tight)"
-    EXCEEDS = "exceeds (the bound cannot hold as the parameter grows)"
-    NONE_STATED = "no stated exponent"
-
-
-EXPONENT_MESSAGES = messages(
-    ExponentVerdict,
-    {
-        ExponentVerdict.LOOSE: "the whole interval lies below the stated exponent: the bound is not tight here",
-        ExponentVerdict.CONSISTENT: "the interval contains the stated exponent",
-        ExponentVerdict.EXCEEDS: "the whole interval lies above the stated exponent: the bound fails for large values",
-        ExponentVerdict.NONE_STATED: "the claim states no exponent for this parameter",
-    },
-)
+    LOOSE = "loose", "the whole interval lies below the stated exponent: the bound is not tight here"
+    CONSISTENT = "consistent (tight)", "the interval contains the stated exponent"
+    EXCEEDS = (
+        "exceeds (the bound cannot hold as the parameter grows)",
+        "the whole interval lies above the stated exponent: the bound fails for large values",
+    )
+    NONE_STATED = "no stated exponent", "the claim states no exponent for this parameter"
 
 
 @attrs.frozen
