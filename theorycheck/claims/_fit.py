@@ -7,10 +7,12 @@ Each fitted exponent is set beside the one the claim states ("loose", "consisten
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
+from theorycheck._data import Data
 from theorycheck._status import Status
 from theorycheck.claims._scaling import Axis
 from theorycheck.errors import InvalidArgument
@@ -32,8 +34,8 @@ class ExponentVerdict(Status):
 
 
 @attrs.frozen
-class AxisFit:
-    """One fitted exponent with its 95% interval, beside the stated one."""
+class AxisFit(Data):
+    """One fitted exponent with its 95% interval, beside the stated one; its data carries its sentence too."""
 
     name: str
     term: str
@@ -41,6 +43,10 @@ class AxisFit:
     half_width: float
     stated: float | None
     verdict: ExponentVerdict = attrs.field(converter=ExponentVerdict)
+
+    def to_data(self) -> dict[str, Any]:
+        """The fields and ``text`` (what the scale page shows; ``from_data`` ignores it)."""
+        return super().to_data() | {"text": self.text()}
 
     def text(self) -> str:
         """``observed exponent 1.02 +- 0.05 against the stated 4: loose``."""
