@@ -22,7 +22,7 @@ from typing import Any, Self
 import attrs
 
 _LOCAL = "theorycheck.local"
-_SCALARS: dict[Any, type] = {int: int, float: float, bool: bool, str: str}
+_SCALARS = (int, float, bool, str)
 
 
 def local(**field: Any) -> Any:
@@ -64,6 +64,8 @@ def plain(value: Any) -> Any:
 class Data:
     """Mixin of a frozen attrs record: :meth:`to_data` and :meth:`from_data` by its fields (module docstring)."""
 
+    __slots__ = ()  # the records stay slotted
+
     def to_data(self) -> dict[str, Any]:
         """One key per field but the local ones, in declaration order, each value as plain data."""
         return {
@@ -85,7 +87,7 @@ class Data:
 def _read(kind: Any, value: Any) -> Any:
     """``value`` (plain data) as a ``kind``, as far as the type says how (module docstring)."""
     if kind in _SCALARS:
-        return _SCALARS[kind](value)
+        return kind(value)
     if hasattr(kind, "from_data"):
         return kind.from_data(value)
     origin, args = typing.get_origin(kind), typing.get_args(kind)
