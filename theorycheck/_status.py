@@ -1,28 +1,46 @@
-"""Status enums: each status is a member of a string enum with one table of messages (style guide, point 6).
+"""Status enums: each member declared with its value and its message, in one line (style guide, point 6).
 
-Members are ``str`` (:class:`enum.StrEnum`), so JSON output, journals and comparisons with the plain strings
-that reports read back see exactly the old values; code names a status by its member, never by its string
-(``tests/whole_repo/test_architecture.py`` checks this).
+A status enum subclasses :class:`Status` and declares every member as ``NAME = "value", "message"``: the
+enum is its own table of messages, so no member can lack one. Members are ``str`` (:class:`enum.StrEnum`), so
+JSON output, journals and comparisons with the plain strings that reports read back see exactly the value;
+code names a status by its member, never by its string (``tests/whole_repo/test_architecture.py`` checks
+this).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Self, TypeVar
+from typing import Self
 
 from theorycheck._validation import check_choice
 from theorycheck.errors import InvalidArgument
 
 
 class Status(enum.StrEnum):
-    """Base of the status enums: ``message`` reads the enum's table (registered with :func:`messages`)."""
+    """Base of the status enums: a member is ``NAME = "value", "message"``; ``message`` reads it back."""
+
+    _value_: str
+    _message: str
+
+    def __new__(cls, value: str, message: str | None = None) -> Self:
+        """A member with its value and message.
+
+        Raises:
+            InvalidArgument: a member declared without a message (``NAME = "value"``).
+        """
+        if not message:
+            raise InvalidArgument(
+                f"{cls.__name__}.{value}", value, "has no message", 'declare it as NAME = "value", "message"'
+            )
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._message = message  # noqa: SLF001 - the member being built
+        return member
 
     @property
     def message(self) -> str:
         """The status in words."""
-        return _TABLES[type(self)][self]
+        return self._message
 
     @classmethod
     def _missing_(cls, value: object) -> Self:
@@ -35,21 +53,3 @@ class Status(enum.StrEnum):
         """
         check_choice("status", value, [member.value for member in cls])
         raise AssertionError  # pragma: no cover - check_choice raised: value is no member's
-
-
-_S = TypeVar("_S", bound=Status)
-_TABLES: dict[type[Status], Mapping[Status, str]] = {}
-
-
-def messages(kind: type[_S], table: Mapping[_S, str]) -> Mapping[_S, str]:
-    """Register ``table`` as the messages of ``kind``, read-only.
-
-    Raises:
-        InvalidArgument: the table misses a member or names something else.
-    """
-    if set(table) != set(kind):
-        wrong = sorted(set(kind) ^ set(table))
-        raise InvalidArgument("table", wrong, f"is not one message per member of {kind.__name__}", "one line each")
-    frozen: Mapping[_S, str] = MappingProxyType(dict(table))
-    _TABLES[kind] = frozen  # type: ignore[assignment]
-    return frozen

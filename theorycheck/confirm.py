@@ -46,7 +46,7 @@ from typing import Any
 
 import attrs
 
-from theorycheck._status import Status, messages
+from theorycheck._status import Status
 from theorycheck.claims import Certification, CertificationStatus, Claim, PureConclusion, Verdict, check
 from theorycheck.errors import TheorycheckError
 from theorycheck.precision import Precision
@@ -66,54 +66,25 @@ RESOLUTION_ULPS = 16
 _EPS = 2.0**-52
 
 
-
 class ConfirmationStatus(Status):
     """What the ladder made of one float64 violation (module docstring); a ``str``, as reports write it."""
 
-    CONFIRMED = "confirmed"
-    CERTIFIED = "certified"
-    ARTIFACT = "artifact"
-    UNDECIDED = "undecided"
-
-
-CONFIRMATION_MESSAGES = messages(
-    ConfirmationStatus,
-    {
-        ConfirmationStatus.CERTIFIED: (
-            "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved rigorously "
-            "(ball or interval arithmetic)"
-        ),
-        ConfirmationStatus.CONFIRMED: "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung",
-        ConfirmationStatus.ARTIFACT: (
-            "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision"
-        ),
-        ConfirmationStatus.UNDECIDED: (
-            "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss"
-        ),
-    },
-)
-
-STATUSES = tuple(status.value for status in ConfirmationStatus)
+    CONFIRMED = "confirmed", "CONFIRMED COUNTEREXAMPLE: the violation survives every precision rung"
+    CERTIFIED = "certified", (
+        "CERTIFIED COUNTEREXAMPLE: confirmed at every precision rung and proved rigorously "
+        "(ball or interval arithmetic)"
+    )
+    ARTIFACT = "artifact", "FLOATING-POINT ARTIFACT, NOT A COUNTEREXAMPLE: the violation disappears at higher precision"
+    UNDECIDED = "undecided", "UNDECIDED: a float64 violation the precision ladder could not confirm or dismiss"
 
 
 class RungStatus(Status):
     """One re-check's outcome: a verdict's status, or ``error`` when the rung could not evaluate."""
 
-    HOLDS = "holds"
-    VIOLATED = "violated"
-    NOT_APPLICABLE = "not_applicable"
-    ERROR = "error"
-
-
-RUNG_MESSAGES = messages(
-    RungStatus,
-    {
-        RungStatus.HOLDS: "the claim holds at this rung",
-        RungStatus.VIOLATED: "the violation is reproduced at this rung",
-        RungStatus.NOT_APPLICABLE: "the claim says nothing about the instance at this rung",
-        RungStatus.ERROR: "the rung could not evaluate (its detail says why)",
-    },
-)
+    HOLDS = "holds", "the claim holds at this rung"
+    VIOLATED = "violated", "the violation is reproduced at this rung"
+    NOT_APPLICABLE = "not_applicable", "the claim says nothing about the instance at this rung"
+    ERROR = "error", "the rung could not evaluate (its detail says why)"
 
 
 @attrs.frozen

@@ -383,12 +383,8 @@ def _record(
         if fitted is None
         else ScaleFit(
             model="log T = " + " + ".join(f"a_{a.name} * log {a.term()}" for a in axes) + " + c",
-            axes=fitted.axes,
-            intercept=fitted.intercept,
-            r2=fitted.r2,
-            n=fitted.n,
-            dof=fitted.dof,
             level=LEVEL,
+            **attrs.asdict(fitted, recurse=False),  # the fit's own fields: axes, intercept, r2, n, dof
         ),
         fit_error=fit_error,
         bound=bound_text,

@@ -19,7 +19,8 @@ from typing import Any
 
 import attrs
 
-from theorycheck._status import Status, messages
+from theorycheck._data import Data, as_tuple, ints, local, strs
+from theorycheck._status import Status
 from theorycheck._validation import check_choice
 from theorycheck.config import Profile
 from theorycheck.errors import InvalidArgument
@@ -30,31 +31,11 @@ JSON = Any  # a JSON tree (an encoded instance, a Draw's data): plain data by co
 class StopReason(Status):
     """Why a campaign stopped; the value is what the journal's ``stop`` event and ``scale.json`` record."""
 
-    BUDGET = "budget"
-    COUNTEREXAMPLE = "counterexample"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-    COMPLETE = "complete"
-
-
-STOP_MESSAGES = messages(
-    StopReason,
-    {
-        StopReason.BUDGET: "the time budget is spent",
-        StopReason.COUNTEREXAMPLE: "a confirmed or certified counterexample was found",
-        StopReason.INTERRUPTED: "interrupted (Ctrl-C); --resume continues it",
-        StopReason.ERROR: "a task raised an error",
-        StopReason.COMPLETE: "every task finished",
-    },
-)
-
-
-def _strs(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
-
-
-def _trees(values: Iterable[JSON]) -> tuple[JSON, ...]:
-    return tuple(values)
+    BUDGET = "budget", "the time budget is spent"
+    COUNTEREXAMPLE = "counterexample", "a confirmed or certified counterexample was found"
+    INTERRUPTED = "interrupted", "interrupted (Ctrl-C); --resume continues it"
+    ERROR = "error", "a task raised an error"
+    COMPLETE = "complete", "every task finished"
 
 
 @attrs.frozen
@@ -122,42 +103,21 @@ def _ref(ref: ClaimRef | Mapping[str, Any]) -> ClaimRef:
     return ClaimRef.of(ref)
 
 
-def _elite(values: Iterable[EliteEntry]) -> tuple[EliteEntry, ...]:
-    return tuple(values)
-
-
 def _points(points: Iterable[Sequence[Any]]) -> tuple[tuple[dict[str, float], int], ...]:
     return tuple((dict(p), int(r)) for p, r in points)
 
 
-def _values(values: Iterable[float | None]) -> tuple[float | None, ...]:
-    return tuple(values)
-
-
-def _ints(values: Iterable[int]) -> tuple[int, ...]:
-    return tuple(int(v) for v in values)
-
-
 @attrs.frozen
-class EliteEntry:
+class EliteEntry(Data):
     """One of the worst instances a chunk saw: its margin, its encoded instance, and its draw (if it has one)."""
 
     margin: float
     instance: JSON
     draw: JSON = None  # a Draw's data: replayed in the reuse phase; None: tried as an explicit example
 
-    def to_data(self) -> dict[str, Any]:
-        """``{"margin", "instance", "draw"}``."""
-        return {"margin": self.margin, "instance": self.instance, "draw": self.draw}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> EliteEntry:
-        """The inverse of :meth:`to_data`."""
-        return cls(float(data["margin"]), data["instance"], data.get("draw"))
-
 
 @attrs.frozen
-class Worst:
+class Worst(Data):
     """A chunk's (or campaign's) worst instance: the verdict's summary, the instance in one line, its tree."""
 
     summary: str
@@ -165,29 +125,21 @@ class Worst:
     instance: JSON
     violated: bool
 
-    def to_data(self) -> dict[str, Any]:
-        """``{"summary", "described", "instance", "violated"}``."""
-        return {
-            "summary": self.summary,
-            "described": self.described,
-            "instance": self.instance,
-            "violated": self.violated,
-        }
-
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Worst:
+    def from_data(cls, data: Mapping[str, Any], *local: Any) -> Worst:
         """The inverse of :meth:`to_data`; a journal from before ``described`` shows the whole summary there."""
-        return cls(data["summary"], data.get("described", data["summary"]), data["instance"], bool(data["violated"]))
+        return super().from_data({"described": data["summary"], **data}, *local)
 
 
-@attrs.frozen
-class ChunkSpec:
-    """A stress chunk, deterministic given these fields (its reproducer).
+@attrs.frozen(kw_only=True)
+class ChunkSpec(Data):
+    """A stress chunk, deterministic given these fields (its reproducer); journaled in this field order.
 
     ``elite``: encoded instances tried as explicit examples; ``primed``: Draw data replayed in the reuse phase;
     ``replay``: encoded choice sequences of kept counterexamples; ``skip``: digests of instances a worker died
     on; ``inflight``: where a local worker journals the instance it is checking (None on a remote cluster);
-    ``refine_seconds`` 0: no refinement (a re-run after a worker died).
+    ``refine_seconds`` 0: no refinement (a re-run after a worker died). ``from_data(data, source)``: the claim
+    file's text to ship again.
     """
 
     task: str
@@ -197,68 +149,29 @@ class ChunkSpec:
     refine_seconds: float
     ref: ClaimRef = attrs.field(converter=_ref)
     profile: Profile
+    elite: tuple[JSON, ...] = attrs.field(default=(), converter=as_tuple)
+    primed: tuple[JSON, ...] = attrs.field(default=(), converter=as_tuple)
+    inflight: str | None = None
     report_dir: str
     report_artifacts: bool
-    elite: tuple[JSON, ...] = attrs.field(default=(), converter=_trees)
-    primed: tuple[JSON, ...] = attrs.field(default=(), converter=_trees)
-    inflight: str | None = None
-    replay: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    skip: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    source: str | None = attrs.field(default=None, repr=False)  # shipped to workers, never journaled
+    replay: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    skip: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    source: str | None = local(default=None)  # shipped to workers, never journaled
 
     @property
     def index(self) -> int:
         """The chunk's number (its task name is ``c`` and five digits)."""
         return int(self.task[1:])
 
-    def to_data(self) -> dict[str, Any]:
-        """The journaled form (without ``source``)."""
-        return {
-            "task": self.task,
-            "attempt": self.attempt,
-            "seed": self.seed,
-            "examples": self.examples,
-            "refine_seconds": self.refine_seconds,
-            "ref": self.ref.to_data(),
-            "profile": self.profile.to_data(),
-            "elite": list(self.elite),
-            "primed": list(self.primed),
-            "inflight": self.inflight,
-            "report_dir": self.report_dir,
-            "report_artifacts": self.report_artifacts,
-            "replay": list(self.replay),
-            "skip": list(self.skip),
-        }
 
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any], source: str | None = None) -> ChunkSpec:
-        """The inverse of :meth:`to_data`, with the claim file's text to ship again."""
-        return cls(
-            task=data["task"],
-            attempt=int(data["attempt"]),
-            seed=int(data["seed"]),
-            examples=int(data["examples"]),
-            refine_seconds=float(data["refine_seconds"]),
-            ref=data["ref"],
-            profile=Profile.from_data(data["profile"]),
-            report_dir=data["report_dir"],
-            report_artifacts=bool(data["report_artifacts"]),
-            elite=data.get("elite", ()),
-            primed=data.get("primed", ()),
-            inflight=data.get("inflight"),
-            replay=data.get("replay", ()),
-            skip=data.get("skip", ()),
-            source=source,
-        )
-
-
-@attrs.frozen
-class ChunkResult:
+@attrs.frozen(kw_only=True)
+class ChunkResult(Data):
     """What a stress chunk sends back: counts, its worst instance and elite, and its reports as text.
 
     ``reports``, ``statuses`` and ``lines`` are parallel (one per confirmed finding). ``worst_margin`` is None
     when not finite (JSON has no inf or NaN; ``worst.violated`` tells -inf/NaN from +inf). ``submitted``: the
     controller's session time when it submitted the chunk (set by the controller, None from the worker).
+    Journaled in this field order.
     """
 
     task: str
@@ -266,20 +179,20 @@ class ChunkResult:
     applicable: int
     violations: int
     refine_evals: int
-    artifacts: int
-    seconds: float
-    search_rate: float  # Hypothesis examples per second (refinement's evaluations and time are not in it)
     first_violation_at: int | None = None
     first_violation_seconds: float | None = None
     first_violation_stage: str | None = None
+    artifacts: int
     worst_margin: float | None = None
     worst: Worst | None = None
-    elite: tuple[EliteEntry, ...] = attrs.field(default=(), converter=_elite)
+    elite: tuple[EliteEntry, ...] = attrs.field(default=(), converter=as_tuple)
     stage: str | None = None
     violation_choices: str | None = None
-    reports: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    statuses: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    lines: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    reports: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    statuses: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    lines: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    seconds: float
+    search_rate: float  # Hypothesis examples per second (refinement's evaluations and time are not in it)
     submitted: float | None = None
 
     @property
@@ -291,62 +204,14 @@ class ChunkResult:
 
     def to_data(self, *, with_reports: bool = True) -> dict[str, Any]:
         """Plain data; ``with_reports=False`` leaves out the report texts and lines (the journal keeps names)."""
-        data = {
-            "task": self.task,
-            "examples": self.examples,
-            "applicable": self.applicable,
-            "violations": self.violations,
-            "refine_evals": self.refine_evals,
-            "first_violation_at": self.first_violation_at,
-            "first_violation_seconds": self.first_violation_seconds,
-            "first_violation_stage": self.first_violation_stage,
-            "artifacts": self.artifacts,
-            "worst_margin": self.worst_margin,
-            "worst": None if self.worst is None else self.worst.to_data(),
-            "elite": [e.to_data() for e in self.elite],
-            "stage": self.stage,
-            "violation_choices": self.violation_choices,
-            "reports": list(self.reports),
-            "statuses": list(self.statuses),
-            "lines": list(self.lines),
-            "seconds": self.seconds,
-            "search_rate": self.search_rate,
-            "submitted": self.submitted,
-        }
+        data = super().to_data()
         if not with_reports:
             del data["reports"], data["lines"]
         return data
 
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> ChunkResult:
-        """The inverse of :meth:`to_data` (a journaled result, without its reports, reads back with none)."""
-        worst = data.get("worst")
-        return cls(
-            task=data["task"],
-            examples=int(data["examples"]),
-            applicable=int(data["applicable"]),
-            violations=int(data["violations"]),
-            refine_evals=int(data["refine_evals"]),
-            artifacts=int(data["artifacts"]),
-            seconds=float(data["seconds"]),
-            search_rate=float(data["search_rate"]),
-            first_violation_at=data.get("first_violation_at"),
-            first_violation_seconds=data.get("first_violation_seconds"),
-            first_violation_stage=data.get("first_violation_stage"),
-            worst_margin=data.get("worst_margin"),
-            worst=None if worst is None else Worst.from_data(worst),
-            elite=[EliteEntry.from_data(e) for e in data.get("elite", ())],
-            stage=data.get("stage"),
-            violation_choices=data.get("violation_choices"),
-            reports=data.get("reports", ()),
-            statuses=data.get("statuses", ()),
-            lines=data.get("lines", ()),
-            submitted=data.get("submitted"),
-        )
-
 
 @attrs.frozen
-class CheckSpec:
+class CheckSpec(Data):
     """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there)."""
 
     ref: ClaimRef = attrs.field(converter=_ref)
@@ -354,55 +219,25 @@ class CheckSpec:
     examples: int | None
     report_dir: str
 
-    def to_data(self) -> dict[str, Any]:
-        """``{"ref", "profile", "examples", "report_dir"}``."""
-        return {
-            "ref": self.ref.to_data(),
-            "profile": self.profile.to_data(),
-            "examples": self.examples,
-            "report_dir": self.report_dir,
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> CheckSpec:
-        """The inverse of :meth:`to_data`."""
-        return cls(data["ref"], Profile.from_data(data["profile"]), data.get("examples"), data["report_dir"])
-
 
 @attrs.frozen
-class PointsSpec:
-    """A scale task: build and measure ``points`` (parameter values and a repeat number each) as one batch."""
+class PointsSpec(Data):
+    """A scale task: build and measure ``points`` (parameter values and a repeat number each) as one batch.
+
+    Journaled without ``source``, ``points`` as ``[params, repeat]`` pairs; ``from_data(data, source)``.
+    """
 
     task: str
     points: tuple[tuple[dict[str, float], int], ...] = attrs.field(converter=_points)
     ref: ClaimRef = attrs.field(converter=_ref)
-    source: str | None = attrs.field(default=None, repr=False)  # shipped to workers, never journaled
-
-    def to_data(self) -> dict[str, Any]:
-        """The journaled form (without ``source``); ``points`` as ``[params, repeat]`` pairs."""
-        return {"task": self.task, "points": [[dict(p), r] for p, r in self.points], "ref": self.ref.to_data()}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any], source: str | None = None) -> PointsSpec:
-        """The inverse of :meth:`to_data`, with the claim file's text to ship again."""
-        return cls(data["task"], data["points"], data["ref"], source)
+    source: str | None = local(default=None)  # shipped to workers, never journaled
 
 
 @attrs.frozen
-class PointsResult:
+class PointsResult(Data):
     """A scale task's measurements, one per point: the value (None: not reached or not finite) and horizon."""
 
     task: str
-    values: tuple[float | None, ...] = attrs.field(converter=_values)
-    horizons: tuple[int, ...] = attrs.field(converter=_ints)
+    values: tuple[float | None, ...] = attrs.field(converter=as_tuple)
+    horizons: tuple[int, ...] = attrs.field(converter=ints)
     seconds: float
-
-    def to_data(self) -> dict[str, Any]:
-        """``{"task", "values", "horizons", "seconds"}``."""
-        values, horizons = list(self.values), list(self.horizons)
-        return {"task": self.task, "values": values, "horizons": horizons, "seconds": self.seconds}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> PointsResult:
-        """The inverse of :meth:`to_data`."""
-        return cls(data["task"], data["values"], data["horizons"], float(data["seconds"]))

@@ -127,6 +127,17 @@ def test_the_taylor_solver_stops_at_its_work_budget_with_a_clear_reason() -> Non
         run_gf_taylor(obj, np.eye(3), w, t_max=2.0, bits=113, max_work=5_000)
 
 
+def test_the_taylor_solver_refuses_record_times_outside_its_horizon_as_the_float64_solver_does() -> None:
+    from theorycheck.dynamics import run_gf
+    from theorycheck.errors import InvalidArgument
+
+    obj = deep_mf((2, 2, 2))
+    w = np.full(obj.n_params, 0.1)
+    for solve in (run_gf, lambda *a, **k: run_gf_taylor(*a, bits=113, **k)):
+        with pytest.raises(InvalidArgument, match=r"record_times=.*must be finite times in \[0, t_max=1.0\]"):
+            solve(obj, np.eye(2), w, t_max=1.0, record_times=[0.5, 2.0])
+
+
 def test_a_gf_violation_too_large_for_the_taylor_rung_is_undecided_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     from theorycheck.dynamics import flow_hp
 

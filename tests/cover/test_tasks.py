@@ -155,3 +155,22 @@ def test_a_check_spec_survives_its_data():
     _no_field_at_its_default(spec)
     assert CheckSpec.from_data(_through_json(spec.to_data())) == spec
     assert pickle.loads(pickle.dumps(spec)) == spec  # noqa: S301 - our own bytes
+
+
+def test_the_journaled_forms_keep_the_key_order_journals_have_always_had():
+    assert list(SPEC.to_data()) == [
+        "task", "attempt", "seed", "examples", "refine_seconds", "ref", "profile", "elite", "primed", "inflight",
+        "report_dir", "report_artifacts", "replay", "skip",
+    ]
+    assert list(RESULT.to_data()) == [
+        "task", "examples", "applicable", "violations", "refine_evals", "first_violation_at",
+        "first_violation_seconds", "first_violation_stage", "artifacts", "worst_margin", "worst", "elite", "stage",
+        "violation_choices", "reports", "statuses", "lines", "seconds", "search_rate", "submitted",
+    ]
+
+
+def test_a_record_reads_back_past_a_key_it_has_no_field_for_and_defaults_an_absent_one():
+    data = _through_json(RESULT.to_data())
+    data["added_by_a_later_version"] = 1
+    del data["submitted"]
+    assert ChunkResult.from_data(data) == attrs.evolve(RESULT, submitted=None)

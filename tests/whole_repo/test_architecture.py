@@ -211,16 +211,21 @@ def test_the_package_names_no_issue_numbers():
     assert offenders == []
 
 
-def test_a_status_table_that_misses_a_member_is_refused_and_a_bad_status_names_the_closest():
-    from theorycheck._status import Status, messages
+def test_a_status_member_declared_without_its_message_is_refused_and_a_bad_status_names_the_closest():
+    from theorycheck._status import Status
     from theorycheck.claims import VerdictStatus
     from theorycheck.errors import InvalidArgument
 
     class Planted(Status):
-        ONE = "one"
-        TWO = "two"
+        ONE = "one", "the first"
+        TWO = "two", "the second"
 
-    with pytest.raises(InvalidArgument, match="one message per member of Planted"):
-        messages(Planted, {Planted.ONE: "only one"})
+    assert [member.message for member in Planted] == ["the first", "the second"]
+    with pytest.raises(InvalidArgument, match=r"Unsaid\.two='two': has no message"):
+
+        class Unsaid(Status):
+            ONE = "one", "the first"
+            TWO = "two"
+
     with pytest.raises(InvalidArgument, match="did you mean 'violated'"):
         VerdictStatus("violatd")

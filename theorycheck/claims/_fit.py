@@ -7,11 +7,13 @@ Each fitted exponent is set beside the one the claim states ("loose", "consisten
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
-from theorycheck._status import Status, messages
+from theorycheck._data import Data
+from theorycheck._status import Status
 from theorycheck.claims._scaling import Axis
 from theorycheck.errors import InvalidArgument
 
@@ -22,26 +24,18 @@ FIT_LEVEL = 0.95
 class ExponentVerdict(Status):
     """A fitted exponent beside the stated one; the value is what ``scale.json`` and the pages show."""
 
-    LOOSE = "loose"
-    CONSISTENT = "consistent (tight)"
-    EXCEEDS = "exceeds (the bound cannot hold as the parameter grows)"
-    NONE_STATED = "no stated exponent"
-
-
-EXPONENT_MESSAGES = messages(
-    ExponentVerdict,
-    {
-        ExponentVerdict.LOOSE: "the whole interval lies below the stated exponent: the bound is not tight here",
-        ExponentVerdict.CONSISTENT: "the interval contains the stated exponent",
-        ExponentVerdict.EXCEEDS: "the whole interval lies above the stated exponent: the bound fails for large values",
-        ExponentVerdict.NONE_STATED: "the claim states no exponent for this parameter",
-    },
-)
+    LOOSE = "loose", "the whole interval lies below the stated exponent: the bound is not tight here"
+    CONSISTENT = "consistent (tight)", "the interval contains the stated exponent"
+    EXCEEDS = (
+        "exceeds (the bound cannot hold as the parameter grows)",
+        "the whole interval lies above the stated exponent: the bound fails for large values",
+    )
+    NONE_STATED = "no stated exponent", "the claim states no exponent for this parameter"
 
 
 @attrs.frozen
-class AxisFit:
-    """One fitted exponent with its 95% interval, beside the stated one."""
+class AxisFit(Data):
+    """One fitted exponent with its 95% interval, beside the stated one; its data carries its sentence too."""
 
     name: str
     term: str
@@ -49,6 +43,10 @@ class AxisFit:
     half_width: float
     stated: float | None
     verdict: ExponentVerdict = attrs.field(converter=ExponentVerdict)
+
+    def to_data(self) -> dict[str, Any]:
+        """The fields and ``text`` (what the scale page shows; ``from_data`` ignores it)."""
+        return super().to_data() | {"text": self.text()}
 
     def text(self) -> str:
         """``observed exponent 1.02 +- 0.05 against the stated 4: loose``."""

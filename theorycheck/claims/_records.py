@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from theorycheck._status import Status, messages
+from theorycheck._status import Status
 from theorycheck._validation import check_choice, readonly
 from theorycheck.claims._needs import mismatch, needs_of
 from theorycheck.dynamics import Recording, RunResult, run_gf
@@ -26,39 +26,17 @@ EXPECTATIONS = ("holds", "refuted")
 class VerdictStatus(Status):
     """What checking one claim on one instance found (a ``str``: JSON and comparisons see the value)."""
 
-    HOLDS = "holds"
-    VIOLATED = "violated"
-    NOT_APPLICABLE = "not_applicable"
-
-
-VERDICT_MESSAGES = messages(
-    VerdictStatus,
-    {
-        VerdictStatus.HOLDS: "the conclusion holds on this instance (margin >= 0)",
-        VerdictStatus.VIOLATED: "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)",
-        VerdictStatus.NOT_APPLICABLE: "the claim says nothing about this instance (an assumption or a premise fails)",
-    },
-)
-
-STATUSES = tuple(status.value for status in VerdictStatus)
+    HOLDS = "holds", "the conclusion holds on this instance (margin >= 0)"
+    VIOLATED = "violated", "the conclusion fails on an instance meeting the assumptions (margin < 0 or NaN)"
+    NOT_APPLICABLE = "not_applicable", "the claim says nothing about this instance (an assumption or a premise fails)"
 
 
 class CertificationStatus(Status):
     """What a rigorous (ball-arithmetic) check of one violation proved."""
 
-    CERTIFIED = "certified"
-    NOT_CERTIFIED = "not_certified"
-    UNAVAILABLE = "unavailable"
-
-
-CERTIFICATION_MESSAGES = messages(
-    CertificationStatus,
-    {
-        CertificationStatus.CERTIFIED: "the violation is proved at the computed iterate",
-        CertificationStatus.NOT_CERTIFIED: "the balls straddle the bound: no proof either way",
-        CertificationStatus.UNAVAILABLE: "the check could not run on this instance",
-    },
-)
+    CERTIFIED = "certified", "the violation is proved at the computed iterate"
+    NOT_CERTIFIED = "not_certified", "the balls straddle the bound: no proof either way"
+    UNAVAILABLE = "unavailable", "the check could not run on this instance"
 
 
 @attrs.frozen

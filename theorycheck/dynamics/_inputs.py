@@ -1,13 +1,14 @@
-"""Boundary checks and normalisation of run inputs to stacked, finite, C-contiguous arrays."""
+"""Boundary checks and normalisation of run inputs to stacked, finite, C-contiguous arrays; the flow solvers' checks."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from theorycheck._validation import check_array, check_shape
+from theorycheck._validation import check_array, check_real, check_shape
+from theorycheck.dynamics.observables import Recording
 from theorycheck.errors import InvalidArgument, InvalidType
 from theorycheck.models import Objective
 
@@ -111,3 +112,46 @@ def per_trajectory(argument: str, value: Any, n: int, *, positive: bool) -> np.n
     if positive and np.any(arr <= 0):
         raise InvalidArgument(argument, value, "must be > 0", f"pass a positive {argument}")
     return arr
+
+
+class FlowInputs(NamedTuple):
+    """A gradient-flow run's checked inputs (:func:`prepare_flow`)."""
+
+    target: np.ndarray
+    init: np.ndarray
+    data: np.ndarray | None
+    t_max: float
+    tol: float
+    times: np.ndarray
+    names: tuple[str, ...]
+
+
+def prepare_flow(
+    objective: Objective,
+    target: Any,
+    init: Any,
+    data: Any,
+    *,
+    t_max: float,
+    tol: float,
+    record_times: Any,
+    observables: tuple[str, ...],
+) -> FlowInputs:
+    """:func:`prepare`, and the checks every gradient-flow solver makes of its horizon and what it records.
+
+    ``t_max > 0``; ``tol >= 0``; ``record_times`` (default ``[0, t_max]``) finite and within ``[0, t_max]``,
+    returned sorted without repeats; ``observables`` known groups.
+
+    Raises:
+        InvalidArgument, InvalidType: as :func:`prepare`; a bad horizon, tolerance, record time or observable.
+    """
+    y, w0, x = prepare(objective, target, init, data)
+    t_max = check_real("t_max", t_max, positive=True)
+    tol = check_real("tol", tol, nonnegative=True)
+    names = Recording(observables=observables).observables
+    times = np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64)
+    if times.ndim != 1 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(times > t_max):
+        raise InvalidArgument(
+            "record_times", times, f"must be finite times in [0, t_max={t_max}]", "pass a 1-D array within the horizon"
+        )
+    return FlowInputs(y, w0, x, t_max, tol, np.unique(times), names)

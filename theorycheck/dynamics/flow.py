@@ -14,9 +14,9 @@ import numpy as np
 
 from theorycheck._validation import check_choice, check_real
 from theorycheck.dynamics import observables as obs
-from theorycheck.dynamics._inputs import prepare
+from theorycheck.dynamics._inputs import prepare_flow
 from theorycheck.dynamics.gd import default_cap
-from theorycheck.dynamics.result import RunResult, RunStatus
+from theorycheck.dynamics.result import Ending, RunResult, RunStatus, run_result
 from theorycheck.errors import InvalidArgument
 from theorycheck.models import Objective, gradient, loss, loss_and_grad_norm
 from theorycheck.precision import FLOAT64
@@ -63,21 +63,14 @@ def run_gf(
         later record times.
     """
     started = time.perf_counter()
-    y, w0, x = prepare(objective, target, init, data)
-    t_max = check_real("t_max", t_max, positive=True)
-    tol = check_real("tol", tol, nonnegative=True)
+    y, w0, x, t_max, tol, times, names = prepare_flow(
+        objective, target, init, data, t_max=t_max, tol=tol, record_times=record_times, observables=observables
+    )
     rtol = check_real("rtol", rtol, positive=True)
     atol = check_real("atol", atol, positive=True)
     check_choice("method", method, GF_METHODS)
     if objective.is_complex and method not in ("DOP853", "RK45"):
         raise InvalidArgument("method", method, "does not integrate complex states", "use 'DOP853' or 'RK45'")
-    names = obs.Recording(observables=observables).observables
-    times = np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64)
-    if times.ndim != 1 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(times > t_max):
-        raise InvalidArgument(
-            "record_times", times, f"must be finite times in [0, t_max={t_max}]", "pass a 1-D array within the horizon"
-        )
-    times = np.unique(times)
     n = y.shape[0]
     cap = (
         default_cap(objective, y, w0, x)
@@ -143,25 +136,9 @@ def run_gf(
     for i in range(len(times)):
         lv, gv = loss_and_grad_norm(objective, y, states[i], x)
         records.append(obs.compute(objective, states[i], names, lv, gv))
-    return RunResult(
-        objective=objective,
-        method="gf",
-        precision=FLOAT64,
-        status=status,
-        steps=nsteps,
-        final_params=final,
-        final_loss=fl,
-        final_grad_norm=gn,
-        target=y,
-        data=x,
-        init=w0,
-        step_size=None,
-        schedule=None,
-        record_at=times,
-        observables=obs.stack(records),
-        final_time=t_final,
-        seed=seed,
-        elapsed=time.perf_counter() - started,
+    ending = Ending(final, status, nsteps, fl, gn, obs.stack(records), final_time=t_final)
+    return run_result(
+        objective, (y, w0, x), ending, method="gf", precision=FLOAT64, record_at=times, started=started, seed=seed
     )
 
 

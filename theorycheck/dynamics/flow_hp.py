@@ -30,8 +30,8 @@ import numpy as np
 
 from theorycheck._validation import check_real
 from theorycheck.dynamics import observables as obs
-from theorycheck.dynamics._inputs import prepare
-from theorycheck.dynamics.result import RunResult, RunStatus
+from theorycheck.dynamics._inputs import prepare_flow
+from theorycheck.dynamics.result import Ending, RunResult, RunStatus, run_result
 from theorycheck.models import Objective, grad_sqnorm, loss_and_grads
 from theorycheck.precision import Precision, mpmath_backend
 
@@ -82,12 +82,10 @@ def run_gf_taylor(
     import mpmath
 
     started = time.perf_counter()
-    y, w0, x = prepare(objective, target, init, data)
-    t_max = check_real("t_max", t_max, positive=True)
-    tol = check_real("tol", tol, nonnegative=True)
+    y, w0, x, t_max, tol, times, names = prepare_flow(
+        objective, target, init, data, t_max=t_max, tol=tol, record_times=record_times, observables=observables
+    )
     check_real("max_work", WORK_LIMIT if max_work is None else max_work, positive=True)
-    names = obs.Recording(observables=observables).observables
-    times = np.unique(np.array([0.0, t_max] if record_times is None else record_times, dtype=np.float64))
     ctx = mpmath.MPContext()
     ctx.prec = bits
     xp = mpmath_backend(bits, ctx)
@@ -137,28 +135,11 @@ def run_gf_taylor(
         status[b] = code
         t_final[b] = t_end
     series = obs.stack(
-        [{k: _stack([per_b[b][i][k] for b in range(n)]) for k in per_b[0][i]} for i in range(len(times))]
+        [{k: obs.stack_objects([per_b[b][i][k] for b in range(n)]) for k in per_b[0][i]} for i in range(len(times))]
     )
-    return RunResult(
-        objective=objective,
-        method="gf",
-        precision=Precision("mpmath", bits),
-        status=status,
-        steps=np.zeros(n, dtype=np.int64),
-        final_params=final,
-        final_loss=fvals,
-        final_grad_norm=gnorms,
-        target=y,
-        data=x,
-        init=w0,
-        step_size=None,
-        schedule=None,
-        record_at=times,
-        observables=series,
-        final_time=t_final,
-        elapsed=time.perf_counter() - started,
-    )
-
+    ending = Ending(final, status, np.zeros(n, dtype=np.int64), fvals, gnorms, series, final_time=t_final)
+    precision = Precision("mpmath", bits)
+    return run_result(objective, (y, w0, x), ending, method="gf", precision=precision, record_at=times, started=started)
 
 class _Budget:
     """Counts one trajectory's work units; :class:`BudgetExceeded` past ``max_work`` (module docstring)."""
@@ -197,9 +178,3 @@ def _event(ctx: Any, sol: Any, loss_at: Any, times: np.ndarray, t_max: float, to
         prev = tt
     return ctx.mpf(t_max), RunStatus.MAX_STEPS
 
-
-def _stack(items: list[np.ndarray]) -> np.ndarray:
-    out = np.empty((len(items), *items[0].shape), dtype=object)
-    for i, item in enumerate(items):
-        out[i, ...] = item
-    return out

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from theorycheck._validation import check_choice, check_int, check_real
 from theorycheck.dynamics import observables as obs
 from theorycheck.dynamics._inputs import per_trajectory, prepare
-from theorycheck.dynamics.result import RunResult, RunStatus
+from theorycheck.dynamics.result import Ending, RunResult, RunStatus, run_result
 from theorycheck.dynamics.schedule import Schedule
 from theorycheck.errors import InvalidType
 from theorycheck.models import Objective, grad_sqnorm, loss, loss_and_grads
@@ -98,34 +97,22 @@ def run_gd(
     if kernel == "auto":
         kernel = choose_kernel(objective, y.shape[2])
     plan = _Plan(objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, recording.observables, kernel)
-    if prec.is_float64:
-        final, status, steps, fl, gn, series, hp = _run_float64(plan)
-    else:
-        final, status, steps, fl, gn, series, hp = _run_high_precision(prec, plan)
-    return RunResult(
-        objective=objective,
+    ending = _run_float64(plan) if prec.is_float64 else _run_high_precision(prec, plan)
+    return run_result(
+        objective,
+        (y, w0, x),
+        ending,
         method="gd",
         precision=prec,
-        status=status,
-        steps=steps,
-        final_params=final,
-        final_loss=fl,
-        final_grad_norm=gn,
-        target=y,
-        data=x,
-        init=w0,
+        record_at=record_at,
+        started=started,
         step_size=eta,
         schedule=mult,
-        record_at=record_at,
-        observables=series,
         seed=seed,
-        final_params_hp=hp,
-        elapsed=time.perf_counter() - started,
     )
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """Validated inputs of one run, shared by the float64 and high-precision runners."""
 
     objective: Objective
@@ -169,9 +156,7 @@ def choose_kernel(objective: Objective, data_columns: int) -> str:
     return "blas" if largest >= BLAS_FROM**3 else "loops"
 
 
-def _run_float64(
-    plan: _Plan,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
+def _run_float64(plan: _Plan) -> Ending:
     """The numba kernel (loops or BLAS), with no more threads than trajectories.
 
     The kernel is parallel over the batch only; a single trajectory dispatched to a thread pool waits on idle
@@ -184,19 +169,9 @@ def _run_float64(
         return _run_kernel(plan)
 
 
-def _run_kernel(
-    plan: _Plan,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], None]:
-    objective, y, w0, x, eta, mult = plan.objective, plan.y, plan.w0, plan.x, plan.eta, plan.mult
-    max_steps, tol, gtol, cap, record_at, names = (
-        plan.max_steps,
-        plan.tol,
-        plan.gtol,
-        plan.cap,
-        plan.record_at,
-        plan.names,
-    )
-    if plan.kernel == "blas":
+def _run_kernel(plan: _Plan) -> Ending:
+    objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, names, kernel = plan
+    if kernel == "blas":
         from theorycheck.dynamics._kernel_blas import gd_advance_blas as gd_advance
     else:
         from theorycheck.dynamics._kernel import gd_advance
@@ -247,25 +222,12 @@ def _run_kernel(
         if names:
             records.append(obs.compute(objective, params, names, fvals, np.sqrt(gsq)))
     status[status == RunStatus.RUNNING] = RunStatus.MAX_STEPS  # reached only if max_steps was a pause
-    return params, status, steps, fvals, np.sqrt(gsq), obs.stack(records), None
+    return Ending(params, status, steps, fvals, np.sqrt(gsq), obs.stack(records))
 
 
-def _run_high_precision(
-    prec: Precision,
-    plan: _Plan,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], tuple[tuple[Any, ...], ...]
-]:
+def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
     """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
-    objective, y, w0, x, eta, mult = plan.objective, plan.y, plan.w0, plan.x, plan.eta, plan.mult
-    max_steps, tol, gtol, cap, record_at, names = (
-        plan.max_steps,
-        plan.tol,
-        plan.gtol,
-        plan.cap,
-        plan.record_at,
-        plan.names,
-    )
+    objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, names, _ = plan
     xp = get_backend(prec)
     n = y.shape[0]
     final = w0.copy()
@@ -318,7 +280,7 @@ def _run_high_precision(
             status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
             hp.append(tuple(layers))
     series = _exact_series(prec, xp, objective, names, per_record)
-    return final, status, steps, fvals, gnorms, series, tuple(hp)
+    return Ending(final, status, steps, fvals, gnorms, series, final_params_hp=tuple(hp))
 
 
 def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:
@@ -340,15 +302,8 @@ def _exact_series(
                 mats = [obs.to_context(xp, w, ctx) for w in layers]
                 g = ctx.sqrt(obs.to_context(xp, g_sq, ctx))
                 per_b.append(obs.compute_exact(objective, mats, ctx, names, obs.to_context(xp, f, ctx), g))
-            records.append({k: _stack_objects([r[k] for r in per_b]) for k in per_b[0]} if per_b else {})
+            records.append({k: obs.stack_objects([r[k] for r in per_b]) for k in per_b[0]} if per_b else {})
     return obs.stack(records)
-
-
-def _stack_objects(items: list[np.ndarray]) -> np.ndarray:
-    out = np.empty((len(items), *items[0].shape), dtype=object)
-    for i, item in enumerate(items):
-        out[i, ...] = item  # copies elements (a 0-d item would otherwise be stored as an array object)
-    return out
 
 
 def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:

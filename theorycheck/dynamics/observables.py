@@ -191,3 +191,14 @@ def stack(records: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     if not records:
         return {}
     return {k: np.stack([r[k] for r in records]) for k in records[0]}
+
+
+def stack_objects(items: list[np.ndarray]) -> np.ndarray:
+    """Stack equal-shaped object arrays (mpmath numbers) into one ``(len(items), ...)`` object array.
+
+    Element by element: ``np.stack`` would store a 0-d item as an array object instead of its number.
+    """
+    out = np.empty((len(items), *items[0].shape), dtype=object)
+    for i, item in enumerate(items):
+        out[i, ...] = item
+    return out

@@ -1,11 +1,12 @@
-"""Immutable run records: :class:`RunStatus` and :class:`RunResult`."""
+"""Immutable run records: :class:`RunStatus`, :class:`RunResult`, and :func:`run_result` that every runner ends with."""
 
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -132,3 +133,50 @@ class RunResult:
             + f"; final loss min {np.min(self.final_loss):.3e} max {np.max(self.final_loss):.3e}"
             + f"; {self.elapsed:.2f}s"
         )
+
+
+class Ending(NamedTuple):
+    """What a runner computed per trajectory: the fields of its :class:`RunResult` that are not its inputs."""
+
+    final_params: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    final_loss: np.ndarray
+    final_grad_norm: np.ndarray
+    observables: Mapping[str, np.ndarray]
+    final_time: np.ndarray | None = None
+    final_params_hp: tuple[tuple[Any, ...], ...] | None = None
+
+
+def run_result(
+    objective: Objective,
+    inputs: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    ending: Ending,
+    *,
+    method: str,
+    precision: Precision,
+    record_at: np.ndarray,
+    started: float,
+    step_size: np.ndarray | None = None,
+    schedule: np.ndarray | None = None,
+    seed: int | None = None,
+) -> RunResult:
+    """The :class:`RunResult` of a run: its prepared ``inputs`` (target, init, data), its ``ending``, and how it ran.
+
+    ``started`` is the run's ``time.perf_counter()`` at entry; ``elapsed`` is measured from it.
+    """
+    target, init, data = inputs
+    return RunResult(
+        objective=objective,
+        method=method,
+        precision=precision,
+        target=target,
+        data=data,
+        init=init,
+        step_size=step_size,
+        schedule=schedule,
+        record_at=record_at,
+        seed=seed,
+        elapsed=time.perf_counter() - started,
+        **ending._asdict(),  # the rest of the fields, by name
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from theorycheck.confirm import CONFIRMATION_MESSAGES, ConfirmationStatus
+from theorycheck.confirm import ConfirmationStatus
 from theorycheck.report._svg import Series, line_chart
 
 _CSS = """
@@ -28,7 +28,8 @@ pre{background:#f6f6f6;padding:.7em;overflow-x:auto;font-size:13px}code{font-siz
 .charts svg{display:block;margin:.8em 0;max-width:100%;height:auto}
 """
 
-BANNERS = CONFIRMATION_MESSAGES  # the record's status (a plain string when read back from JSON) -> the banner
+# the record's status (a plain string when read back from JSON) -> the banner
+BANNERS = {status.value: status.message for status in ConfirmationStatus}
 
 
 def esc(value: Any) -> str:

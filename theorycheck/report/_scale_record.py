@@ -7,18 +7,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from theorycheck._data import Data, as_tuple, floats
 from theorycheck.claims import AxisFit
 
 SCALE_SCHEMA = "theorycheck.scale/1"
 
 
 @attrs.frozen
-class ScaleRow:
+class ScaleRow(Data):
     """One run: its parameters and repeat, the measured value (None: not reached), horizon and stated bound."""
 
     params: Mapping[str, float]
@@ -27,76 +28,32 @@ class ScaleRow:
     horizon: int
     bound: float | None
 
-    def to_data(self) -> dict[str, Any]:
-        """``{"params", "repeat", "value", "horizon", "bound"}``."""
-        return attrs.asdict(self) | {"params": dict(self.params)}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> ScaleRow:
-        """The inverse of :meth:`to_data`."""
-        return cls(dict(data["params"]), int(data["repeat"]), data["value"], int(data["horizon"]), data["bound"])
-
-
-def _floats(values: Iterable[float]) -> tuple[float, ...]:
-    return tuple(float(x) for x in values)
-
 
 @attrs.frozen
-class VariedAxis:
+class VariedAxis(Data):
     """A swept axis: its name, scaling form, values and note."""
 
     name: str
     form: str
-    values: tuple[float, ...] = attrs.field(converter=_floats)
+    values: tuple[float, ...] = attrs.field(converter=floats)
     note: str = ""
-
-    def to_data(self) -> dict[str, Any]:
-        """``{"name", "form", "values", "note"}``."""
-        return {"name": self.name, "form": self.form, "values": list(self.values), "note": self.note}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> VariedAxis:
-        """The inverse of :meth:`to_data`."""
-        return cls(data["name"], data["form"], data["values"], data.get("note", ""))
-
-
-def _axes(axes: Iterable[AxisFit]) -> tuple[AxisFit, ...]:
-    return tuple(axes)
 
 
 @attrs.frozen
-class ScaleFit:
+class ScaleFit(Data):
     """The least-squares fit of ``log T``: the model in words, the exponents, intercept, R², runs, dof, level."""
 
     model: str
-    axes: tuple[AxisFit, ...] = attrs.field(converter=_axes)
+    axes: tuple[AxisFit, ...] = attrs.field(converter=as_tuple)
     intercept: float
     r2: float
     n: int
     dof: int
     level: float
 
-    def to_data(self) -> dict[str, Any]:
-        """The ``fit`` object of ``scale.json`` (each axis with its sentence, ``text``)."""
-        return {
-            "model": self.model,
-            "axes": [attrs.asdict(a) | {"text": a.text()} for a in self.axes],
-            "intercept": self.intercept,
-            "r2": self.r2,
-            "n": self.n,
-            "dof": self.dof,
-            "level": self.level,
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> ScaleFit:
-        """The inverse of :meth:`to_data`."""
-        axes = [AxisFit(**{k: v for k, v in a.items() if k != "text"}) for a in data["axes"]]
-        return cls(data["model"], axes, data["intercept"], data["r2"], data["n"], data["dof"], data["level"])
-
 
 @attrs.frozen
-class ScaleClaim:
+class ScaleClaim(Data):
     """The claim as the page shows it."""
 
     id: str
@@ -104,33 +61,13 @@ class ScaleClaim:
     reference: str
     provenance: str
 
-    def to_data(self) -> dict[str, Any]:
-        """``{"id", "statement", "reference", "provenance"}``."""
-        return attrs.asdict(self)
 
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> ScaleClaim:
-        """The inverse of :meth:`to_data`."""
-        return cls(data["id"], data["statement"], data["reference"], data["provenance"])
-
-
-def _rows(rows: Iterable[ScaleRow]) -> tuple[ScaleRow, ...]:
-    return tuple(rows)
-
-
-def _varied(varied: Iterable[VariedAxis]) -> tuple[VariedAxis, ...]:
-    return tuple(varied)
-
-
-def _strs(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
-
-
-@attrs.frozen
-class ScaleRecord:
+@attrs.frozen(kw_only=True)
+class ScaleRecord(Data):
     """A sweep: the claim, what was measured and varied, every run, the fit and the bound's verdict.
 
     ``stopped`` is the stop reason's value and ``folder`` where the record was written ("" until it is).
+    ``scale.json`` holds the schema and then the fields, in the order the schema has always had.
     """
 
     created: str
@@ -140,75 +77,22 @@ class ScaleRecord:
     quantity: str
     stated: str
     setting: str
-    varied: tuple[VariedAxis, ...] = attrs.field(converter=_varied)
+    varied: tuple[VariedAxis, ...] = attrs.field(converter=as_tuple)
     fixed: Mapping[str, float]
     repeats: int
     tasks: int
     tasks_done: int
-    tasks_lost: tuple[str, ...] = attrs.field(converter=_strs)
-    rows: tuple[ScaleRow, ...] = attrs.field(converter=_rows)
+    tasks_lost: tuple[str, ...] = attrs.field(converter=as_tuple)
+    rows: tuple[ScaleRow, ...] = attrs.field(converter=as_tuple)
     censored: int
-    fit: ScaleFit | None
-    fit_error: str | None
+    fit: ScaleFit | None = None
+    fit_error: str | None = None
     bound: str
     bound_violated: bool
-    environment: Mapping[str, Any]
+    environment: Mapping[str, Any] = attrs.field(factory=dict)
     stopped: str = ""
     folder: str = ""
 
     def to_data(self) -> dict[str, Any]:
-        """``scale.json``'s object (keys in the order the schema has always had)."""
-        return {
-            "schema": SCALE_SCHEMA,
-            "created": self.created,
-            "command": self.command,
-            "claim": self.claim.to_data(),
-            "claim_ref": dict(self.claim_ref),
-            "quantity": self.quantity,
-            "stated": self.stated,
-            "setting": self.setting,
-            "varied": [v.to_data() for v in self.varied],
-            "fixed": dict(self.fixed),
-            "repeats": self.repeats,
-            "tasks": self.tasks,
-            "tasks_done": self.tasks_done,
-            "tasks_lost": list(self.tasks_lost),
-            "rows": [r.to_data() for r in self.rows],
-            "censored": self.censored,
-            "fit": None if self.fit is None else self.fit.to_data(),
-            "fit_error": self.fit_error,
-            "bound": self.bound,
-            "bound_violated": self.bound_violated,
-            "environment": dict(self.environment),
-            "stopped": self.stopped,
-            "folder": self.folder,
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> ScaleRecord:
-        """The inverse of :meth:`to_data` (``scale.json`` read back)."""
-        fit = data.get("fit")
-        return cls(
-            created=data["created"],
-            command=data["command"],
-            claim=ScaleClaim.from_data(data["claim"]),
-            claim_ref=dict(data["claim_ref"]),
-            quantity=data["quantity"],
-            stated=data["stated"],
-            setting=data["setting"],
-            varied=[VariedAxis.from_data(v) for v in data["varied"]],
-            fixed=dict(data["fixed"]),
-            repeats=int(data["repeats"]),
-            tasks=int(data["tasks"]),
-            tasks_done=int(data["tasks_done"]),
-            tasks_lost=data["tasks_lost"],
-            rows=[ScaleRow.from_data(r) for r in data["rows"]],
-            censored=int(data["censored"]),
-            fit=None if fit is None else ScaleFit.from_data(fit),
-            fit_error=data.get("fit_error"),
-            bound=data["bound"],
-            bound_violated=bool(data["bound_violated"]),
-            environment=dict(data.get("environment", {})),
-            stopped=str(data.get("stopped", "")),
-            folder=str(data.get("folder", "")),
-        )
+        """``scale.json``'s object: the schema, then the fields."""
+        return {"schema": SCALE_SCHEMA, **super().to_data()}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -226,13 +227,9 @@ def _target_matrices(
     complex_: bool,
     kind: str,
     equal: bool,
-    min_condition: float,
-    max_condition: float,
     min_scale: float,
     max_scale: float,
-    ties: bool,
-    include: Sequence[float],
-    min_gap: float,
+    spectrum: Callable[..., st.SearchStrategy[np.ndarray]],
 ) -> Target:
     if shape is None:
         lo = rank or 1
@@ -243,20 +240,7 @@ def _target_matrices(
     # sigma_1 times a unitary (or the identity) has full rank by definition
     full = min(m_, n_)
     r = rank if rank is not None else (full if equal else draw(st.integers(1, full)))
-    if equal:
-        sig = np.full(r, draw(finite_floats(min_scale, max_scale)))
-    else:
-        spectrum = singular_values(
-            rank=r,
-            min_condition=min_condition,
-            max_condition=max_condition,
-            min_scale=min_scale,
-            max_scale=max_scale,
-            ties=ties,
-            include=include,
-            min_gap=min_gap,
-        )
-        sig = draw(spectrum)
+    sig = np.full(r, draw(finite_floats(min_scale, max_scale))) if equal else draw(spectrum(rank=r))
     if kind in ("diagonal", "scaled_identity"):
         dt = np.complex128 if complex_ else np.float64
         u, v = np.eye(m_, dtype=dt)[:, :r], np.eye(n_, dtype=dt)[:, :r]
@@ -315,25 +299,8 @@ def target_matrices(
     equal = kind in ("scaled_unitary", "scaled_identity")
     if equal and not ties:
         raise InvalidArgument("ties", ties, f"contradicts kind={kind!r} (all singular values equal)", "pass ties=True")
-    # validate the spectrum arguments now, not at the first draw (ties=False: at the largest rank drawable)
-    singular_values(
-        rank=1 if ties else top,
-        min_condition=min_condition,
-        max_condition=max_condition,
-        min_scale=min_scale,
-        max_scale=max_scale,
-        ties=ties,
-        include=include[:1] if ties else include[:top],
-        min_gap=min_gap,
-    )
-    complex_ = field == "complex"
-    return _target_matrices(
-        shape=shape,
-        max_dim=max_dim,
-        rank=rank,
-        complex_=complex_,
-        kind=kind,
-        equal=equal,
+    spectrum = functools.partial(
+        singular_values,
         min_condition=min_condition,
         max_condition=max_condition,
         min_scale=min_scale,
@@ -341,6 +308,19 @@ def target_matrices(
         ties=ties,
         include=include,
         min_gap=min_gap,
+    )
+    # validate the spectrum arguments now, not at the first draw (ties=False: at the largest rank drawable)
+    spectrum(rank=1 if ties else top, include=include[:1] if ties else include[:top])
+    return _target_matrices(
+        shape=shape,
+        max_dim=max_dim,
+        rank=rank,
+        complex_=field == "complex",
+        kind=kind,
+        equal=equal,
+        min_scale=min_scale,
+        max_scale=max_scale,
+        spectrum=spectrum,
     )
 
 
