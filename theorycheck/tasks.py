@@ -6,7 +6,8 @@ specs, crash files and reports carry it, and it is built and parsed here only.
 A stress chunk (:class:`ChunkSpec` -> :class:`ChunkResult`) and a scale task (:class:`PointsSpec` ->
 :class:`PointsResult`) travel to a worker (a process or a Dask cluster) and back as these records, and are
 journaled as their ``to_data`` form; ``from_data`` reads that form back (``from_data(to_data(r)) == r``, tested
-for every field). The journaled form keeps the key names the journal has always had, so a journal written
+for every field). A claim of ``check --workers`` travels as a :class:`CheckSpec` and comes back as a
+:class:`ClaimSummary`. The journaled form keeps the key names the journal has always had, so a journal written
 before these records resumes. A spec's ``source`` (the claim file's text, shipped to workers) is never
 journaled: it is passed to ``from_data`` again on resume.
 """
@@ -347,7 +348,10 @@ class ChunkResult:
 
 @attrs.frozen
 class CheckSpec:
-    """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there)."""
+    """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there).
+
+    The worker sends back a :class:`ClaimSummary`.
+    """
 
     ref: ClaimRef = attrs.field(converter=_ref)
     profile: Profile
@@ -367,6 +371,51 @@ class CheckSpec:
     def from_data(cls, data: Mapping[str, Any]) -> CheckSpec:
         """The inverse of :meth:`to_data`."""
         return cls(data["ref"], Profile.from_data(data["profile"]), data.get("examples"), data["report_dir"])
+
+
+@attrs.frozen
+class ClaimSummary:
+    """What one claim adds to a ``check`` or ``stress`` run: the line printed for it and its counts.
+
+    The result of a :class:`CheckSpec` (a ``check --workers`` worker sends it back), and what the run's record
+    totals (``runs/*.json``: examples, violations, confirmed, artifacts, undecided). ``counterexample``: the
+    confirmed or certified counterexamples reported (0 or 1 for ``check``; a stress campaign counts each distinct
+    one); ``artifacts``, ``undecided``: reports whose ladder said so; ``unconfirmed``: a float64 violation that is
+    not a counterexample; ``interrupted``: a Ctrl-C ended this claim's search (its counts so far).
+    """
+
+    claim: str
+    expect: str
+    line: str
+    examples: int
+    violation: bool = False
+    counterexample: int = 0
+    unconfirmed: bool = False
+    artifacts: int = 0
+    undecided: int = 0
+    reports: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    interrupted: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"claim", "expect", "line", "examples", "violation", "counterexample", ..., "interrupted"}``."""
+        return {**attrs.asdict(self, recurse=False), "reports": list(self.reports)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ClaimSummary:
+        """The inverse of :meth:`to_data`."""
+        return cls(
+            claim=data["claim"],
+            expect=data["expect"],
+            line=data["line"],
+            examples=int(data["examples"]),
+            violation=bool(data.get("violation", False)),
+            counterexample=int(data.get("counterexample", 0)),
+            unconfirmed=bool(data.get("unconfirmed", False)),
+            artifacts=int(data.get("artifacts", 0)),
+            undecided=int(data.get("undecided", 0)),
+            reports=data.get("reports", ()),
+            interrupted=bool(data.get("interrupted", False)),
+        )
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from theorycheck.tasks import (
     ChunkResult,
     ChunkSpec,
     ClaimRef,
+    ClaimSummary,
     EliteEntry,
     PointsResult,
     PointsSpec,
@@ -155,3 +156,23 @@ def test_a_check_spec_survives_its_data():
     _no_field_at_its_default(spec)
     assert CheckSpec.from_data(_through_json(spec.to_data())) == spec
     assert pickle.loads(pickle.dumps(spec)) == spec  # noqa: S301 - our own bytes
+
+
+def test_a_claim_summary_survives_its_data_and_pickling_as_it_comes_back_from_a_worker():
+    summary = ClaimSummary(
+        claim="mine.x",
+        expect="refuted",
+        line="mine.x: CONFIRMED ...",
+        examples=41,
+        violation=True,
+        counterexample=2,
+        unconfirmed=True,
+        artifacts=1,
+        undecided=3,
+        reports=("out/mine.x-0123",),
+        interrupted=True,
+    )
+    _no_field_at_its_default(summary)
+    assert set(summary.to_data()) == {f.name for f in attrs.fields(ClaimSummary)}
+    assert ClaimSummary.from_data(_through_json(summary.to_data())) == summary
+    assert pickle.loads(pickle.dumps(summary)) == summary  # noqa: S301 - our own bytes
