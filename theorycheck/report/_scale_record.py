@@ -2,7 +2,8 @@
 
 ``sweep`` builds a :class:`ScaleRecord`, ``scale.json`` holds its ``to_data`` form, and the page
 (:func:`~theorycheck.report.render_scale`) reads the record's fields, never string keys. ``from_data`` reads
-``scale.json`` back (``from_data(to_data(r)) == r``, tested field by field).
+``scale.json`` back (``from_data(to_data(r)) == r``, tested field by field); the report index reads it so and
+lists each sweep as a :class:`ScaleEntry`.
 """
 
 from __future__ import annotations
@@ -212,3 +213,38 @@ class ScaleRecord:
             stopped=str(data.get("stopped", "")),
             folder=str(data.get("folder", "")),
         )
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
+
+
+@attrs.frozen
+class ScaleEntry:
+    """A sweep as the report index lists it (an entry of ``index.json``'s ``scales``), read from its record.
+
+    ``folder``: the sweep's folder relative to the report root (the link); ``violated``: the bound's verdict;
+    ``fit``: each exponent's sentence.
+    """
+
+    folder: str
+    claim: str
+    created: str
+    bound: str
+    violated: bool
+    fit: tuple[str, ...] = attrs.field(converter=_texts)
+
+    @classmethod
+    def of(cls, record: ScaleRecord, folder: str) -> ScaleEntry:
+        """The entry of ``record``, written in ``folder``."""
+        fit = () if record.fit is None else [a.text() for a in record.fit.axes]
+        return cls(folder, record.claim.id, record.created, record.bound, record.bound_violated, fit)
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"folder", "claim", "created", "bound", "violated", "fit"}``."""
+        return attrs.asdict(self) | {"fit": list(self.fit)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ScaleEntry:
+        """The inverse of :meth:`to_data`."""
+        return cls(data["folder"], data["claim"], data["created"], data["bound"], bool(data["violated"]), data["fit"])
