@@ -28,7 +28,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
-from theorycheck.tasks import CheckSpec, StopReason
+from theorycheck.tasks import CheckSpec, ClaimSummary, StopReason
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
 
@@ -262,26 +262,26 @@ def _outcome_line(o: Any) -> str:
     return text
 
 
-def _summary(o: Any) -> dict[str, Any]:
+def _summary(o: Any) -> ClaimSummary:
     from theorycheck.confirm import ConfirmationStatus
 
-    return {
-        "claim": o.claim.id,
-        "expect": o.claim.expect,
-        "line": _outcome_line(o),
-        "examples": o.stats.examples,
-        "violation": o.violation is not None,
-        "counterexample": o.counterexample,
-        "unconfirmed": o.unconfirmed,
-        "artifacts": sum(a.status == ConfirmationStatus.ARTIFACT for a in o.artifacts)
+    return ClaimSummary(
+        claim=o.claim.id,
+        expect=o.claim.expect,
+        line=_outcome_line(o),
+        examples=o.stats.examples,
+        violation=o.violation is not None,
+        counterexample=int(o.counterexample),
+        unconfirmed=o.unconfirmed,
+        artifacts=sum(a.status == ConfirmationStatus.ARTIFACT for a in o.artifacts)
         + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.ARTIFACT),
-        "undecided": sum(a.status == ConfirmationStatus.UNDECIDED for a in o.artifacts)
+        undecided=sum(a.status == ConfirmationStatus.UNDECIDED for a in o.artifacts)
         + (o.confirmation is not None and o.confirmation.status == ConfirmationStatus.UNDECIDED),
-        "reports": [str(p) for p in o.reports],
-    }
+        reports=[str(p) for p in o.reports],
+    )
 
 
-def _check_one(spec: CheckSpec) -> dict[str, Any]:
+def _check_one(spec: CheckSpec) -> ClaimSummary:
     """One claim in a worker process (re-resolved there: claims hold functions, which do not pickle)."""
     from theorycheck.campaign import check_target, resolve
 
@@ -291,7 +291,7 @@ def _check_one(spec: CheckSpec) -> dict[str, Any]:
 
 def _finish(
     report_dir: str,
-    summaries: list[dict[str, Any]],
+    summaries: list[ClaimSummary],
     command: str,
     started: float,
     out: TextIO,
@@ -311,11 +311,11 @@ def _finish(
         ),
         "command": command,
         "claims": len(summaries),
-        "examples": sum(s["examples"] for s in summaries),
-        "violations": sum(s["counterexample"] + s["artifacts"] + s["undecided"] for s in summaries),
-        "confirmed": sum(s["counterexample"] for s in summaries),
-        "artifacts": sum(s["artifacts"] for s in summaries),
-        "undecided": sum(s["undecided"] for s in summaries),
+        "examples": sum(s.examples for s in summaries),
+        "violations": sum(s.counterexample + s.artifacts + s.undecided for s in summaries),
+        "confirmed": sum(s.counterexample for s in summaries),
+        "artifacts": sum(s.artifacts for s in summaries),
+        "undecided": sum(s.undecided for s in summaries),
         "seconds": time.perf_counter() - started,
         **(extra or {}),
     }
@@ -328,7 +328,7 @@ def _finish(
     )
     if run["confirmed"]:
         return FOUND
-    return UNCONFIRMED if any(s["unconfirmed"] for s in summaries) else OK
+    return UNCONFIRMED if any(s.unconfirmed for s in summaries) else OK
 
 
 def _kept(profile: Any) -> str:
@@ -351,7 +351,12 @@ def _check_command(args: argparse.Namespace, seed: int) -> str:
 
 
 def _check_parallel(
-    targets: list[Any], profile: Any, args: argparse.Namespace, out: TextIO, interrupts: Any, summaries: list[Any]
+    targets: list[Any],
+    profile: Any,
+    args: argparse.Namespace,
+    out: TextIO,
+    interrupts: Any,
+    summaries: list[ClaimSummary],
 ) -> None:
     """The claims in worker processes (which die with this one, even by ``kill -9``), in order of the targets."""
     from theorycheck.controller import WAKE
@@ -365,7 +370,7 @@ def _check_parallel(
             while not pool.wait([h], WAKE):
                 interrupts.check()
             summaries.append(pool.result(h))
-            out.write(summaries[-1]["line"] + "\n")
+            out.write(summaries[-1].line + "\n")
             out.flush()
     finally:
         pool.close()
@@ -373,7 +378,7 @@ def _check_parallel(
 
 def _check_here(
     targets: list[Any], profile: Any, args: argparse.Namespace, out: TextIO, err: TextIO, interrupts: Any,
-    summaries: list[Any],
+    summaries: list[ClaimSummary],
 ) -> None:
     """The claims one after the other in this process; an interrupted one is summarised with what it checked."""
     from theorycheck.campaign import check_target
@@ -394,16 +399,13 @@ def _check_here(
             progress.done()
             current.clear()
             summaries.append(_summary(outcome))
-            out.write(summaries[-1]["line"] + "\n")
+            out.write(summaries[-1].line + "\n")
             out.flush()
     except KeyboardInterrupt:
         if current:  # the examples the interrupted search checked still count (it found no violation)
             claim, stats = current
-            summaries.append({
-                "claim": claim.id, "expect": claim.expect, "examples": stats.examples, "violation": False,
-                "counterexample": False, "unconfirmed": False, "artifacts": 0, "undecided": 0, "reports": [],
-                "line": f"{claim.id}: interrupted after {stats.examples} examples", "interrupted": True,
-            })
+            line = f"{claim.id}: interrupted after {stats.examples} examples"
+            summaries.append(ClaimSummary(claim.id, claim.expect, line, stats.examples, interrupted=True))
         raise
 
 
@@ -424,7 +426,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         profile = attrs.evolve(profile, seed=secrets.randbelow(2**31))
     args.again = f"Run again: {_check_command(args, profile.seed)}"  # also for main's Ctrl-C handler
     check_writable(args.report_dir)  # before the search: its findings must have somewhere to go
-    summaries: list[dict[str, Any]] = []
+    summaries: list[ClaimSummary] = []
     interrupted = False
     with Interrupts() as interrupts:
         try:
@@ -441,7 +443,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if interrupted:
         err.write(
-            f"theorycheck: interrupted after {sum(not s.get('interrupted') for s in summaries)} of {len(targets)} "
+            f"theorycheck: interrupted after {sum(not s.interrupted for s in summaries)} of {len(targets)} "
             f"claims; reports written and the index are complete. Run again: {command}\n"
         )
         return 130
@@ -514,7 +516,7 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     budget = None if args.budget is None else args.budget / len(targets)
     args.again = f"Resume: {_stress_resume_command(args)}"  # also for main's Ctrl-C handler
     executor = _open_executor(args)
-    summaries: list[dict[str, Any]] = []
+    summaries: list[ClaimSummary] = []
     interrupted = False
     try:
         shown = "what each campaign had left" if budget is None else f"{budget * len(targets):.0f}s"
@@ -539,15 +541,18 @@ def cmd_stress(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(line + "\n")
             out.flush()
             summaries.append(
-                {
-                    "line": line,
-                    "examples": o.tally.examples,
-                    "violation": o.tally.violations > 0,
-                    "counterexample": o.tally.counterexamples,  # reports, counted once each (also after --resume)
-                    "unconfirmed": o.unconfirmed,
-                    "artifacts": o.tally.artifacts_reported,
-                    "undecided": o.tally.undecided,
-                }
+                ClaimSummary(
+                    claim=t.claim.id,
+                    expect=t.claim.expect,
+                    line=line,
+                    examples=o.tally.examples,
+                    violation=o.tally.violations > 0,
+                    counterexample=o.tally.counterexamples,  # reports, counted once each (also after --resume)
+                    unconfirmed=o.unconfirmed,
+                    artifacts=o.tally.artifacts_reported,
+                    undecided=o.tally.undecided,
+                    reports=[str(p) for p in o.reports],
+                )
             )
             if o.stopped == StopReason.INTERRUPTED:
                 interrupted = True

@@ -13,6 +13,8 @@ from typing import Any, cast
 __all__ = [
     "InvalidArgument",
     "InvalidType",
+    "NeedsFound",
+    "NeedsUnknown",
     "NumericalBreakdown",
     "TheorycheckError",
     "UnavailableBackend",
@@ -70,6 +72,21 @@ class NumericalBreakdown(TheorycheckError, ArithmeticError):
 
 class BudgetExceeded(TheorycheckError):
     """A computation stopped at its deterministic work budget (the Taylor rung on a flow too large for it)."""
+
+
+class NeedsFound(TheorycheckError):
+    """Raised by a ready-made conclusion called with a ``claims.RunProbe``: carries its ``claims.Needs``.
+
+    Control flow, not a failure: ``@theorem`` probes a claim function this way to derive its procedure.
+    """
+
+    def __init__(self, needs: Any) -> None:
+        self.needs = needs
+        super().__init__(f"needs {needs}")
+
+
+class NeedsUnknown(TheorycheckError):
+    """A claim function used the run or the instance before calling a ready-made conclusion."""
 
 
 def _short_repr(value: Any) -> str:

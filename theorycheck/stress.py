@@ -49,7 +49,17 @@ from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
 from theorycheck.search.refine import refine
 from theorycheck.search.store import Counterexamples, decode_choices, encode_choices
-from theorycheck.tasks import ChunkResult, ChunkSpec, ClaimRef, EliteEntry, StopReason, Worst
+from theorycheck.tasks import (
+    ChunkResult,
+    ChunkSpec,
+    ClaimRef,
+    Crash,
+    EliteEntry,
+    InFlight,
+    StopReason,
+    Worst,
+    WorstFile,
+)
 
 DEFAULT_BUDGET = 600.0  # seconds of wall time for a fresh campaign given no budget
 CHUNK_SECONDS = 4.0  # long enough to amortise a chunk's set-up, short enough for a live progress line
@@ -73,10 +83,7 @@ class _Skip(Exception):
 
 
 def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Callable[[Any], None] | None:
-    """Before each instance: skip it if a worker died on it, else journal it to ``path``.
-
-    The write is atomic without fsync: a killed process still leaves the file (the machine did not die).
-    """
+    """Before each instance: skip it if a worker died on it, else journal it to ``path`` (:class:`InFlight`)."""
     if path is None and not skip:
         return None
     if path is not None:
@@ -88,10 +95,7 @@ def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Call
         if key in skip:
             raise _Skip
         if path is not None:
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            record = {"claim_ref": ref.to_data(), "instance": tree, "digest": key, "pid": os.getpid()}
-            tmp.write_text(json.dumps(record), encoding="utf-8")
-            tmp.replace(path)
+            InFlight(ref, tree, key, os.getpid()).write(path)
 
     return before
 
@@ -501,24 +505,11 @@ def _spent(events: list[dict[str, Any]]) -> float:
     return spent
 
 
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _keep_crash(c: _Campaign, spec: ChunkSpec, info: dict[str, Any], reason: str) -> Path:
-    """Store the instance a dead worker was checking in ``crashes/``, with a pasteable ``@example``."""
-    dest = c.folder / "crashes" / f"{spec.task}-{info.get('digest', 'unknown')}.json"
-    data = {
-        **info,
-        "reason": reason,
-        "chunk_spec": spec.to_data(),
-        "example": example_code(c.target.claim, info["instance"], str(dest)),
-    }
-    write_atomic(dest, json.dumps(data, indent=1).encode())
+def _keep_crash(c: _Campaign, spec: ChunkSpec, info: InFlight, reason: str) -> Path:
+    """Store the instance a dead worker was checking in ``crashes/`` (a :class:`Crash`, with an ``@example``)."""
+    dest = c.folder / "crashes" / f"{spec.task}-{info.digest}.json"
+    crash = Crash(info, reason, spec, example_code(c.target.claim, info.instance, str(dest)))
+    write_atomic(dest, json.dumps(crash.to_data(), indent=1).encode())
     return dest
 
 
@@ -534,15 +525,15 @@ def _write_worst(c: _Campaign) -> None:
     w = c.tally.worst
     if w is None:
         return
-    data = {
-        "claim": c.target.claim.id,
-        "claim_ref": c.target.ref.to_data(),
-        "margin": c.tally.worst_margin if math.isfinite(c.tally.worst_margin) else None,
-        "summary": w.summary,
-        "instance": w.instance,
-        "example": example_code(c.target.claim, w.instance, str(c.folder / "worst.json")),
-    }
-    write_atomic(c.folder / "worst.json", json.dumps(data, indent=1).encode())
+    worst = WorstFile(
+        claim=c.target.claim.id,
+        claim_ref=c.target.ref,
+        margin=c.tally.worst_margin if math.isfinite(c.tally.worst_margin) else None,
+        summary=w.summary,
+        instance=w.instance,
+        example=example_code(c.target.claim, w.instance, str(c.folder / "worst.json")),
+    )
+    write_atomic(c.folder / "worst.json", json.dumps(worst.to_data(), indent=1).encode())
 
 
 class ChunkFailed(TaskFailed):
@@ -555,13 +546,13 @@ def _on_lost(c: _Campaign, spec: ChunkSpec, exc: TaskLost, rerun: list[ChunkSpec
     Only the instance the dead worker was checking is lost: the chunk re-runs deterministically, skipping it.
     Chunks that died with a broken local pool but whose worker was healthy re-run unchanged.
     """
-    info = _read(Path(spec.inflight)) if spec.inflight else None
+    info = InFlight.read(spec.inflight)
     if info is None and exc.culprits is None:  # a remote worker: nothing journaled to skip, a re-run dies too
         c.tally.lost += 1
         c.journal.append("lost", task=spec.task, reason=str(exc), crash=None)
         return f"chunk {spec.task} lost with its worker ({exc}); its spec is in {c.journal.path}"
     # culprits None (Dask): the task itself killed its workers, after Dask's own retries
-    guilty = info is not None and (exc.culprits is None or info.get("pid") in exc.culprits)
+    guilty = info is not None and (exc.culprits is None or info.pid in exc.culprits)
     _clear_inflight(spec)
     if not guilty:
         rerun.append(spec)
@@ -574,9 +565,7 @@ def _on_lost(c: _Campaign, spec: ChunkSpec, exc: TaskLost, rerun: list[ChunkSpec
     if spec.attempt < MAX_ATTEMPTS:
         # the re-run skips the instance and does not refine: refinement would walk straight back into the region
         # that killed the worker (a crash is a finding, kept in crashes/; the chunk's examples still count)
-        retry = attrs.evolve(
-            spec, attempt=spec.attempt + 1, skip=(*spec.skip, info["digest"]), refine_seconds=0.0
-        )
+        retry = attrs.evolve(spec, attempt=spec.attempt + 1, skip=(*spec.skip, info.digest), refine_seconds=0.0)
         rerun.append(retry)
     journaled = None if retry is None else retry.to_data()
     c.journal.append("lost", task=spec.task, reason=str(exc), crash=str(crash), retry=journaled)
@@ -758,7 +747,7 @@ def stress(
 
 def _failed(c: _Campaign, spec: ChunkSpec, exc: Exception) -> ChunkFailed:
     """Journal a chunk that raised, keep the instance it was checking, and say so in one line."""
-    info = _read(Path(spec.inflight)) if spec.inflight else None
+    info = InFlight.read(spec.inflight)
     crash = _keep_crash(c, spec, info, f"{type(exc).__name__}: {exc}") if info else None
     _clear_inflight(spec)
     c.journal.append("failed", task=spec.task, error=f"{type(exc).__name__}: {exc}", crash=str(crash or ""))

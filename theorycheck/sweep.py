@@ -294,7 +294,7 @@ def sweep(
     return SweepOutcome(record, folder, stopped)
 
 
-def _check_bound(rows: Sequence[Mapping[str, Any]], *, stated: bool) -> tuple[str, bool]:
+def _check_bound(rows: Sequence[ScaleRow], *, stated: bool) -> tuple[str, bool]:
     """Each run against the stated bound: the sentence for the page, and whether any run violated it.
 
     A run that never reached the target violates the bound when its horizon was at least the bound, and is
@@ -303,19 +303,17 @@ def _check_bound(rows: Sequence[Mapping[str, Any]], *, stated: bool) -> tuple[st
     if not stated:
         return "the claim states no bound to check point by point", False
     over = [
-        r
+        (r, r.bound)
         for r in rows
-        if r["bound"] is not None
-        and (
-            (r["value"] is not None and r["value"] > r["bound"]) or (r["value"] is None and r["horizon"] >= r["bound"])
-        )
+        if r.bound is not None
+        and ((r.value is not None and r.value > r.bound) or (r.value is None and r.horizon >= r.bound))
     ]
-    ratios = [r["value"] / r["bound"] for r in rows if r["bound"] is not None and r["value"] is not None]
-    undecided = sum(r["bound"] is not None and r["value"] is None and r["horizon"] < r["bound"] for r in rows)
+    ratios = [r.value / r.bound for r in rows if r.bound is not None and r.value is not None]
+    undecided = sum(r.bound is not None and r.value is None and r.horizon < r.bound for r in rows)
     if over:
-        w = max(over, key=lambda r: (r["value"] or math.inf) / r["bound"])
-        shown = "not reached within the horizon" if w["value"] is None else f"{w['value']:g}"
-        text = f"bound violated at {len(over)} of {len(rows)} runs (worst: {shown} > {w['bound']:.4g} at {w['params']})"
+        w, bound = max(over, key=lambda rb: (rb[0].value or math.inf) / rb[1])
+        shown = "not reached within the horizon" if w.value is None else f"{w.value:g}"
+        text = f"bound violated at {len(over)} of {len(rows)} runs (worst: {shown} > {bound:.4g} at {dict(w.params)})"
     elif ratios:
         text = f"bound holds with slack: measured/bound <= {max(ratios):.3g} over {len(ratios)} runs"
     else:
@@ -335,7 +333,7 @@ def _record(
     command: str,
     lost: Sequence[str],
 ) -> ScaleRecord:
-    rows: list[dict[str, Any]] = []
+    rows: list[ScaleRow] = []
     for t in tasks:
         r = results.get(t.task)
         if r is None:
@@ -344,14 +342,14 @@ def _record(
             bound = scaling.bound(p) if scaling.bound is not None else None
             if bound is not None and not (math.isfinite(bound) and bound > 0):
                 bound = None  # no finite positive statement at these parameters
-            rows.append({"params": p, "repeat": rep, "value": value, "horizon": horizon, "bound": bound})
+            rows.append(ScaleRow(p, rep, value, horizon, bound))
     axes = [v.axis for v in varies]
-    values = np.array([np.nan if r["value"] is None else r["value"] for r in rows])
+    values = np.array([np.nan if r.value is None else r.value for r in rows])
     fitted: Fit | None = None
     fit_error = None
     if rows:
         try:
-            fitted = fit(axes, [r["params"] for r in rows], values)
+            fitted = fit(axes, [r.params for r in rows], values)
         except InvalidArgument as exc:
             fit_error = str(exc)
     bound_text, over = _check_bound(rows, stated=scaling.bound is not None)
@@ -377,7 +375,7 @@ def _record(
         tasks=len(tasks),
         tasks_done=sum(t.task in results for t in tasks),
         tasks_lost=lost,
-        rows=[ScaleRow(**r) for r in rows],
+        rows=rows,
         censored=int(np.sum(~np.isfinite(values))) if rows else 0,
         fit=None
         if fitted is None

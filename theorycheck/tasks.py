@@ -6,15 +6,22 @@ specs, crash files and reports carry it, and it is built and parsed here only.
 A stress chunk (:class:`ChunkSpec` -> :class:`ChunkResult`) and a scale task (:class:`PointsSpec` ->
 :class:`PointsResult`) travel to a worker (a process or a Dask cluster) and back as these records, and are
 journaled as their ``to_data`` form; ``from_data`` reads that form back (``from_data(to_data(r)) == r``, tested
-for every field). The journaled form keeps the key names the journal has always had, so a journal written
+for every field). A claim of ``check --workers`` travels as a :class:`CheckSpec` and comes back as a
+:class:`ClaimSummary`. The journaled form keeps the key names the journal has always had, so a journal written
 before these records resumes. A spec's ``source`` (the claim file's text, shipped to workers) is never
 journaled: it is passed to ``from_data`` again on resume.
+
+A stress campaign's files are records too: a local worker writes the instance it is about to check as an
+:class:`InFlight`, a worker's death leaves a :class:`Crash` in ``crashes/``, and ``worst.json`` is a
+:class:`WorstFile`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -212,12 +219,60 @@ class ChunkResult(Data):
 
 @attrs.frozen
 class CheckSpec(Data):
-    """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there)."""
+    """``theorycheck check --workers``: one claim checked in a worker process (re-resolved there).
+
+    The worker sends back a :class:`ClaimSummary`.
+    """
 
     ref: ClaimRef = attrs.field(converter=_ref)
     profile: Profile
     examples: int | None
     report_dir: str
+
+
+@attrs.frozen
+class ClaimSummary:
+    """What one claim adds to a ``check`` or ``stress`` run: the line printed for it and its counts.
+
+    The result of a :class:`CheckSpec` (a ``check --workers`` worker sends it back), and what the run's record
+    totals (``runs/*.json``: examples, violations, confirmed, artifacts, undecided). ``counterexample``: the
+    confirmed or certified counterexamples reported (0 or 1 for ``check``; a stress campaign counts each distinct
+    one); ``artifacts``, ``undecided``: reports whose ladder said so; ``unconfirmed``: a float64 violation that is
+    not a counterexample; ``interrupted``: a Ctrl-C ended this claim's search (its counts so far).
+    """
+
+    claim: str
+    expect: str
+    line: str
+    examples: int
+    violation: bool = False
+    counterexample: int = 0
+    unconfirmed: bool = False
+    artifacts: int = 0
+    undecided: int = 0
+    reports: tuple[str, ...] = attrs.field(default=(), converter=strs)
+    interrupted: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"claim", "expect", "line", "examples", "violation", "counterexample", ..., "interrupted"}``."""
+        return {**attrs.asdict(self, recurse=False), "reports": list(self.reports)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ClaimSummary:
+        """The inverse of :meth:`to_data`."""
+        return cls(
+            claim=data["claim"],
+            expect=data["expect"],
+            line=data["line"],
+            examples=int(data["examples"]),
+            violation=bool(data.get("violation", False)),
+            counterexample=int(data.get("counterexample", 0)),
+            unconfirmed=bool(data.get("unconfirmed", False)),
+            artifacts=int(data.get("artifacts", 0)),
+            undecided=int(data.get("undecided", 0)),
+            reports=data.get("reports", ()),
+            interrupted=bool(data.get("interrupted", False)),
+        )
 
 
 @attrs.frozen
@@ -241,3 +296,130 @@ class PointsResult(Data):
     values: tuple[float | None, ...] = attrs.field(converter=as_tuple)
     horizons: tuple[int, ...] = attrs.field(converter=ints)
     seconds: float
+
+
+CRASH_SCHEMA = "theorycheck.crash/1"
+
+
+@attrs.frozen
+class InFlight:
+    """The instance a local stress worker is about to check, written to the chunk's in-flight file.
+
+    If the worker dies, the controller reads it back: ``pid`` tells whether this worker was the one that died
+    (:attr:`theorycheck.parallel.TaskLost.culprits`), ``digest`` is what the chunk's re-run skips, and the
+    instance goes to ``crashes/``.
+    """
+
+    claim_ref: ClaimRef = attrs.field(converter=_ref)
+    instance: JSON
+    digest: str
+    pid: int
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"claim_ref", "instance", "digest", "pid"}``."""
+        return {
+            "claim_ref": self.claim_ref.to_data(),
+            "instance": self.instance,
+            "digest": self.digest,
+            "pid": self.pid,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> InFlight:
+        """The inverse of :meth:`to_data`."""
+        return cls(data["claim_ref"], data["instance"], str(data["digest"]), int(data["pid"]))
+
+    def write(self, path: Path) -> None:
+        """Write to ``path`` atomically: a temp file, then a rename.
+
+        No fsync: a killed process still leaves the file (the machine did not die), and this runs before every
+        instance.
+        """
+        tmp = path.with_name(path.name + f".{self.pid}.tmp")
+        tmp.write_text(json.dumps(self.to_data()), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: str | None) -> InFlight | None:
+        """The in-flight file at ``path``; None if there is none or it is not one (never written, or torn)."""
+        if not path:
+            return None
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.from_data(data)
+        except (OSError, ValueError, KeyError, TypeError):  # ValueError: bad JSON, a bad field (InvalidArgument)
+            return None
+
+
+@attrs.frozen
+class Crash:
+    """A crash file (``crashes/<task>-<digest>.json``, schema ``theorycheck.crash/1``): what a worker was checking.
+
+    ``inflight``: the instance, its digest and the worker's pid; ``reason``: how the worker was lost (or what
+    the chunk raised); ``spec``: the chunk (its reproducer); ``example``: a pasteable ``@example``.
+    """
+
+    inflight: InFlight
+    reason: str
+    spec: ChunkSpec
+    example: str
+
+    def to_data(self) -> dict[str, Any]:
+        """The in-flight fields, then ``reason``, ``chunk_spec``, ``example``, and the ``schema``."""
+        return {
+            **self.inflight.to_data(),
+            "reason": self.reason,
+            "chunk_spec": self.spec.to_data(),
+            "example": self.example,
+            "schema": CRASH_SCHEMA,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], source: str | None = None) -> Crash:
+        """The inverse of :meth:`to_data` (``source``: the claim file's text for the spec, never stored)."""
+        return cls(
+            InFlight.from_data(data), data["reason"], ChunkSpec.from_data(data["chunk_spec"], source), data["example"]
+        )
+
+
+WORST_SCHEMA = "theorycheck.worst/1"
+
+
+@attrs.frozen
+class WorstFile:
+    """A stress campaign's ``worst.json`` (schema ``theorycheck.worst/1``): its worst instance so far.
+
+    ``margin`` is None when not finite (JSON has no inf or NaN); ``example``: a pasteable ``@example``.
+    """
+
+    claim: str
+    claim_ref: ClaimRef = attrs.field(converter=_ref)
+    margin: float | None
+    summary: str
+    instance: JSON
+    example: str
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"claim", "claim_ref", "margin", "summary", "instance", "example", "schema"}``."""
+        return {
+            "claim": self.claim,
+            "claim_ref": self.claim_ref.to_data(),
+            "margin": self.margin,
+            "summary": self.summary,
+            "instance": self.instance,
+            "example": self.example,
+            "schema": WORST_SCHEMA,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> WorstFile:
+        """The inverse of :meth:`to_data`."""
+        margin = data["margin"]
+        return cls(
+            data["claim"],
+            data["claim_ref"],
+            None if margin is None else float(margin),
+            data["summary"],
+            data["instance"],
+            data["example"],
+        )

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from tests.common.claims import FLOAT_FLOOR, OVERSHOOT, floor_instance, overshoot_instance
-from theorycheck.claims import Case, check
+from theorycheck.claims import Case, Outcome, Procedure, check
 from theorycheck.confirm import confirm
+from theorycheck.dynamics import Recording
 from theorycheck.dynamics.instance import Instance, Target
 from theorycheck.errors import InvalidArgument, InvalidType
 from theorycheck.models import Balancing, WeightDecay, deep_mf
@@ -27,6 +28,7 @@ from theorycheck.report import (
     read_record,
     rebuild,
     rebuild_index,
+    trajectory,
     write_report,
 )
 from theorycheck.report._codec import _OBJECTIVE_FIELDS
@@ -221,3 +223,57 @@ def test_the_index_skips_broken_records_and_links_the_real_folder(tmp_path: Path
     index = rebuild_index(tmp_path).read_text()
     assert f'href="{folder.name}/report.html"' in index
     assert "example.com" not in index
+
+
+def _deep_instance(max_steps: int = 1000) -> Instance:
+    """Depth 3, 2x3x2, small balanced-ish start, a step that converges: several layers and imbalances to plot."""
+    obj = deep_mf((2, 3, 2))
+    sigma = np.array([1.0, 0.4])
+    init = 0.3 * np.random.default_rng(5).standard_normal(obj.n_params)
+    return Instance(obj, Target(np.diag(sigma), np.eye(2), sigma, np.eye(2)), init, 0.2, max_steps)
+
+
+def _holds(_instance: object, _run: object) -> Outcome:
+    return Outcome(1.0, "nothing", None, "a conclusion that reads nothing")
+
+
+def _recording(every: int, observables: tuple[str, ...] = ("loss", "weights")) -> object:
+    """A GD claim whose procedure records ``observables`` every ``every`` steps."""
+    procedure = Procedure(record=Recording(every=every, observables=observables))
+    return attrs.evolve(OVERSHOOT, procedure=procedure, conclusion=_holds, certificate=None)
+
+
+def test_the_plots_come_from_the_checks_own_run_bit_for_bit_without_running_the_dynamics_again(monkeypatch) -> None:
+    claim, instance = _recording(every=1), _deep_instance()
+    verdict = check(claim, instance)
+    assert verdict.run is not None
+    again = trajectory(claim, instance)  # no run given: the instance is run again, as for an old caller
+
+    def no_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the report ran the dynamics again")
+
+    monkeypatch.setattr(Instance, "run", no_run)
+    series = trajectory(claim, instance, run=verdict.run)
+    assert list(series) == list(again)
+    assert {"x", "loss", "sv_layer1", "sv_layer2", "sv_product", "imbalance1"} <= set(series)
+    assert all(_same(series[k], again[k]) for k in series)
+    assert series["x"].size == len(range(0, 1000, 3)) + 1  # the plot's grid (and the last step), not every step
+
+
+@pytest.mark.parametrize(
+    ("every", "observables"), [(7, ("loss", "weights")), (1, ("loss",))], ids=["another grid", "no weights"]
+)
+def test_a_run_that_did_not_record_what_the_plots_need_is_run_again(monkeypatch, every, observables) -> None:
+    claim, instance = _recording(every, observables), _deep_instance()
+    verdict = check(claim, instance)
+    runs = []
+    real_run = Instance.run
+
+    def counted(self: Instance, *args: object, **kwargs: object) -> object:
+        runs.append(kwargs.get("record"))
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Instance, "run", counted)
+    series = trajectory(claim, instance, run=verdict.run)
+    assert len(runs) == 1
+    assert {"loss", "sv_product", "imbalance1"} <= set(series)

@@ -142,16 +142,16 @@ def test_switching_an_axis_to_another_form_drops_the_stated_exponent_of_the_old_
 
 
 def test_runs_that_never_reached_the_target_below_the_bound_are_reported_undecided() -> None:
+    import attrs
+
+    from theorycheck.report import ScaleRow
     from theorycheck.sweep import _check_bound
 
-    rows = [
-        {"params": {"kappa": 1.0}, "value": 10.0, "horizon": 100, "bound": 50.0},
-        {"params": {"kappa": 2.0}, "value": None, "horizon": 100, "bound": 500.0},
-    ]
+    rows = [ScaleRow({"kappa": 1.0}, 0, 10.0, 100, 50.0), ScaleRow({"kappa": 2.0}, 0, None, 100, 500.0)]
     text, violated = _check_bound(rows, stated=True)
     assert not violated
     assert "1 runs undecided" in text
-    rows[1]["horizon"] = 1000
+    rows[1] = attrs.evolve(rows[1], horizon=1000)
     text, violated = _check_bound(rows, stated=True)
     assert violated
     assert "not reached within the horizon" in text

@@ -16,11 +16,15 @@ from theorycheck.tasks import (
     ChunkResult,
     ChunkSpec,
     ClaimRef,
+    ClaimSummary,
+    Crash,
     EliteEntry,
+    InFlight,
     PointsResult,
     PointsSpec,
     StopReason,
     Worst,
+    WorstFile,
 )
 
 WORST = Worst("c: violated; margin -1 (d) on an instance", "an instance", {"tree": [1, 2]}, True)
@@ -174,3 +178,60 @@ def test_a_record_reads_back_past_a_key_it_has_no_field_for_and_defaults_an_abse
     data["added_by_a_later_version"] = 1
     del data["submitted"]
     assert ChunkResult.from_data(data) == attrs.evolve(RESULT, submitted=None)
+
+
+def test_a_claim_summary_survives_its_data_and_pickling_as_it_comes_back_from_a_worker():
+    summary = ClaimSummary(
+        claim="mine.x",
+        expect="refuted",
+        line="mine.x: CONFIRMED ...",
+        examples=41,
+        violation=True,
+        counterexample=2,
+        unconfirmed=True,
+        artifacts=1,
+        undecided=3,
+        reports=("out/mine.x-0123",),
+        interrupted=True,
+    )
+    _no_field_at_its_default(summary)
+    assert set(summary.to_data()) == {f.name for f in attrs.fields(ClaimSummary)}
+    assert ClaimSummary.from_data(_through_json(summary.to_data())) == summary
+    assert pickle.loads(pickle.dumps(summary)) == summary  # noqa: S301 - our own bytes
+
+
+INFLIGHT = InFlight(ClaimRef.in_file("a.py", "MINE"), {"tree": [1, 2]}, "0123456789abcdef", 4242)
+
+
+def test_an_in_flight_file_survives_its_write_and_read(tmp_path):
+    path = tmp_path / "c00007.json"
+    INFLIGHT.write(path)
+    assert InFlight.read(str(path)) == INFLIGHT
+    assert set(json.loads(path.read_text())) == {"claim_ref", "instance", "digest", "pid"}  # as journaled before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_missing_or_torn_in_flight_file_reads_as_none(tmp_path):
+    assert InFlight.read(None) is None
+    assert InFlight.read(str(tmp_path / "never-written.json")) is None
+    torn = tmp_path / "torn.json"
+    torn.write_text(json.dumps(INFLIGHT.to_data())[:30])
+    assert InFlight.read(str(torn)) is None
+    torn.write_text(json.dumps({**INFLIGHT.to_data(), "claim_ref": {"kind": "catalog", "id": "x"}}))
+    assert InFlight.read(str(torn)) is None
+
+
+def test_a_crash_file_survives_a_round_trip_through_json_given_the_shipped_source_again():
+    crash = Crash(INFLIGHT, "a worker process died: ...", SPEC, "from hypothesis import example\n...")
+    data = _through_json(crash.to_data())
+    assert data["schema"] == "theorycheck.crash/1"
+    assert data["instance"] == INFLIGHT.instance  # the instance at the top, as crash files always had it
+    assert Crash.from_data(data, SPEC.source) == crash
+
+
+@pytest.mark.parametrize("margin", [-0.25, None], ids=["finite", "not finite"])
+def test_a_campaigns_worst_file_survives_a_round_trip_through_json(margin):
+    worst = WorstFile("mine.x", ClaimRef.in_file("a.py", "MINE"), margin, WORST.summary, WORST.instance, "code")
+    data = _through_json(worst.to_data())
+    assert data["schema"] == "theorycheck.worst/1"
+    assert WorstFile.from_data(data) == worst

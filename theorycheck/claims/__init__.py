@@ -21,7 +21,7 @@ from theorycheck.claims._conclusions import (
     pure,
 )
 from theorycheck.claims._fit import FIT_LEVEL, AxisFit, ExponentVerdict, Fit, fit_scaling
-from theorycheck.claims._needs import Needs, NeedsFound, NeedsUnknown, ReadyConclusion, RunProbe
+from theorycheck.claims._needs import Needs, ReadyConclusion, RunProbe
 from theorycheck.claims._records import (
     EXPECTATIONS,
     PROVENANCES,
@@ -47,6 +47,7 @@ from theorycheck.claims._trajectory import (
     tail_linear_rate,
     time_near_saddle,
 )
+from theorycheck.errors import NeedsFound, NeedsUnknown  # defined with every other error; public here too
 
 __all__ = [
     "EXPECTATIONS",

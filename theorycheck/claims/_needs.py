@@ -21,7 +21,7 @@ import numpy as np
 
 from theorycheck._validation import check_choice
 from theorycheck.dynamics import OBSERVABLES, Recording, RunResult
-from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import InvalidArgument, NeedsFound, NeedsUnknown
 
 
 def _groups(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -65,18 +65,6 @@ class Needs:
                 "it would check a coarser grid than it states"
             )
         return None
-
-
-class NeedsFound(TheorycheckError):
-    """Raised by a ready-made conclusion called with a :class:`RunProbe`: carries its needs."""
-
-    def __init__(self, needs: Needs) -> None:
-        self.needs = needs
-        super().__init__(f"needs {needs}")
-
-
-class NeedsUnknown(TheorycheckError):
-    """A claim function used the run or the instance before calling a ready-made conclusion."""
 
 
 class RunProbe:

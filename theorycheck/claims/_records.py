@@ -148,6 +148,9 @@ class Verdict:
     precision: str = "float64"
     scale: float | None = None
     artifact: bool = False  # a float64 violation the in-search rung did not reproduce, reported as holding
+    # the procedure's run that produced this verdict (None: a pure claim, or an assumption failed): a report
+    # plots its series from it instead of running the dynamics again (report.trajectory)
+    run: RunResult | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def violated(self) -> bool:
@@ -406,4 +409,5 @@ def check(claim: Claim, instance: Any, *, precision: Precision | None = None) ->
         outcome.trace,
         str(precision or (claim.procedure.precision if claim.procedure is not None else FLOAT64)),
         None if outcome.scale is None else float(outcome.scale),
+        run=run,
     )

@@ -6,9 +6,17 @@ Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles
 """
 
 from theorycheck.report._codec import decode, encode
-from theorycheck.report._record import SCHEMA, ReportFiles, build, environment, example_code, slug
+from theorycheck.report._record import SCHEMA, ReportFiles, build, environment, example_code, slug, trajectory
 from theorycheck.report._scale import render_scale
-from theorycheck.report._scale_record import SCALE_SCHEMA, ScaleClaim, ScaleFit, ScaleRecord, ScaleRow, VariedAxis
+from theorycheck.report._scale_record import (
+    SCALE_SCHEMA,
+    ScaleClaim,
+    ScaleEntry,
+    ScaleFit,
+    ScaleRecord,
+    ScaleRow,
+    VariedAxis,
+)
 from theorycheck.report._writer import (
     check_writable,
     load_instance,
@@ -25,6 +33,7 @@ __all__ = [
     "SCHEMA",
     "ReportFiles",
     "ScaleClaim",
+    "ScaleEntry",
     "ScaleFit",
     "ScaleRecord",
     "ScaleRow",
@@ -41,6 +50,7 @@ __all__ = [
     "rebuild_index",
     "render_scale",
     "slug",
+    "trajectory",
     "write_atomic",
     "write_report",
     "write_run",

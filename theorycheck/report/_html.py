@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from theorycheck.confirm import ConfirmationStatus
+from theorycheck.report._scale_record import ScaleEntry
 from theorycheck.report._svg import Series, line_chart
 
 _CSS = """
@@ -181,7 +182,7 @@ def render_report(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -
 def render_index(
     reports: Sequence[Mapping[str, Any]],
     runs: Sequence[Mapping[str, Any]],
-    scales: Sequence[Mapping[str, Any]] = (),
+    scales: Sequence[ScaleEntry] = (),
 ) -> str:
     """The index page: the runs' summary table, one row per report (newest first), then the scaling sweeps."""
     run_rows = [
@@ -223,11 +224,11 @@ def render_index(
     if scales:
         scale_rows = [
             [
-                f"<a href=\"{esc(urllib.parse.quote(s['folder']))}/scale.html\">{esc(s['claim'])}</a>",
-                esc("BOUND VIOLATED" if s["violated"] else "holds"),
-                esc("; ".join(s["fit"])),
-                esc(s["bound"]),
-                esc(s["created"]),
+                f'<a href="{esc(urllib.parse.quote(s.folder))}/scale.html">{esc(s.claim)}</a>',
+                esc("BOUND VIOLATED" if s.violated else "holds"),
+                esc("; ".join(s.fit)),
+                esc(s.bound),
+                esc(s.created),
             ]
             for s in scales
         ]

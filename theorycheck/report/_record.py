@@ -1,7 +1,9 @@
 """Build a counterexample report: the versioned JSON record, its arrays and the plotted series.
 
 Building is separate from writing (:mod:`._writer`): pytest-xdist workers build a :class:`ReportFiles`,
-send it to the controller as a string (:meth:`ReportFiles.dumps`) and the controller writes it once.
+send it to the controller as a string (:meth:`ReportFiles.dumps`) and the controller writes it once. The
+plotted series are read from the run the check made (``Verdict.run``, see :func:`trajectory`); the dynamics run
+again only when that run did not record them.
 
 Schema ``theorycheck.counterexample/1`` (the JSON beside ``instance.npz``):
 
@@ -38,8 +40,9 @@ import numpy as np
 
 from theorycheck.claims import Claim, Verdict, describe
 from theorycheck.confirm import Confirmation
-from theorycheck.dynamics import Recording, run_gf
+from theorycheck.dynamics import Recording, RunResult, run_gf
 from theorycheck.dynamics.instance import Instance
+from theorycheck.dynamics.observables import compute, stack
 from theorycheck.errors import InvalidType
 from theorycheck.report._codec import encode
 
@@ -72,15 +75,64 @@ def environment() -> dict[str, Any]:
     }
 
 
-def trajectory(claim: Claim, instance: Any, points: int = 300) -> dict[str, np.ndarray]:
+PLOTTED = ("loss", "singular_values", "imbalances")  # the observable groups a report page plots
+
+
+def trajectory(
+    claim: Claim, instance: Any, points: int = 300, *, run: RunResult | None = None
+) -> dict[str, np.ndarray]:
     """Float64 series for the plots: loss, singular values of each layer and of the product, imbalances.
 
-    Re-runs the instance (GD, or GF for a GF claim) recording about ``points`` times; empty for instances
-    that are not one trajectory (a :class:`Case`).
+    Read from ``run``, the run the check already made (``Verdict.run``), when it holds them: a float64 GD run
+    of this instance that recorded the loss and the weights at every step of the plot's grid (steps 0,
+    ``max_steps // points``, ... as below); the singular values and imbalances are computed from those weights,
+    so the series are bit for bit the ones a fresh run would give. Otherwise (no run given, a run that recorded
+    less or on another grid, a gradient-flow claim, a high-precision run) the instance is run again, GD or GF
+    for a GF claim, recording about ``points`` times. Empty for instances that are not one trajectory (a
+    :class:`Case`).
     """
     if not isinstance(instance, Instance) or claim.procedure is None:
         return {}
-    names = ("loss", "singular_values", "imbalances")
+    recorded = _recorded(run, instance, points) if claim.procedure.method == "gd" else None
+    if recorded is not None:
+        x, observed = recorded
+    else:
+        x, observed = _run_again(claim, instance, points)
+    out = {"x": np.asarray(x, dtype=float)}
+    for key, arr in observed.items():
+        series = np.asarray(arr)[:, 0]
+        if key.startswith("imbalance"):
+            series = np.linalg.norm(series.reshape(series.shape[0], -1), axis=1)
+        out[key] = np.asarray(series)
+    return out
+
+
+def _grid(instance: Instance, points: int) -> Recording:
+    return Recording(every=max(1, instance.max_steps // points), observables=PLOTTED)
+
+
+def _recorded(
+    run: RunResult | None, instance: Instance, points: int
+) -> tuple[np.ndarray, Mapping[str, np.ndarray]] | None:
+    """The plotted observables at the plot's grid from the check's own run, or None if it did not record them."""
+    if run is None or run.method != "gd" or not run.precision.is_float64 or run.batch_size != 1:
+        return None
+    if not {"loss", "weights"} <= set(run.observables):
+        return None
+    grid = _grid(instance, points).steps(instance.max_steps)
+    at = np.asarray(run.record_at)
+    rows = np.searchsorted(at, grid)
+    if rows.max() >= at.size or not np.array_equal(at[rows], grid):
+        return None  # recorded on another grid (or fewer steps): the plot's points are not all there
+    weights, loss = run.observables["weights"], run.observables["loss"]
+    # one record at a time, as the run computed them: (1, n_params) each
+    records = [compute(run.objective, weights[i], PLOTTED, loss[i], np.zeros_like(loss[i])) for i in rows]
+    return grid, stack(records)
+
+
+def _run_again(claim: Claim, instance: Instance, points: int) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    """Run the instance again, recording the plotted observables about ``points`` times."""
+    assert claim.procedure is not None
     if claim.procedure.method == "gf" and claim.procedure.t_max is not None:
         horizon = float(claim.procedure.t_max(instance))
         run = run_gf(
@@ -90,18 +142,11 @@ def trajectory(claim: Claim, instance: Any, points: int = 300) -> dict[str, np.n
             data=instance.data,
             t_max=horizon,
             record_times=np.linspace(0.0, horizon, points),
-            observables=names,
+            observables=PLOTTED,
         )
     else:
-        every = max(1, instance.max_steps // points)
-        run = instance.run(record=Recording(every=every, observables=names), gtol=claim.procedure.gtol)
-    out = {"x": np.asarray(run.record_at, dtype=float)}
-    for key, arr in run.observables.items():
-        series = np.asarray(arr)[:, 0]
-        if key.startswith("imbalance"):
-            series = np.linalg.norm(series.reshape(series.shape[0], -1), axis=1)
-        out[key] = np.asarray(series)
-    return out
+        run = instance.run(record=_grid(instance, points), gtol=claim.procedure.gtol)
+    return np.asarray(run.record_at), run.observables
 
 
 @attrs.frozen
@@ -220,7 +265,7 @@ def build(
         tree, arrays, inline_tree, replayable = {"unencodable": str(exc)}, {}, None, False
     name = f"{slug(claim.id)}-{_digest(claim.id, confirmation.status, arrays, tree)}"
     folder = str(Path(report_root) / name)
-    series = trajectory(claim, verdict.instance)
+    series = trajectory(claim, verdict.instance, run=verdict.run)
     all_arrays: dict[str, np.ndarray] = dict(arrays)
     all_arrays.update({f"series_{k}": v for k, v in series.items()})
     if verdict.trace is not None:

@@ -2,7 +2,8 @@
 
 ``sweep`` builds a :class:`ScaleRecord`, ``scale.json`` holds its ``to_data`` form, and the page
 (:func:`~theorycheck.report.render_scale`) reads the record's fields, never string keys. ``from_data`` reads
-``scale.json`` back (``from_data(to_data(r)) == r``, tested field by field).
+``scale.json`` back (``from_data(to_data(r)) == r``, tested field by field); the report index reads it so and
+lists each sweep as a :class:`ScaleEntry`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from theorycheck._data import Data, as_tuple, floats
+from theorycheck._data import Data, as_tuple, floats, strs
 from theorycheck.claims import AxisFit
 
 SCALE_SCHEMA = "theorycheck.scale/1"
@@ -96,3 +97,25 @@ class ScaleRecord(Data):
     def to_data(self) -> dict[str, Any]:
         """``scale.json``'s object: the schema, then the fields."""
         return {"schema": SCALE_SCHEMA, **super().to_data()}
+
+
+@attrs.frozen
+class ScaleEntry(Data):
+    """A sweep as the report index lists it (an entry of ``index.json``'s ``scales``), read from its record.
+
+    ``folder``: the sweep's folder relative to the report root (the link); ``violated``: the bound's verdict;
+    ``fit``: each exponent's sentence.
+    """
+
+    folder: str
+    claim: str
+    created: str
+    bound: str
+    violated: bool
+    fit: tuple[str, ...] = attrs.field(converter=strs)
+
+    @classmethod
+    def of(cls, record: ScaleRecord, folder: str) -> ScaleEntry:
+        """The entry of ``record``, written in ``folder``."""
+        fit = () if record.fit is None else [a.text() for a in record.fit.axes]
+        return cls(folder, record.claim.id, record.created, record.bound, record.bound_violated, fit)

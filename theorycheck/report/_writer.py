@@ -31,6 +31,7 @@ from theorycheck.errors import InvalidArgument
 from theorycheck.report._codec import decode
 from theorycheck.report._html import render_index
 from theorycheck.report._record import ReportFiles
+from theorycheck.report._scale_record import ScaleEntry, ScaleRecord
 
 RECORD = "report.json"
 ARRAYS = "instance.npz"
@@ -199,18 +200,11 @@ def _write_index(base: Path) -> None:
                 runs.append(run)
     scales = []
     for path in sorted((base / "scales").glob("*/scale.json"), reverse=True):
-        with contextlib.suppress(json.JSONDecodeError, OSError, KeyError, TypeError):
-            rec = json.loads(path.read_text(encoding="utf-8"))
-            scales.append(
-                {
-                    "folder": f"scales/{path.parent.name}",
-                    "claim": rec["claim"]["id"],
-                    "created": rec["created"],
-                    "bound": rec["bound"],
-                    "violated": bool(rec["bound_violated"]),
-                    "fit": [a["text"] for a in (rec.get("fit") or {}).get("axes", [])],
-                }
-            )
+        # ValueError: not JSON, or a field out of its domain; KeyError/TypeError: not a scale record
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            sweep = ScaleRecord.from_data(json.loads(path.read_text(encoding="utf-8")))
+            scales.append(ScaleEntry.of(sweep, f"scales/{path.parent.name}"))
     write_atomic(base / "index.html", render_index(reports, runs, scales).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
-    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": scales}, indent=1).encode())
+    listed = [s.to_data() for s in scales]
+    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": listed}, indent=1).encode())
