@@ -26,7 +26,7 @@ import attrs
 from theorycheck.catalogue import CATALOGUE, Entry
 from theorycheck.claims import Claim, Verdict, check
 from theorycheck.config import Profile
-from theorycheck.confirm import Confirmation, confirm
+from theorycheck.confirm import Confirmation, ConfirmationStatus, confirm
 from theorycheck.errors import InvalidArgument, TheorycheckError
 from theorycheck.report import build, load_instance, read_record, write_report
 from theorycheck.search.hypothesis import Refinement, SearchStats, Theorem, search
@@ -86,8 +86,15 @@ class ClaimOutcome:
 
     @property
     def unconfirmed(self) -> bool:
-        """A float64 violation that is an artifact or undecided (no counterexample)."""
-        return (self.violation is not None and not self.counterexample) or bool(self.artifacts)
+        """A float64 violation no rung decided: neither a counterexample nor an artifact (exit status 3).
+
+        An artifact is not a finding (the ladder showed the float64 violation is rounding, as pytest's in-search
+        rung does when it sets one aside): it is reported and counted, and leaves the check's status at 0.
+        """
+        if self.violation is not None and self.confirmation is None:
+            return True
+        decided = [*self.artifacts, *([self.confirmation] if self.confirmation is not None else [])]
+        return any(c.status == ConfirmationStatus.UNDECIDED for c in decided)
 
 
 @contextlib.contextmanager

@@ -2,8 +2,9 @@
 
 Exit statuses (``check``, ``stress``, ``replay``, ``demo``): 0 no violation found (demo: every fact as
 expected); 1 a confirmed or certified counterexample; 2 a usage or input error (one line on stderr, never a
-traceback); 3 only unconfirmed or float64-artifact violations; 130 interrupted (Ctrl-C: reports, journal and
-index are complete; ``--resume`` continues). ``scale``: 0 the stated bound and exponents hold, 1 violated.
+traceback); 3 a float64 violation the precision ladder left undecided (float64 artifacts alone exit 0: they
+are reported, not findings); 130 interrupted (Ctrl-C: reports, journal and index are complete; ``--resume``
+continues). ``scale``: 0 the stated bound and exponents hold, 1 violated.
 """
 
 from __future__ import annotations
@@ -631,6 +632,7 @@ def cmd_scale(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
     """Re-run a stored instance and print the verdict."""
     from theorycheck.campaign import replay
+    from theorycheck.confirm import ConfirmationStatus
 
     r = replay(args.report, ladder=not args.no_ladder)
     out.write(r.verdict.summary() + "\n")
@@ -638,7 +640,9 @@ def cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"float64 margin {r.verdict.margin!r}: {same}\n")
     if r.confirmation is not None:
         out.write(f"precision ladder: {r.confirmation.status}: {r.confirmation.reason}\n")
-        return FOUND if r.confirmation.is_counterexample else UNCONFIRMED
+        if r.confirmation.is_counterexample:
+            return FOUND
+        return OK if r.confirmation.status == ConfirmationStatus.ARTIFACT else UNCONFIRMED
     return UNCONFIRMED if r.verdict.violated else OK
 
 

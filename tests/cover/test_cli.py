@@ -107,12 +107,17 @@ def test_checking_a_true_catalogue_claim_exits_0(tmp_path: Path) -> None:
     assert "no violation" in out
 
 
-def test_check_exits_3_when_the_only_violations_are_floating_point_artifacts(tmp_path: Path) -> None:
+def test_check_exits_0_and_reports_them_when_the_only_violations_are_floating_point_artifacts(tmp_path: Path) -> None:
     path = tmp_path / "floor.py"
     path.write_text("from theorycheck.demo import FLOAT_FLOOR_ENTRY as floor\n")
     code, out, err = run("check", f"{path}::floor", "--profile", "ci", "--report-dir", str(tmp_path / "r"))
-    assert code == 3, out + err
+    assert code == 0, out + err  # an artifact is not a finding
     assert "ARTIFACT" in out
+    assert "1 artifacts" in out
+    (folder,) = [p for p in (tmp_path / "r").iterdir() if p.is_dir() and p.name != "runs"]
+    code, out, err = run("replay", str(folder))
+    assert code == 0, out + err
+    assert "artifact" in out
 
 
 def test_report_rebuilds_the_index(tmp_path: Path) -> None:
