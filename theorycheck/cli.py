@@ -28,13 +28,10 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import UsageError as UsageError  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
 from theorycheck.tasks import CheckSpec, ClaimSummary, StopReason
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
-
-
-class UsageError(TheorycheckError):
-    """A command-line mistake: reported in one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
