@@ -27,14 +27,11 @@ from theorycheck.catalogue import CATALOGUE, Entry
 from theorycheck.claims import Claim, Verdict, check
 from theorycheck.config import Profile
 from theorycheck.confirm import Confirmation, ConfirmationStatus, confirm
-from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import ClaimFileError as ClaimFileError  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
+from theorycheck.errors import InvalidArgument
 from theorycheck.report import build, load_instance, read_record, write_report
 from theorycheck.search.hypothesis import Refinement, SearchStats, Theorem, search
 from theorycheck.tasks import ClaimRef
-
-
-class ClaimFileError(TheorycheckError):
-    """A claim file that is missing, does not import, or holds no claims."""
 
 
 def _claim_ref(ref: ClaimRef | Mapping[str, Any]) -> ClaimRef:

@@ -29,13 +29,10 @@ from typing import Any, NoReturn, TextIO
 import attrs
 
 from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import UsageError as UsageError  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
 from theorycheck.tasks import CheckSpec, ClaimSummary, StopReason
 
 OK, FOUND, USAGE, UNCONFIRMED = 0, 1, 2, 3
-
-
-class UsageError(TheorycheckError):
-    """A command-line mistake: reported in one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -299,35 +296,36 @@ def _finish(
     *,
     extra: dict[str, Any] | None = None,
 ) -> int:
-    """Store the run's summary, rebuild the index, print the totals; the exit status.
+    """Store the run's summary (a ``report.RunRecord``), rebuild the index, print the totals; the exit status.
 
     ``violations`` counts the float64 violations reported (each confirmed, certified, artifact or undecided),
-    so the three numbers in brackets always add up to it.
+    so the three numbers in brackets always add up to it. ``extra``: the record's fields only this command
+    writes (``check``: seed, interrupted, store; ``stress``: interrupted, resumed).
     """
-    from theorycheck.report import rebuild_index, write_run
+    from theorycheck.report import RunRecord, rebuild_index, write_run
 
-    run = {
-        "started": dt.datetime.fromtimestamp(time.time() - (time.perf_counter() - started), dt.UTC).isoformat(
+    run = RunRecord(
+        started=dt.datetime.fromtimestamp(time.time() - (time.perf_counter() - started), dt.UTC).isoformat(
             timespec="seconds"
         ),
-        "command": command,
-        "claims": len(summaries),
-        "examples": sum(s.examples for s in summaries),
-        "violations": sum(s.counterexample + s.artifacts + s.undecided for s in summaries),
-        "confirmed": sum(s.counterexample for s in summaries),
-        "artifacts": sum(s.artifacts for s in summaries),
-        "undecided": sum(s.undecided for s in summaries),
-        "seconds": time.perf_counter() - started,
+        command=command,
+        claims=len(summaries),
+        examples=sum(s.examples for s in summaries),
+        violations=sum(s.counterexample + s.artifacts + s.undecided for s in summaries),
+        confirmed=sum(s.counterexample for s in summaries),
+        artifacts=sum(s.artifacts for s in summaries),
+        undecided=sum(s.undecided for s in summaries),
+        seconds=time.perf_counter() - started,
         **(extra or {}),
-    }
+    )
     write_run(report_dir, run)
     index = rebuild_index(report_dir)
     out.write(
-        f"{run['claims']} claims, {run['examples']} examples, {run['violations']} violations "
-        f"({run['confirmed']} confirmed, {run['artifacts']} artifacts, {run['undecided']} undecided) "
-        f"in {run['seconds']:.1f}s; index: {index}\n"
+        f"{run.claims} claims, {run.examples} examples, {run.violations} violations "
+        f"({run.confirmed} confirmed, {run.artifacts} artifacts, {run.undecided} undecided) "
+        f"in {run.seconds:.1f}s; index: {index}\n"
     )
-    if run["confirmed"]:
+    if run.confirmed:
         return FOUND
     return UNCONFIRMED if any(s.unconfirmed for s in summaries) else OK
 

@@ -48,7 +48,7 @@ import attrs
 
 from theorycheck._status import Status
 from theorycheck.claims import Certification, CertificationStatus, Claim, PureConclusion, Verdict, check
-from theorycheck.errors import TheorycheckError
+from theorycheck.errors import NoEnclosure, TheorycheckError
 from theorycheck.precision import Precision
 
 LADDER = (Precision("flint", 113), Precision("flint", 256))
@@ -237,8 +237,6 @@ def vanishes_with_precision(margins: list[float], statuses: list[str], bits: lis
 
 def _enclosure(claim: Claim, verdict: Verdict, bits: int) -> Certification:
     """Interval evaluation of a pure numeric margin: certified when the whole enclosure is below zero."""
-    from theorycheck.precision.numeric import NoEnclosure
-
     assert isinstance(claim.conclusion, PureConclusion)  # _certify calls this for pure numeric claims only
     enclose = claim.conclusion.enclose
     try:

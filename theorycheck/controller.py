@@ -15,19 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from theorycheck.errors import TheorycheckError
+from theorycheck.errors import TaskFailed as TaskFailed  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
 from theorycheck.journal import Journal
 from theorycheck.parallel import Executor, Interrupts, Task, TaskLost
 from theorycheck.tasks import StopReason
 
 WAKE = 0.25  # seconds: the longest a wait blocks before looking at a Ctrl-C flag and the deadline
-
-
-class TaskFailed(TheorycheckError):
-    """A task raised an ordinary exception (a bug in the claim's code, usually): the campaign stops.
-
-    The message names the task and its reproducer (the spec, or the instance it was checking).
-    """
 
 
 class Spec(Protocol):

@@ -25,7 +25,7 @@ from theorycheck.confirm import ConfirmationStatus
 from theorycheck.dynamics import Recording
 from theorycheck.dynamics.instance import Instance
 from theorycheck.models import deep_mf
-from theorycheck.report import rebuild_index, write_run
+from theorycheck.report import RunRecord, rebuild_index, write_run
 from theorycheck.tasks import ClaimRef
 
 THEOREMS = (
@@ -127,12 +127,12 @@ def run_demo(
     seconds = time.perf_counter() - started
     write_run(
         report_dir,
-        {
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - seconds)),
-            "command": f"theorycheck demo --seed {seed}",
-            "claims": len(jobs), "examples": examples, "violations": violations, "confirmed": confirmed,
-            "artifacts": artifacts, "undecided": undecided, "seconds": seconds,
-        },
+        RunRecord(
+            started=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - seconds)),
+            command=f"theorycheck demo --seed {seed}",
+            claims=len(jobs), examples=examples, violations=violations, confirmed=confirmed,
+            artifacts=artifacts, undecided=undecided, seconds=seconds,
+        ),
     )
     index = rebuild_index(report_dir)
     verdict = (

@@ -1,36 +1,69 @@
-"""The exception hierarchy of theorycheck (one module, stdlib only).
+"""Every exception class of theorycheck (one module, stdlib only; a whole-repo test keeps it the only one).
 
 Every error a user can trigger by passing a bad value is an :class:`InvalidArgument`, which is also a
 ``ValueError`` (or :class:`InvalidType`, also a ``TypeError``), so callers that know nothing of
 theorycheck still catch it. Messages name the argument, its value and the fix; the same facts are kept
 as attributes (``argument``, ``value``, ``fix``) so tests and tools can assert them without parsing text.
+
+Every class here pickles with its message and attributes intact (tested), whatever its constructor takes:
+:class:`TaskFailed`, :class:`TaskLost` and :class:`InvalidArgument` cross process boundaries. The records an
+exception carries (a claim, a verdict) are typed ``Any``: this module imports nothing of theorycheck.
+
+The modules that raise these also re-export them under their old import paths (``theorycheck.cli.UsageError``,
+``theorycheck.search.hypothesis.ClaimViolated``, ``theorycheck.precision.numeric.NoEnclosure``, ...).
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 __all__ = [
+    "BudgetExceeded",
+    "BudgetSpent",
+    "CandidateFound",
+    "ChunkFailed",
+    "ClaimFileError",
+    "ClaimViolated",
+    "ControlFlow",
     "InvalidArgument",
     "InvalidType",
+    "KnobViolation",
     "NeedsFound",
     "NeedsUnknown",
+    "NoEnclosure",
+    "NotRefuted",
     "NumericalBreakdown",
+    "OutOfTime",
+    "SkipInstance",
+    "TaskFailed",
+    "TaskLost",
     "TheorycheckError",
     "UnavailableBackend",
+    "UsageError",
 ]
 
 
-class TheorycheckError(Exception):
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """Unpickle an exception as it was: its ``args`` (the message) and attributes, without calling ``__init__``.
+
+    ``__init__`` takes the parts a message is built from (a claim and a verdict, an argument and a fix), not the
+    message: calling it again with ``args``, as the default pickling does, fails or garbles the message.
+    """
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+class _Picklable(BaseException):
+    """Pickles through :func:`_restore` (message and attributes intact, whatever ``__init__`` takes)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+class TheorycheckError(_Picklable, Exception):
     """Root of every exception theorycheck raises on purpose."""
-
-
-def _rebuild(cls: type[Exception], argument: str, value: str, problem: str, fix: str) -> Exception:
-    """Unpickle an InvalidArgument/InvalidType without re-summarising the already summarised value."""
-    exc: Any = cls.__new__(cls)
-    exc.argument, exc.value, exc.problem, exc.fix = argument, value, problem, fix
-    exc.args = (f"{argument}={value}: {problem}. Fix: {fix}",)
-    return cast("Exception", exc)
 
 
 class _BadValue(TheorycheckError):
@@ -42,10 +75,6 @@ class _BadValue(TheorycheckError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{argument}={self.value}: {problem}. Fix: {fix}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # crosses process boundaries (``theorycheck check --workers``) with its four fields intact
-        return (_rebuild, (type(self), self.argument, self.value, self.problem, self.fix))
 
 
 class InvalidArgument(_BadValue, ValueError):
@@ -87,6 +116,113 @@ class NeedsFound(TheorycheckError):
 
 class NeedsUnknown(TheorycheckError):
     """A claim function used the run or the instance before calling a ready-made conclusion."""
+
+
+class NoEnclosure(TheorycheckError, ArithmeticError):
+    """An interval evaluation could not enclose a quantity (e.g. a double root, an unisolated eigenvalue)."""
+
+
+# ---- claims found false, and false variants that survived -------------------------------------------------
+
+
+class ClaimViolated(TheorycheckError, AssertionError):
+    """A claim failed on an instance meeting its assumptions. ``verdict`` holds the instance and margin.
+
+    ``claim`` is a ``claims.Claim`` and ``verdict`` a ``claims.Verdict`` (typed ``Any``: see the module docstring).
+    """
+
+    def __init__(self, claim: Any, verdict: Any) -> None:
+        self.claim = claim
+        self.verdict = verdict
+        self.stage: str | None = None  # the stage that found it, when the search that raised it knows
+        super().__init__(
+            f"{claim.id} violated ({claim.source.cite()}): {verdict.quantity} margin {verdict.margin:.3g}"
+            + (f" at step {verdict.step:,}" if verdict.step is not None else "")
+            + f"; {verdict.detail}; instance: {verdict.described}"
+        )
+
+
+class NotRefuted(TheorycheckError, AssertionError):
+    """A false variant survived its whole budget: the search is too weak (or the variant is true)."""
+
+
+class ClaimFileError(TheorycheckError):
+    """A claim file that is missing, does not import, or holds no claims."""
+
+
+# ---- campaigns: tasks that fail or are lost, the command line ---------------------------------------------
+
+
+class TaskFailed(TheorycheckError):
+    """A task raised an ordinary exception (a bug in the claim's code, usually): the campaign stops.
+
+    The message names the task and its reproducer (the spec, or the instance it was checking).
+    """
+
+
+class ChunkFailed(TaskFailed):
+    """A chunk raised an ordinary exception (a bug in the claim's code, usually): the campaign stops."""
+
+
+class TaskLost(TheorycheckError):
+    """The worker running a task died (killed, out of memory, crashed) before returning a result.
+
+    ``culprits``: process ids of the local workers that died on their own (the others were stopped by the
+    broken pool, innocent), or None when the executor cannot tell (Dask: the task itself was the culprit, after
+    Dask's own retries).
+    """
+
+    def __init__(self, message: str, culprits: frozenset[int] | None = None) -> None:
+        super().__init__(message)
+        self.culprits = culprits
+
+
+class UsageError(TheorycheckError):
+    """A command-line mistake: reported in one line, exit status 2."""
+
+
+# ---- control flow: raised and caught inside one search or chunk, never an error -----------------------------
+
+
+class ControlFlow(_Picklable, Exception):
+    """Unwinds a loop that is not ours (scipy's minimiser, a Hypothesis test) back to the code that started it.
+
+    Not a :class:`TheorycheckError`: each subclass is caught by the module that raises it and never reaches a
+    user, so a handler of theorycheck's errors must not swallow one on the way.
+    """
+
+
+class CandidateFound(ControlFlow):
+    """Refinement over the draws found a violating candidate (``search.descent``, caught in ``search.hypothesis``).
+
+    Carries its verdict, the choices that build it, and the stage that found it ("refine" or "boundary").
+    """
+
+    def __init__(self, verdict: Any, choices: tuple[Any, ...], stage: str) -> None:
+        super().__init__(verdict.summary())
+        self.verdict = verdict
+        self.choices = choices
+        self.stage = stage
+
+
+class BudgetSpent(ControlFlow):
+    """The refinement budget (evaluations or wall time) is spent (``search.descent.Budget.spend``)."""
+
+
+class KnobViolation(ControlFlow):
+    """Instance-knob refinement (``search.refine.refine``) met a violation: stops the minimiser, with its verdict."""
+
+    def __init__(self, verdict: Any) -> None:
+        super().__init__()
+        self.verdict = verdict
+
+
+class SkipInstance(ControlFlow):
+    """A stress worker meets the instance a dead worker died on: it is skipped, never checked again."""
+
+
+class OutOfTime(ControlFlow):
+    """A stress chunk's refinement time is spent."""
 
 
 def _short_repr(value: Any) -> str:

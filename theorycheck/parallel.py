@@ -28,22 +28,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, Self
 
-from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import InvalidArgument
+from theorycheck.errors import TaskLost as TaskLost  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
 
 Task = Callable[[Any], Any]  # a task's one argument is a frozen record (theorycheck.tasks)
-
-
-class TaskLost(TheorycheckError):
-    """The worker running a task died (killed, out of memory, crashed) before returning a result.
-
-    ``culprits``: process ids of the local workers that died on their own (the others were stopped by the
-    broken pool, innocent), or None when the executor cannot tell (Dask: the task itself was the culprit, after
-    Dask's own retries).
-    """
-
-    def __init__(self, message: str, culprits: frozenset[int] | None = None) -> None:
-        super().__init__(message)
-        self.culprits = culprits
 
 
 class Executor(Protocol):

@@ -102,7 +102,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _violation(exc: BaseException | None) -> Any:
-    from theorycheck.search.hypothesis import ClaimViolated
+    from theorycheck.errors import ClaimViolated
 
     if isinstance(exc, ClaimViolated):
         return exc

@@ -39,11 +39,12 @@ from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import Claim, Verdict
 from theorycheck.config import Profile
 from theorycheck.confirm import ConfirmationStatus, confirm
-from theorycheck.controller import TaskFailed, run_tasks
+from theorycheck.controller import run_tasks
 from theorycheck.dynamics.instance import Instance
-from theorycheck.errors import InvalidArgument
+from theorycheck.errors import ChunkFailed as ChunkFailed  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
+from theorycheck.errors import InvalidArgument, OutOfTime, SkipInstance, TaskLost
 from theorycheck.journal import Journal, digest
-from theorycheck.parallel import Executor, TaskLost
+from theorycheck.parallel import Executor
 from theorycheck.report import ReportFiles, build, decode, encode, example_code, slug, write_atomic, write_report
 from theorycheck.search.draws import Draw
 from theorycheck.search.hypothesis import Refinement, SearchStats, evaluate, search, search_rung
@@ -78,10 +79,6 @@ def _tree(instance: Any) -> Any:
     return encode(instance, inline=True)[0]
 
 
-class _Skip(Exception):
-    pass
-
-
 def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Callable[[Any], None] | None:
     """Before each instance: skip it if a worker died on it, else journal it to ``path`` (:class:`InFlight`)."""
     if path is None and not skip:
@@ -93,7 +90,7 @@ def _before_each(path: Path | None, ref: ClaimRef, skip: frozenset[str]) -> Call
         tree = _tree(instance)
         key = digest(tree)
         if key in skip:
-            raise _Skip
+            raise SkipInstance
         if path is not None:
             InFlight(ref, tree, key, os.getpid()).write(path)
 
@@ -121,10 +118,6 @@ def run_chunk(spec: ChunkSpec) -> ChunkResult:
         return _chunk(spec)
 
 
-class _OutOfTime(Exception):  # control flow: the chunk's refinement time is spent
-    pass
-
-
 def _refined(
     claim: Claim,
     instance: Any,
@@ -134,10 +127,10 @@ def _refined(
     deadline: float,
 ) -> Verdict | None:
     if time.perf_counter() > deadline:
-        raise _OutOfTime
+        raise OutOfTime
     try:
         return evaluate(claim, instance, stats=stats, rung=rung, before_example=before)
-    except _Skip:
+    except SkipInstance:
         return None
 
 
@@ -166,7 +159,7 @@ def _refine_elite(
                 max_evals=REFINE_EVALS,
                 rng=rng,
             )
-        except _OutOfTime:
+        except OutOfTime:
             break
         if found is not None and found.violated:
             # fed back as an explicit Hypothesis example: checked by exactly the path every example takes
@@ -200,7 +193,7 @@ def _chunk(spec: ChunkSpec) -> ChunkResult:
         try:
             if before is not None:
                 before(instance)
-        except _Skip:
+        except SkipInstance:
             hypothesis.reject()  # inside the Hypothesis test: the example is dropped, the search goes on
 
     try:
@@ -534,10 +527,6 @@ def _write_worst(c: _Campaign) -> None:
         example=example_code(c.target.claim, w.instance, str(c.folder / "worst.json")),
     )
     write_atomic(c.folder / "worst.json", json.dumps(worst.to_data(), indent=1).encode())
-
-
-class ChunkFailed(TaskFailed):
-    """A chunk raised an ordinary exception (a bug in the claim's code, usually): the campaign stops."""
 
 
 def _on_lost(c: _Campaign, spec: ChunkSpec, exc: TaskLost, rerun: list[ChunkSpec]) -> str | None:

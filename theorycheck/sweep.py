@@ -29,10 +29,10 @@ from theorycheck.campaign import Target, ref_source, resolve_ref
 from theorycheck.claims import FIT_LEVEL as LEVEL
 from theorycheck.claims import FORMS, Axis, ExponentVerdict, Fit, Scaling
 from theorycheck.claims import fit_scaling as fit
-from theorycheck.controller import TaskFailed, run_tasks
-from theorycheck.errors import InvalidArgument
+from theorycheck.controller import run_tasks
+from theorycheck.errors import InvalidArgument, TaskFailed, TaskLost
 from theorycheck.journal import Journal, digest
-from theorycheck.parallel import Executor, TaskLost
+from theorycheck.parallel import Executor
 from theorycheck.report import (
     SCALE_SCHEMA,
     ScaleClaim,

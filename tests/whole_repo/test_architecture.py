@@ -229,3 +229,58 @@ def test_a_status_member_declared_without_its_message_is_refused_and_a_bad_statu
 
     with pytest.raises(InvalidArgument, match="did you mean 'violated'"):
         VerdictStatus("violatd")
+
+
+def _exception_classes_outside(sources: dict[str, str], home: str) -> list[str]:
+    """``path:line Name`` of each class deriving from BaseException defined outside ``home`` (by ``ast``).
+
+    A base counts as an exception when it is a builtin exception, a class of ``home``, an exception class defined
+    in ``sources`` (followed to a fixed point, so subclasses of subclasses count), or a name ending in Error,
+    Exception, Warning, Exit or Interrupt (an imported exception, ``hypothesis.errors.X`` say).
+    """
+    import ast
+    import builtins
+
+    known = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
+    suffixes = ("Error", "Exception", "Warning", "Exit", "Interrupt")
+    classes = [
+        (path, node)
+        for path, text in sources.items()
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.ClassDef)
+    ]
+
+    def base_name(base: ast.expr) -> str:
+        base = base.value if isinstance(base, ast.Subscript) else base
+        return base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+
+    def is_exception(node: ast.ClassDef) -> bool:
+        return any((n := base_name(b)) in known or n.endswith(suffixes) for b in node.bases)
+
+    while True:  # grow the known exception names until no class adds one
+        more = {node.name for _, node in classes if is_exception(node)} - known
+        if not more:
+            break
+        known |= more
+    return [f"{path}:{node.lineno} {node.name}" for path, node in classes if path != home and is_exception(node)]
+
+
+def test_every_exception_class_is_defined_in_errors_py():
+    sources = {
+        str(p.relative_to(_PACKAGE)): p.read_text(encoding="utf-8") for p in sorted(_PACKAGE.rglob("*.py"))
+    }
+    assert "errors.py" in sources
+    assert _exception_classes_outside(sources, "errors.py") == []
+
+
+def test_the_exception_class_check_finds_a_class_defined_elsewhere():
+    sources = {
+        "errors.py": "class TheorycheckError(Exception): ...\nclass TaskFailed(TheorycheckError): ...",
+        "stress.py": (
+            "import hypothesis\nclass ChunkFailed(TaskFailed): ...\nclass _Skip(Exception): ...\n"
+            "class Chunk: ...\nclass Odd(hypothesis.errors.HypothesisWarning): ...\nclass Deeper(_Skip): ..."
+        ),
+    }
+    assert _exception_classes_outside(sources, "errors.py") == [
+        "stress.py:2 ChunkFailed", "stress.py:3 _Skip", "stress.py:5 Odd", "stress.py:6 Deeper",
+    ]

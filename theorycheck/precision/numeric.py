@@ -51,7 +51,7 @@ from mpmath.libmp import (
 )
 from mpmath.libmp import to_float as _mpf_to_float
 
-from theorycheck.errors import InvalidArgument, TheorycheckError
+from theorycheck.errors import InvalidArgument, NoEnclosure
 
 __all__ = [
     "KINDS",
@@ -76,10 +76,6 @@ __all__ = [
 ]
 
 KINDS = ("fp", "mp", "iv")
-
-
-class NoEnclosure(TheorycheckError, ArithmeticError):
-    """An interval evaluation could not enclose a quantity (e.g. a double root, an unisolated eigenvalue)."""
 
 
 def context(kind: str, bits: int = 53) -> Any:

@@ -7,6 +7,7 @@ Build with :func:`build` (cheap to ship between processes as :class:`ReportFiles
 
 from theorycheck.report._codec import decode, encode
 from theorycheck.report._record import SCHEMA, ReportFiles, build, environment, example_code, slug, trajectory
+from theorycheck.report._run_record import OMITTED, RunRecord
 from theorycheck.report._scale import render_scale
 from theorycheck.report._scale_record import (
     SCALE_SCHEMA,
@@ -29,9 +30,11 @@ from theorycheck.report._writer import (
 )
 
 __all__ = [
+    "OMITTED",
     "SCALE_SCHEMA",
     "SCHEMA",
     "ReportFiles",
+    "RunRecord",
     "ScaleClaim",
     "ScaleEntry",
     "ScaleFit",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from theorycheck.confirm import ConfirmationStatus
+from theorycheck.report._run_record import RunRecord
 from theorycheck.report._scale_record import ScaleEntry
 from theorycheck.report._svg import Series, line_chart
 
@@ -181,15 +182,14 @@ def render_report(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -
 
 def render_index(
     reports: Sequence[Mapping[str, Any]],
-    runs: Sequence[Mapping[str, Any]],
+    runs: Sequence[RunRecord],
     scales: Sequence[ScaleEntry] = (),
 ) -> str:
     """The index page: the runs' summary table, one row per report (newest first), then the scaling sweeps."""
     run_rows = [
         [
-            r.get("started", ""), r.get("command", ""), r.get("claims", 0), r.get("examples", 0),
-            r.get("violations", 0), r.get("confirmed", 0), r.get("artifacts", 0), r.get("undecided", 0),
-            f"{float(r.get('seconds', 0.0)):.1f}",
+            r.started, r.command, r.claims, r.examples, r.violations, r.confirmed, r.artifacts, r.undecided,
+            f"{r.seconds:.1f}",
         ]
         for r in runs
     ]

@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from theorycheck.errors import InvalidArgument
 from theorycheck.report._codec import decode
 from theorycheck.report._html import render_index
 from theorycheck.report._record import ReportFiles
+from theorycheck.report._run_record import RunRecord
 from theorycheck.report._scale_record import ScaleEntry, ScaleRecord
 
 RECORD = "report.json"
@@ -144,11 +144,11 @@ def rebuild(tree: Any) -> Any:
     return decode(tree)
 
 
-def write_run(root: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
-    """Store one run's summary (claims, examples, violations, confirmed, artifacts, seconds) under ``runs/``."""
+def write_run(root: str | os.PathLike[str], run: RunRecord) -> Path:
+    """Store one run's summary (its :class:`RunRecord`: totals, command, seconds) under ``runs/``."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     path = Path(root) / "runs" / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.json"
-    write_atomic(path, json.dumps(dict(summary), indent=1).encode())
+    write_atomic(path, json.dumps(run.to_data(), indent=1).encode())
     return path
 
 
@@ -194,10 +194,9 @@ def _write_index(base: Path) -> None:
     reports.sort(key=lambda r: r.get("created", ""), reverse=True)
     runs = []
     for path in sorted((base / "runs").glob("*.json"), reverse=True):
-        with contextlib.suppress(json.JSONDecodeError, OSError):
-            run = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(run, dict):
-                runs.append(run)
+        # ValueError: not JSON, or a total that is not a number; TypeError: not a JSON object
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            runs.append(RunRecord.from_data(json.loads(path.read_text(encoding="utf-8"))))
     scales = []
     for path in sorted((base / "scales").glob("*/scale.json"), reverse=True):
         # ValueError: not JSON, or a field out of its domain; KeyError/TypeError: not a scale record
@@ -206,5 +205,5 @@ def _write_index(base: Path) -> None:
             scales.append(ScaleEntry.of(sweep, f"scales/{path.parent.name}"))
     write_atomic(base / "index.html", render_index(reports, runs, scales).encode())
     slim = [{k: r[k] for k in ("folder", "status", "claim", "created") if k in r} for r in reports]
-    listed = [s.to_data() for s in scales]
-    write_atomic(base / "index.json", json.dumps({"reports": slim, "runs": runs, "scales": listed}, indent=1).encode())
+    listed = {"runs": [r.to_data() for r in runs], "scales": [s.to_data() for s in scales]}
+    write_atomic(base / "index.json", json.dumps({"reports": slim, **listed}, indent=1).encode())

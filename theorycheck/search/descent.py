@@ -40,6 +40,8 @@ import numpy as np
 import scipy.optimize
 
 from theorycheck.claims import Verdict, VerdictStatus
+from theorycheck.errors import BudgetSpent as Spent  # the names this module has always exported
+from theorycheck.errors import CandidateFound as Found
 from theorycheck.search.boundary import bisect, neighbours
 from theorycheck.search.draws import Choice, Draw, float_bounds
 
@@ -53,20 +55,6 @@ SCAN_POINTS = 9  # per float: enough to see a second basin or a threshold, cheap
 BRENT_ITERATIONS = 80  # golden-section steps shrink a bracket by 0.618 each: 80 reach ~1e-16 of its width
 NEIGHBOURS = 3  # floats checked on each side of a cornered boundary
 BRENT_NEIGHBOURS = 6  # floats checked on each side of where Brent stopped (its tolerance is 4 ulps)
-
-
-class Found(Exception):  # control flow, not an error
-    """A violating candidate: its verdict, the choices that build it, and the stage that found it."""
-
-    def __init__(self, verdict: Verdict, choices: tuple[Choice, ...], stage: str) -> None:
-        super().__init__(verdict.summary())
-        self.verdict = verdict
-        self.choices = choices
-        self.stage = stage
-
-
-class Spent(Exception):  # control flow
-    """The refinement budget (evaluations or wall time) is spent."""
 
 
 @attrs.define

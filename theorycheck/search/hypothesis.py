@@ -25,29 +25,13 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from theorycheck.claims import Claim, Verdict, VerdictStatus, check
 from theorycheck.config import Profile, active_profile
 from theorycheck.confirm import confirm_cheaply
-from theorycheck.errors import TheorycheckError
+from theorycheck.errors import BudgetSpent, CandidateFound
+from theorycheck.errors import ClaimViolated as ClaimViolated  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
+from theorycheck.errors import NotRefuted as NotRefuted  # noqa: PLC0414  # re-exported (PEP 484): its import path before errors.py held it
 from theorycheck.precision import Precision
-from theorycheck.search.descent import Budget, Found, Spent, refine_draw
+from theorycheck.search.descent import Budget, refine_draw
 from theorycheck.search.draws import Choice, Draw, PrimedDatabase, current_draw, current_phase, replay
 from theorycheck.search.store import Counterexamples
-
-
-class ClaimViolated(TheorycheckError, AssertionError):
-    """A claim failed on an instance meeting its assumptions. ``verdict`` holds the instance and margin."""
-
-    def __init__(self, claim: Claim, verdict: Verdict) -> None:
-        self.claim = claim
-        self.verdict = verdict
-        self.stage: str | None = None  # the stage that found it, when the search that raised it knows
-        super().__init__(
-            f"{claim.id} violated ({claim.source.cite()}): {verdict.quantity} margin {verdict.margin:.3g}"
-            + (f" at step {verdict.step:,}" if verdict.step is not None else "")
-            + f"; {verdict.detail}; instance: {verdict.described}"
-        )
-
-
-class NotRefuted(TheorycheckError, AssertionError):
-    """A false variant survived its whole budget: the search is too weak (or the variant is true)."""
 
 
 def hypothesis_settings(profile: Profile, *, max_examples: int | None = None, cost: int = 1) -> hypothesis.settings:
@@ -375,9 +359,9 @@ def refine(
             assert e.draw is not None
             try:
                 refine_draw(e.draw, e.margin, probe, budget, offset=refinement.offset)
-            except Found as found:
+            except CandidateFound as found:
                 return Refined(found.verdict, found.choices, found.stage)
-            except Spent:
+            except BudgetSpent:
                 return None
     finally:
         stats.stage = None
@@ -564,11 +548,13 @@ def _violation(run: Callable[[], None]) -> Verdict | None:
     try:
         run()
     except ClaimViolated as exc:
-        return exc.verdict
+        found: Verdict = exc.verdict
+        return found
     except ExceptionGroup as group:  # several distinct failures: any shrunk one will do
         for inner in group.exceptions:
             if isinstance(inner, ClaimViolated):
-                return inner.verdict
+                shrunk: Verdict = inner.verdict
+                return shrunk
         raise
     return None
 

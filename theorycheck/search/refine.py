@@ -25,6 +25,7 @@ import scipy.optimize
 
 from theorycheck.claims import Verdict, VerdictStatus
 from theorycheck.dynamics.instance import Instance, Target
+from theorycheck.errors import KnobViolation
 
 
 def knob_names(instance: Instance) -> tuple[str, ...]:
@@ -87,11 +88,6 @@ def perturb(instance: Instance, theta: np.ndarray) -> Instance:
 LOG_RANGE = math.log(10.0)  # refinement moves each log knob by at most a factor of 10
 
 
-class _Found(Exception):
-    def __init__(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-
-
 def refine(
     instance: Instance,
     evaluate: Callable[[Instance], Verdict | None],
@@ -124,7 +120,7 @@ def refine(
         if verdict is None:
             return math.inf
         if verdict.violated:
-            raise _Found(verdict)
+            raise KnobViolation(verdict)
         if verdict.status == VerdictStatus.NOT_APPLICABLE:
             return math.inf
         if not best or verdict.margin < best[0].margin:
@@ -146,6 +142,6 @@ def refine(
             bounds=[(-b, b) for b in limits],
             options={"maxfev": max_evals, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 0.0},
         )
-    except _Found as found:
+    except KnobViolation as found:
         return found.verdict, used
     return (best[0] if best else None), used
