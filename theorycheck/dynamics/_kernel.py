@@ -34,14 +34,43 @@ RUNNING, CONVERGED, STATIONARY, DIVERGED, MAX_STEPS = 0, 1, 2, 3, 4
 _FASTMATH = {"reassoc"}
 
 
+#: :func:`stop_rule`'s answer when no rule stops the trajectory and it takes its step
+STEP = -1
+
+
+@njit(cache=True, inline="always")
+def stop_rule(f, gs, cap, tol, gtol2, t, max_steps, t_end):  # type: ignore[no-untyped-def]
+    """The stop rules at step ``t``, in the module docstring's order.
+
+    Returns the status to end with, RUNNING to pause at ``t_end``, or :data:`STEP`. Both kernels call it, so they
+    stop on the same rules.
+    """
+    if not np.isfinite(f) or f > cap or not np.isfinite(gs):
+        return DIVERGED
+    if f <= tol:
+        return CONVERGED
+    if gs <= gtol2:
+        return STATIONARY
+    if t >= max_steps:
+        return MAX_STEPS
+    if t >= t_end:
+        return RUNNING
+    return STEP
+
+
+@njit(cache=True, inline="always")
+def _zero(out):  # type: ignore[no-untyped-def]
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = 0.0
+
+
 @njit(cache=True, inline="always")
 def _mm_nn(a, b, out, alpha, acc):  # type: ignore[no-untyped-def]  # out (+)= alpha * a @ b
     n, k = a.shape
     m = b.shape[1]
     if not acc:
-        for i in range(n):
-            for j in range(m):
-                out[i, j] = 0.0
+        _zero(out)
     for i in range(n):
         for p in range(k):
             s = alpha * a[i, p]
@@ -54,9 +83,7 @@ def _mm_hn(a, b, out, alpha, acc):  # type: ignore[no-untyped-def]  # out (+)= a
     k, n = a.shape
     m = b.shape[1]
     if not acc:
-        for i in range(n):
-            for j in range(m):
-                out[i, j] = 0.0
+        _zero(out)
     for p in range(k):
         for i in range(n):
             s = alpha * np.conj(a[p, i])
@@ -179,19 +206,9 @@ def gd_advance(  # type: ignore[no-untyped-def]
             loss[b] = f
             gsq[b] = gs
             steps[b] = t
-            if not np.isfinite(f) or f > cap[b] or not np.isfinite(gs):
-                status[b] = DIVERGED
-                break
-            if f <= tol:
-                status[b] = CONVERGED
-                break
-            if gs <= gtol2:
-                status[b] = STATIONARY
-                break
-            if t >= max_steps:
-                status[b] = MAX_STEPS
-                break
-            if t >= t_end:
+            rule = stop_rule(f, gs, cap[b], tol, gtol2, t, max_steps, t_end)
+            if rule != STEP:
+                status[b] = rule  # RUNNING when pausing at t_end
                 break
             h = eta[b] * mult[min(t, mult.shape[0] - 1)]  # the table's last entry repeats (Schedule.multipliers)
             finite = True

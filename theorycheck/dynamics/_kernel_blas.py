@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from theorycheck.dynamics._kernel import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, STATIONARY
+from theorycheck.dynamics._kernel import DIVERGED, RUNNING, STEP, stop_rule
 
 # Same fast-math choice as the loop kernel (see the comment there): reassociation only, no FMA contraction.
 _FASTMATH = {"reassoc"}
@@ -186,19 +186,9 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
             loss[b] = f
             gsq[b] = gs
             steps[b] = t
-            if not np.isfinite(f) or f > cap[b] or not np.isfinite(gs):
-                status[b] = DIVERGED
-                break
-            if f <= tol:
-                status[b] = CONVERGED
-                break
-            if gs <= gtol2:
-                status[b] = STATIONARY
-                break
-            if t >= max_steps:
-                status[b] = MAX_STEPS
-                break
-            if t >= t_end:
+            rule = stop_rule(f, gs, cap[b], tol, gtol2, t, max_steps, t_end)
+            if rule != STEP:
+                status[b] = rule  # RUNNING when pausing at t_end
                 break
             if not np.isfinite(probe):
                 status[b] = DIVERGED
