@@ -34,6 +34,35 @@ RUNNING, CONVERGED, STATIONARY, DIVERGED, MAX_STEPS = 0, 1, 2, 3, 4
 _FASTMATH = {"reassoc"}
 
 
+@njit(cache=True, inline="always")
+def fit_residual(last, yb, top, fit_coef):  # type: ignore[no-untyped-def]
+    """The fit term ``c ||R||^2`` of ``R = last - yb``; writes ``top = 2c R``, the backward pass's start."""
+    f = 0.0
+    for i in range(top.shape[0]):
+        for k in range(top.shape[1]):
+            r = last[i, k] - yb[i, k]
+            f += _sq(r)
+            top[i, k] = (2.0 * fit_coef) * r
+    return f * fit_coef
+
+
+@njit(cache=True, inline="always")
+def weight_decay(f, w, grad, offsets, lam, decay_coef):  # type: ignore[no-untyped-def]
+    """``f`` plus the weight-decay terms ``c lam_j ||W_j||^2`` of the flat weights ``w``, added layer by layer.
+
+    Adds their gradient to ``grad``.
+    """
+    for j in range(lam.shape[0]):
+        if lam[j] != 0.0:
+            c = decay_coef * lam[j]
+            s = 0.0
+            for p in range(offsets[j], offsets[j + 1]):
+                s += _sq(w[p])
+                grad[p] += 2.0 * c * w[p]
+            f += c * s
+    return f
+
+
 #: :func:`stop_rule`'s answer when no rule stops the trajectory and it takes its step
 STEP = -1
 
@@ -163,15 +192,7 @@ def gd_advance(  # type: ignore[no-untyped-def]
             for j in range(1, n_layers):
                 _mm_nn(w[j], q[j], q[j + 1], 1.0, False)
             # residual, fit loss, and back[N] = 2c R
-            f = 0.0
-            top = back[n_layers]
-            yb = target[b]
-            for i in range(top.shape[0]):
-                for k in range(m):
-                    r = q[n_layers][i, k] - yb[i, k]
-                    f += _sq(r)
-                    top[i, k] = (2.0 * fit_coef) * r
-            f *= fit_coef
+            f = fit_residual(q[n_layers], target[b], back[n_layers], fit_coef)
             # backward: G_j = back[j] q[j-1]^H, back[j-1] = W_j^H back[j]
             for j in range(n_layers, 0, -1):
                 if j == 1 and not has_data:
@@ -192,14 +213,7 @@ def gd_advance(  # type: ignore[no-untyped-def]
                     f += 0.25 * reg_a * s
                     _mm_nn(dj, w[j], g[j], reg_a, True)
                     _mm_nn(w[j + 1], dj, g[j + 1], -reg_a, True)
-            for j in range(n_layers):
-                if lam[j] != 0.0:
-                    c = decay_coef * lam[j]
-                    s = 0.0
-                    for p in range(offsets[j], offsets[j + 1]):
-                        s += _sq(row[p])
-                        grad[p] += 2.0 * c * row[p]
-                    f += c * s
+            f = weight_decay(f, row, grad, offsets, lam, decay_coef)
             gs = 0.0
             for p in range(n_par):
                 gs += _sq(grad[p])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from theorycheck.dynamics._kernel import DIVERGED, RUNNING, STEP, stop_rule
+from theorycheck.dynamics._kernel import DIVERGED, RUNNING, STEP, fit_residual, stop_rule, weight_decay
 
 # Same fast-math choice as the loop kernel (see the comment there): reassociation only, no FMA contraction.
 _FASTMATH = {"reassoc"}
@@ -130,16 +130,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
                 q[1][:, :] = w[0]
             for j in range(1, n_layers):
                 np.dot(w[j], q[j], q[j + 1])
-            f = 0.0
-            top = back[n_layers]
-            yb = target[b]
-            last = q[n_layers]
-            for i in range(top.shape[0]):
-                for k in range(m):
-                    r = last[i, k] - yb[i, k]
-                    f += _sq(r)
-                    top[i, k] = (2.0 * fit_coef) * r
-            f *= fit_coef
+            f = fit_residual(q[n_layers], target[b], back[n_layers], fit_coef)
             for j in range(n_layers, 0, -1):
                 if j == 1 and not has_data:
                     g[0][:, :] = back[1]
@@ -162,14 +153,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
                     _axpy(reg_a, gt[j], g[j])
                     np.dot(w[j + 1], dj, gt[j + 1])
                     _axpy(-reg_a, gt[j + 1], g[j + 1])
-            for j in range(n_layers):
-                if lam[j] != 0.0:
-                    c = decay_coef * lam[j]
-                    s = 0.0
-                    for p in range(offsets[j], offsets[j + 1]):
-                        s += _sq(cur[p])
-                        grad[p] += 2.0 * c * cur[p]
-                    f += c * s
+            f = weight_decay(f, cur, grad, offsets, lam, decay_coef)
             # One pass: ||G||^2, the candidate W_t - h G_t written into the spare buffer, and a finiteness probe of
             # it (x * 0 is 0 for finite x, NaN otherwise: branch-free, so it vectorises where an isfinite test per
             # entry does not). The stop rules below then see the exact ||G_t||^2 and F(W_t); the candidate is only
