@@ -308,7 +308,13 @@ def calibrate(fn: Callable[[], Any], min_seconds: float) -> int:
     return max(1, int(np.ceil(min_seconds / dt)))
 
 
+#: seconds of quiet before each measurement: an OpenBLAS thread pool (numpy's and scipy's are two) keeps its
+#: threads spinning for a while after a product, which would tax whichever implementation runs next
+SETTLE = 0.3
+
+
 def timed(fn: Callable[[], Any], reps: int) -> float:
+    time.sleep(SETTLE)
     t = time.perf_counter()
     for _ in range(reps):
         fn()
