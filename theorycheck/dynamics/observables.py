@@ -16,6 +16,7 @@ Groups a caller asks for, and the keys they produce (j is 1-based):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -170,9 +171,16 @@ def to_context(xp: Any, value: Any, ctx: Any) -> Any:
     return _scalar(value, ctx)
 
 
-def _scalar(x: Any, ctx: Any) -> Any:
+@functools.cache
+def _libmp() -> tuple[Any, Any]:
+    """The functions ``from_man_exp`` and ``fzero`` of mpmath, imported once (``import theorycheck`` does not)."""
     from mpmath.libmp import from_man_exp, fzero
 
+    return from_man_exp, fzero
+
+
+def _scalar(x: Any, ctx: Any) -> Any:
+    from_man_exp, fzero = _libmp()
     kind = type(x).__name__
     if kind == "acb":  # flint complex ball
         return ctx.mpc(_scalar(x.real, ctx), _scalar(x.imag, ctx))
