@@ -122,41 +122,12 @@ def _numba_loops(ws, n_steps, eta):  # noqa: PLR0912  # ws (B, N, d, d), in plac
 
 
 @njit(parallel=True, cache=True)
-def _numba_dot(ws, n_steps, eta):
-    n_batch, depth, d, _ = ws.shape
-    for b in prange(n_batch):
-        w = ws[b]
-        pre = np.empty((depth, d, d))
-        back = np.empty((d, d))
-        nxt = np.empty((d, d))
-        g = np.empty((depth, d, d))
-        for _ in range(n_steps):
-            pre[0] = w[0]
-            for j in range(1, depth):
-                np.dot(w[j], pre[j - 1], pre[j])
-            f = 0.0
-            for i in range(d):
-                for k in range(d):
-                    r = pre[depth - 1, i, k] - (1.0 if i == k else 0.0)
-                    f += r * r
-                    back[i, k] = r
-            for j in range(depth - 1, 0, -1):
-                np.dot(back, pre[j - 1].T, g[j])
-                np.dot(w[j].T, back, nxt)
-                back[:, :] = nxt
-            g[0] = back
-            for j in range(depth):
-                for i in range(d):
-                    for k in range(d):
-                        w[j, i, k] -= eta * g[j, i, k]
+def _numba_dot(ws, n_steps, eta, copy_transposed):  # a peer's variant, not an API
+    """Hand-loop kernel's structure with ``np.dot`` (BLAS) products on contiguous per-trajectory blocks.
 
-
-@njit(parallel=True, cache=True)
-def _numba_dot_nn(ws, n_steps, eta):
-    """``_numba_dot`` with ``back @ pre^T`` as a plain product on a contiguous copy of ``pre^T``.
-
+    ``copy_transposed``: give ``back @ pre^T`` to BLAS as a plain product on a contiguous copy of ``pre^T``.
     scipy's OpenBLAS 0.3.30 runs ``np.dot(a, b.T)`` (second operand transposed) off its small-matrix path and
-    serialised between threads; this peer knows that, as theorycheck's BLAS kernel does.
+    serialised between threads; the copying peer knows that, as theorycheck's BLAS kernel does.
     """
     n_batch, depth, d, _ = ws.shape
     for b in prange(n_batch):
@@ -177,8 +148,11 @@ def _numba_dot_nn(ws, n_steps, eta):
                     f += r * r
                     back[i, k] = r
             for j in range(depth - 1, 0, -1):
-                pt[:, :] = pre[j - 1].T
-                np.dot(back, pt, g[j])
+                if copy_transposed:
+                    pt[:, :] = pre[j - 1].T
+                    np.dot(back, pt, g[j])
+                else:
+                    np.dot(back, pre[j - 1].T, g[j])
                 np.dot(w[j].T, back, nxt)
                 back[:, :] = nxt
             g[0] = back
@@ -351,8 +325,8 @@ def float64_table(rounds: int, seconds: float, configs: list[tuple[int, int, int
     two = TwoProcesses()
     peers: dict[str, Callable[[np.ndarray, int, float], np.ndarray]] = {
         "numba loops": numba_peer(_numba_loops),
-        "numba np.dot": numba_peer(_numba_dot),
-        "numba np.dot nn": numba_peer(_numba_dot_nn),
+        "numba np.dot": numba_peer(functools.partial(_numba_dot, copy_transposed=False)),
+        "numba np.dot nn": numba_peer(functools.partial(_numba_dot, copy_transposed=True)),
         "numpy stacked": numpy_stacked,
         "numpy 2 proc": two,
         "numpy loop": numpy_loop,

@@ -308,8 +308,8 @@ class Tally:
 
     @property
     def unconfirmed(self) -> int:
-        """Reports of float64 violations the ladder left undecided (artifacts are not findings: not counted)."""
-        return self.undecided
+        """Reports of float64 violations that are artifacts or undecided (what the progress line counts)."""
+        return self.artifacts_reported + self.undecided
 
     @property
     def left(self) -> float:
@@ -376,7 +376,7 @@ class StressOutcome:
     @property
     def unconfirmed(self) -> bool:
         """Float64 violations the ladder left undecided (exit status 3; artifacts alone leave it at 0)."""
-        return self.tally.unconfirmed > 0
+        return self.tally.undecided > 0
 
 
 def _chunk_seed(base: int, index: int) -> int:

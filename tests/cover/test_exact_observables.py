@@ -70,3 +70,15 @@ def test_the_imbalance_recursion_residual_of_a_high_precision_run_is_at_its_own_
     residuals = recursion_residuals(inst, run, fit_part(inst.objective))
     assert residuals.size == 3
     assert max(float(r) for r in residuals) < 2.0 ** (8 - bits)  # G, eta^2 in the run's arithmetic, not float64
+
+
+def test_loss_and_gradient_norm_are_computed_without_the_weights_and_every_other_group_reads_them() -> None:
+    import mpmath
+
+    from theorycheck.dynamics import observables as obs
+
+    assert not obs.reads_weights(("loss", "grad_norm"))
+    assert all(obs.reads_weights((name,)) for name in obs.OBSERVABLES if name not in ("loss", "grad_norm"))
+    ctx = mpmath.MPContext()
+    out = obs.compute_exact(tc.deep_mf((2, 2, 2)), [], ctx, ("loss", "grad_norm"), ctx.mpf(3), ctx.mpf(4))
+    assert (out["loss"].item(), out["grad_norm"].item()) == (3, 4)

@@ -289,10 +289,6 @@ def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:
     return [made[v] if v in made else made.setdefault(v, xp.scalar(v)) for v in steps.tolist()]
 
 
-#: observables computed from F and ||grad F|| alone, without the weights
-SCALAR_OBSERVABLES = frozenset({"loss", "grad_norm"})
-
-
 def _exact_series(
     prec: Precision, xp: Any, objective: Objective, names: tuple[str, ...], per_record: list[list[tuple[Any, Any, Any]]]
 ) -> dict[str, np.ndarray]:
@@ -301,7 +297,7 @@ def _exact_series(
     # the weights are converted only for observables that read them: loss and gradient norm (what most recorded
     # claims read at every step) come from F and ||G||^2 alone, and converting every entry at every record cost
     # 80% of a 3,000-step run recorded every step at d=5
-    weights_read = any(name not in SCALAR_OBSERVABLES for name in names)
+    weights_read = obs.reads_weights(names)
     with xp.activate():
         records = []
         for rec in per_record:

@@ -27,6 +27,13 @@ from theorycheck._validation import check_choice, check_int
 from theorycheck.models import Objective, invariants
 
 OBSERVABLES = ("loss", "grad_norm", "singular_values", "imbalances", "determinants", "weights")
+#: the groups computed from F and ||grad F|| alone: :func:`compute_exact` reads no layer for them
+_FROM_SCALARS = frozenset({"loss", "grad_norm"})
+
+
+def reads_weights(names: Iterable[str]) -> bool:
+    """Whether any of the groups ``names`` reads the weights (else :func:`compute_exact` takes ``layers=[]``)."""
+    return any(name not in _FROM_SCALARS for name in names)
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
