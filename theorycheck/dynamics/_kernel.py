@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from theorycheck.dynamics._blocks import block
+
 RUNNING, CONVERGED, STATIONARY, DIVERGED, MAX_STEPS = 0, 1, 2, 3, 4
 
 # Reassociation lets LLVM vectorise the dot-product and sum reductions. It keeps IEEE NaN/inf semantics (no
@@ -61,6 +63,14 @@ def weight_decay(f, w, grad, offsets, lam, decay_coef):  # type: ignore[no-untyp
                 grad[p] += 2.0 * c * w[p]
             f += c * s
     return f
+
+
+@njit(cache=True, inline="always")
+def copy_into(src, dst):  # type: ignore[no-untyped-def]
+    """``dst[:, :] = src`` as a loop: the kernels' copies between blocks (see :mod:`theorycheck.dynamics._blocks`)."""
+    for i in range(src.shape[0]):
+        for k in range(src.shape[1]):
+            dst[i, k] = src[i, k]
 
 
 #: :func:`stop_rule`'s answer when no rule stops the trajectory and it takes its step
@@ -167,52 +177,66 @@ def gd_advance(  # type: ignore[no-untyped-def]
     n_batch, n_par = params.shape
     n_layers = widths.shape[0] - 1
     m = target.shape[2]
+    # Flat per-trajectory scratch, viewed by blocks (no reference counting per step, see _blocks): W_j and G_j
+    # (widths[j+1] x widths[j]) at offsets[j]; q_j = W_j..W_1 X and back_j (widths[j] x m) at qo[j]; delta_j
+    # (widths[j] x widths[j]) at do[j].
+    qo = np.zeros(n_layers + 2, np.int64)
+    do = np.zeros(n_layers + 2, np.int64)
+    for j in range(n_layers + 1):
+        qo[j + 1] = qo[j] + widths[j] * m
+        do[j + 1] = do[j] + widths[j] * widths[j]
     for b in prange(n_batch):
         if status[b] != RUNNING:
             continue
         row = params[b]
         dt = row.dtype
-        q = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
-        back = [np.empty((widths[j], m), dt) for j in range(n_layers + 1)]
-        delta = [np.empty((widths[j], widths[j]), dt) for j in range(n_layers + 1)]
+        q = np.empty(qo[n_layers + 1], dt)
+        back = np.empty(qo[n_layers + 1], dt)
+        delta = np.empty(do[n_layers + 1], dt)
         grad = np.empty(n_par, dt)
         new = np.empty(n_par, dt)
         if has_data:
-            q[0][:, :] = data[b]
-        # layer views into the flat rows: built once per trajectory, not per step
-        w = [row[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
-        g = [grad[offsets[j] : offsets[j + 1]].reshape((widths[j + 1], widths[j])) for j in range(n_layers)]
+            copy_into(data[b], block(q, qo[0], widths[0], m))
         t = steps[b]
         while True:
             # forward: q[j] = W_j .. W_1 X
             if has_data:
-                _mm_nn(w[0], q[0], q[1], 1.0, False)
+                w0 = block(row, offsets[0], widths[1], widths[0])
+                _mm_nn(w0, block(q, qo[0], widths[0], m), block(q, qo[1], widths[1], m), 1.0, False)
             else:
-                q[1][:, :] = w[0]
+                copy_into(block(row, offsets[0], widths[1], widths[0]), block(q, qo[1], widths[1], m))
             for j in range(1, n_layers):
-                _mm_nn(w[j], q[j], q[j + 1], 1.0, False)
+                wj = block(row, offsets[j], widths[j + 1], widths[j])
+                _mm_nn(wj, block(q, qo[j], widths[j], m), block(q, qo[j + 1], widths[j + 1], m), 1.0, False)
             # residual, fit loss, and back[N] = 2c R
-            f = fit_residual(q[n_layers], target[b], back[n_layers], fit_coef)
+            top, w_top = qo[n_layers], widths[n_layers]
+            f = fit_residual(block(q, top, w_top, m), target[b], block(back, top, w_top, m), fit_coef)
             # backward: G_j = back[j] q[j-1]^H, back[j-1] = W_j^H back[j]
             for j in range(n_layers, 0, -1):
+                back_j = block(back, qo[j], widths[j], m)
+                g_j = block(grad, offsets[j - 1], widths[j], widths[j - 1])
                 if j == 1 and not has_data:
-                    g[0][:, :] = back[1]
+                    copy_into(back_j, g_j)
                 else:
-                    _mm_nh(back[j], q[j - 1], g[j - 1], 1.0, False)
+                    _mm_nh(back_j, block(q, qo[j - 1], widths[j - 1], m), g_j, 1.0, False)
                 if j > 1:
-                    _mm_hn(w[j - 1], back[j], back[j - 1], 1.0, False)
+                    w_j = block(row, offsets[j - 1], widths[j], widths[j - 1])
+                    _mm_hn(w_j, back_j, block(back, qo[j - 1], widths[j - 1], m), 1.0, False)
             if reg_a != 0.0:
                 for j in range(n_layers - 1):
-                    dj = delta[j + 1]
-                    _mm_nh(w[j], w[j], dj, 1.0, False)
-                    _mm_hn(w[j + 1], w[j + 1], dj, -1.0, True)
+                    k0, k1, k2 = widths[j], widths[j + 1], widths[j + 2]
+                    wj = block(row, offsets[j], k1, k0)
+                    wj1 = block(row, offsets[j + 1], k2, k1)
+                    dj = block(delta, do[j + 1], k1, k1)
+                    _mm_nh(wj, wj, dj, 1.0, False)
+                    _mm_hn(wj1, wj1, dj, -1.0, True)
                     s = 0.0
-                    for i in range(dj.shape[0]):
-                        for k in range(dj.shape[1]):
+                    for i in range(k1):
+                        for k in range(k1):
                             s += _sq(dj[i, k])
                     f += 0.25 * reg_a * s
-                    _mm_nn(dj, w[j], g[j], reg_a, True)
-                    _mm_nn(w[j + 1], dj, g[j + 1], -reg_a, True)
+                    _mm_nn(dj, wj, block(grad, offsets[j], k1, k0), reg_a, True)
+                    _mm_nn(wj1, dj, block(grad, offsets[j + 1], k2, k1), -reg_a, True)
             f = weight_decay(f, row, grad, offsets, lam, decay_coef)
             gs = 0.0
             for p in range(n_par):
@@ -234,5 +258,6 @@ def gd_advance(  # type: ignore[no-untyped-def]
             if not finite:
                 status[b] = DIVERGED
                 break
-            row[:] = new
+            for p in range(n_par):  # a loop, not row[:] = new (see theorycheck.dynamics._blocks)
+                row[p] = new[p]
             t += 1
