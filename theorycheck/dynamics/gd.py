@@ -227,7 +227,7 @@ def _run_kernel(plan: _Plan) -> Ending:
 
 def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
     """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
-    objective, y, w0, x, eta, mult, max_steps, tol, gtol, cap, record_at, names, _ = plan
+    objective, y, w0, x, eta, mult, _, _, _, cap, record_at, names, _ = plan
     xp = get_backend(prec)
     n = y.shape[0]
     final = w0.copy()
@@ -239,48 +239,69 @@ def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
     per_record: list[list[tuple[Any, Any, list[Any]]]] = [[] for _ in record_at] if names else []
     hp: list[tuple[Any, ...]] = []
     record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
-    rnd, sub, scale = xp.round, xp.sub, xp.scale  # bound once: lookups per layer per step show in a small step
     with xp.activate():
         for b in range(n):
             layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
             yb = xp.from_numpy(y[b])
             xb = None if x is None else xp.from_numpy(x[b])
-            t = 0
-            code = RunStatus.MAX_STEPS
-            f_val = g_val = 0.0
             # step sizes as backend scalars once per trajectory (numpy scalars cost ~1 us a call, a new arb ~0.2 us)
             steps_h = _backend_steps(xp, eta[b] * mult)
-            last_h = len(steps_h) - 1
             cap_b = float(cap[b])
-            while True:
-                f, grads = loss_and_grads(xp, objective, layers, yb, xb)
-                f_val = xp.to_float(f)
-                # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
-                need_g = gtol > 0 or t in record_set or t >= max_steps
-                g_exact = grad_sqnorm(xp, grads) if need_g else None
-                g_sq = xp.to_float(g_exact) if need_g else 1.0
-                stop = _stop_code(f_val, g_sq, tol, gtol, cap_b, t, max_steps)
-                if stop is not None and not need_g:
-                    g_exact = grad_sqnorm(xp, grads)
-                    g_sq = xp.to_float(g_exact)
-                g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
-                if t in record_set:
-                    per_record[record_set[t]].append((f, g_exact, layers))
-                if stop is not None:
-                    code = stop
-                    break
-                h = steps_h[min(t, last_h)]  # the table's last entry repeats (Schedule.at)
-                # mpmath and arb exponents do not overflow, so a blow-up shows as F > cap at the next step.
-                layers = [rnd(sub(w, scale(h, g))) for w, g in zip(layers, grads, strict=True)]
-                t += 1
-            # a trajectory that stopped early shows its frozen state at later record points
-            for later in (r for r in record_set if r > t):
-                per_record[record_set[later]].append((f, g_exact, layers))
+            layers, code, t, f_val, g_sq = _trajectory(xp, plan, layers, yb, xb, steps_h, cap_b, record_set, per_record)
             final[b] = objective.join([xp.to_numpy(w) for w in layers])
+            g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
             status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
             hp.append(tuple(layers))
     series = _exact_series(prec, xp, objective, names, per_record)
     return Ending(final, status, steps, fvals, gnorms, series, final_params_hp=tuple(hp))
+
+
+def _trajectory(
+    xp: Any,
+    plan: _Plan,
+    layers: list[Any],
+    yb: Any,
+    xb: Any,
+    steps_h: list[Any],
+    cap_b: float,
+    record_set: dict[int, int],
+    per_record: list[list[tuple[Any, Any, list[Any]]]],
+) -> tuple[list[Any], RunStatus, int, float, float]:
+    """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records."""
+    objective, max_steps, tol, gtol = plan.objective, plan.max_steps, plan.tol, plan.gtol
+    last_h = len(steps_h) - 1
+    quiet = not gtol > 0  # no stop rule reads ||G|| at every step
+    t = 0
+    while True:
+        f, grads = loss_and_grads(xp, objective, layers, yb, xb)
+        f_val = xp.to_float(f)
+        if quiet and tol < f_val <= cap_b and f_val != math.inf and t < max_steps and t not in record_set:
+            # the usual step, decided without _stop_code: F finite (NaN fails the comparisons), under the cap
+            # and above tol, no rule reads ||G|| (gtol = 0), not the last step and nothing recorded
+            layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
+            t += 1
+            continue
+        # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
+        need_g = gtol > 0 or t in record_set or t >= max_steps
+        g_exact = grad_sqnorm(xp, grads) if need_g else None
+        g_sq = xp.to_float(g_exact) if need_g else 1.0
+        stop = _stop_code(f_val, g_sq, tol, gtol, cap_b, t, max_steps)
+        if stop is not None and not need_g:
+            g_exact = grad_sqnorm(xp, grads)
+            g_sq = xp.to_float(g_exact)
+        if t in record_set:
+            per_record[record_set[t]].append((f, g_exact, layers))
+        if stop is not None:
+            code = stop
+            break
+        # the table's last entry repeats (Schedule.at); mpmath and arb exponents do not overflow, so a blow-up
+        # shows as F > cap at the next step
+        layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
+        t += 1
+    # a trajectory that stopped early shows its frozen state at later record points
+    for later in (r for r in record_set if r > t):
+        per_record[record_set[later]].append((f, g_exact, layers))
+    return layers, code, t, f_val, g_sq
 
 
 def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:

@@ -45,8 +45,10 @@ def loss_and_grads(
         cur = w if cur is None else mm(w, cur)
         prefix.append(cur)
     residual = xp.sub(prefix[n], target)
-    loss = objective.fit_coef * xp.sqnorm(residual)
-    back = xp.scale(2.0 * objective.fit_coef, residual)  # = W_{N:j+1}^H (2c R) while walking down
+    loss = xp.sqnorm(residual) * objective.fit_coef  # this order: arb * float skips a slow conversion path
+    two_c = 2.0 * objective.fit_coef
+    # = W_{N:j+1}^H (2c R) while walking down; 2c = 1 (the usual c = 1/2) scales exactly, so it is skipped
+    back = residual if two_c == 1.0 else xp.scale(two_c, residual)
     grads: list[Any] = [None] * n
     for j in range(n - 1, -1, -1):
         grads[j] = back if prefix[j] is None else mm(back, ah(prefix[j]))
@@ -80,7 +82,7 @@ def loss_value(
     cur = data
     for w in layers:
         cur = w if cur is None else xp.mm(w, cur)
-    loss = objective.fit_coef * xp.sqnorm(xp.sub(cur, target))
+    loss = xp.sqnorm(xp.sub(cur, target)) * objective.fit_coef
     a = objective.balancing
     if a:
         for j in range(len(layers) - 1):

@@ -166,6 +166,10 @@ class Backend(Protocol):
         """Round to the working precision (drop a ball radius); identity where ops already round."""
         ...
 
+    def descend(self, layers: list[Any], grads: list[Any], h: Any) -> list[Any]:
+        """One GD update in this arithmetic: ``[round(W_j - h G_j)]`` (``h`` a float or a backend scalar)."""
+        ...
+
 
 def get_backend(precision: Precision | str) -> Backend:
     """Instantiate the backend a :class:`Precision` (or a string for :meth:`Precision.parse`) names.

@@ -56,3 +56,6 @@ class Float64Backend:
 
     def round(self, a: np.ndarray) -> np.ndarray:
         return a
+
+    def descend(self, layers: list[np.ndarray], grads: list[np.ndarray], h: object) -> list[np.ndarray]:
+        return [w - h * g for w, g in zip(layers, grads, strict=True)]  # type: ignore[operator]
