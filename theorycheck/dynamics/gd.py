@@ -228,7 +228,7 @@ def _run_kernel(plan: _Plan) -> Ending:
 def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
     """One trajectory at a time in backend arithmetic (same stop rules and record points as the kernel)."""
     objective, y, w0, x, eta, mult, _, _, _, cap, record_at, names, _ = plan
-    xp = get_backend(prec)
+    xp = get_backend(prec).for_run(max((*objective.widths, y.shape[2])), objective.is_complex)
     n = y.shape[0]
     final = w0.copy()
     status = np.zeros(n, dtype=np.int8)

@@ -170,6 +170,14 @@ class Backend(Protocol):
         """One GD update in this arithmetic: ``[round(W_j - h G_j)]`` (``h`` a float or a backend scalar)."""
         ...
 
+    def for_run(self, largest: int, complex_: bool) -> Backend:
+        """The same arithmetic with the fastest operations for one run's matrices (sizes up to ``largest``).
+
+        Same values, so a run gives the same bits; its products may carry no ball radius (a run drops radii every
+        step anyway), so it is not for enclosures. Backends with nothing to specialise return themselves.
+        """
+        ...
+
 
 def get_backend(precision: Precision | str) -> Backend:
     """Instantiate the backend a :class:`Precision` (or a string for :meth:`Precision.parse`) names.

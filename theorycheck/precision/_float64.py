@@ -59,3 +59,6 @@ class Float64Backend:
 
     def descend(self, layers: list[np.ndarray], grads: list[np.ndarray], h: object) -> list[np.ndarray]:
         return [w - h * g for w, g in zip(layers, grads, strict=True)]  # type: ignore[operator]
+
+    def for_run(self, largest: int, complex_: bool) -> Float64Backend:  # noqa: ARG002  # nothing to specialise
+        return self
