@@ -24,6 +24,8 @@ from typing import Any
 
 import flint
 
+from theorycheck.precision._flint import working_precision
+
 _ARB_MAT = flint.arb_mat
 _PROBE_WORDS = 12
 
@@ -64,10 +66,8 @@ def _struct_offset() -> int | None:
 
 def _agrees(fn: Any, offset: int) -> bool:
     """A ball product's midpoints equal the approximate product's, on operands with radii, at two precisions."""
-    saved = flint.ctx.prec
-    try:
-        for bits in (53, 113):
-            flint.ctx.prec = bits
+    for bits in (53, 113):
+        with working_precision(bits):
             third = flint.arb(1) / 3  # an inexact scale: the operands get radii
             a = _ARB_MAT([[(i * 7 + k * 3) % 11 - 5 for k in range(7)] for i in range(9)]) * third
             b = _ARB_MAT([[(i * 5 + k * 2) % 13 - 6.5 for k in range(5)] for i in range(7)]) * third
@@ -76,9 +76,7 @@ def _agrees(fn: Any, offset: int) -> bool:
             ball = a * b
             if any(x.mid() != y.mid() or y.rad() != 0 for x, y in zip(ball.entries(), c.entries(), strict=True)):
                 return False
-        return True
-    finally:
-        flint.ctx.prec = saved
+    return True
 
 
 def midpoint_product(bits: int) -> Callable[[Any, Any], Any] | None:
