@@ -7,8 +7,10 @@ outcome (status DIVERGED), never an exception, and does not stop the others.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -270,17 +272,20 @@ def _trajectory(
     """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records."""
     objective, max_steps, tol, gtol = plan.objective, plan.max_steps, plan.tol, plan.gtol
     last_h = len(steps_h) - 1
-    quiet = not gtol > 0  # no stop rule reads ||G|| at every step
+    # the usual step is decided without _stop_code: before the next event (a record, the last step; every step
+    # when a rule reads ||G||, gtol > 0), with F finite (NaN fails the comparisons), under the cap and above tol
+    upcoming: Iterator[int] = itertools.count() if gtol > 0 else iter(sorted({*record_set, max_steps}))
+    event = next(upcoming)
     t = 0
     while True:
         f, grads = loss_and_grads(xp, objective, layers, yb, xb)
         f_val = xp.to_float(f)
-        if quiet and tol < f_val <= cap_b and f_val != math.inf and t < max_steps and t not in record_set:
-            # the usual step, decided without _stop_code: F finite (NaN fails the comparisons), under the cap
-            # and above tol, no rule reads ||G|| (gtol = 0), not the last step and nothing recorded
-            layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
+        if t < event and tol < f_val <= cap_b and f_val != math.inf:
+            layers = xp.descend(layers, grads, steps_h[min(last_h, t)])
             t += 1
             continue
+        if t == event:
+            event = next(upcoming, max_steps + 1)
         # ||G||^2 costs as much as the loss again: only when a rule or a record needs it
         need_g = gtol > 0 or t in record_set or t >= max_steps
         g_exact = grad_sqnorm(xp, grads) if need_g else None
@@ -314,6 +319,8 @@ def _exact_series(
     prec: Precision, xp: Any, objective: Objective, names: tuple[str, ...], per_record: list[list[tuple[Any, Any, Any]]]
 ) -> dict[str, np.ndarray]:
     """Observables ``(records, B, ...)`` as object arrays of mpmath numbers at the run's bits (no float64 rounding)."""
+    if not per_record:
+        return {}  # nothing recorded (obs.stack of no records)
     ctx = mp_context(prec.bits)  # reused: a new MPContext costs more than a short run
     # the weights are converted only for observables that read them: loss and gradient norm (what most recorded
     # claims read at every step) come from F and ||G||^2 alone, and converting every entry at every record cost
