@@ -86,6 +86,3 @@ class MpmathBackend(Operators):
 
     def round(self, a: Any) -> Any:
         return a
-
-    def for_run(self, largest: int, complex_: bool) -> MpmathBackend:  # noqa: ARG002  # nothing to specialise
-        return self

@@ -24,3 +24,6 @@ class Operators:
     def descend(self, layers: list[Any], grads: list[Any], h: Any) -> list[Any]:
         rnd = self.round  # type: ignore[attr-defined]  # each backend defines it
         return [rnd(w - g * h) for w, g in zip(layers, grads, strict=True)]  # one frame for the whole update
+
+    def for_run(self, largest: int, complex_: bool) -> Any:  # noqa: ARG002  # nothing to specialise here
+        return self
