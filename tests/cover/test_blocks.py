@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+import pytest
 from numba import njit, prange, types
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array
@@ -71,3 +73,13 @@ def test_both_kernels_on_two_threads_equal_one_trajectory_at_a_time_bit_for_bit(
             single = tc.run_gd(obj, y[b], w[b], data=x[b], step=0.02, max_steps=60, kernel=kernel)
             assert np.array_equal(single.final_params[0], batched.final_params[b])
             assert single.final_loss[0] == batched.final_loss[b]
+
+
+def test_a_block_views_only_contiguous_one_dimensional_buffers():
+    @numba.njit
+    def view_of(base):
+        return block(base, 0, 2, 2)[1, 1]
+
+    assert view_of(np.arange(6.0)) == 3.0
+    with pytest.raises(numba.TypingError):
+        view_of(np.zeros((2, 3)))

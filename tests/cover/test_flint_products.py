@@ -65,3 +65,12 @@ def test_a_flint_run_with_its_run_backend_equals_the_plain_ball_run_bit_for_bit(
     assert fast.observables.keys() == slow.observables.keys()
     for name, series in fast.observables.items():
         assert series.tolist() == slow.observables[name].tolist()
+
+
+def test_the_midpoint_product_of_a_matrix_with_itself_is_the_ball_product_s_midpoint():
+    product = midpoint_product(113)
+    assert product is not None
+    with working_precision(113):
+        a = _with_radii(np.random.default_rng(5), 6, 6, 2.0)
+        assert [x.mid() for x in product(a, a).entries()] == [x.mid() for x in (a * a).entries()]
+

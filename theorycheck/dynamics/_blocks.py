@@ -6,7 +6,8 @@ step, and those updates measured 27% of the BLAS kernel's time at d = 16 and 26%
 d = 4 (perf, one thread). :func:`block` builds the same view without the record: no update, no ownership.
 
 Contract for callers: the buffer a block views must stay alive while the block is used (the kernels keep the
-owning arrays as locals of the trajectory for its whole loop), and a block must not be the target of an array
+owning arrays as named locals live across their whole step loop; a block of a temporary, ``block(np.arange(n),
+...)``, reads freed memory), a block must not leave the kernel, and a block must not be the target of an array
 expression (``block(...)[:, :] = x``) inside a ``prange`` loop: numba's parfor pass turns that into a nested
 parallel loop and miscompiled it here (wrong results with two threads); the kernels copy with explicit loops.
 """
@@ -28,6 +29,8 @@ def _block(typingctx: Any, base: Any, start: Any, rows: Any, cols: Any) -> Any: 
     ``base`` is a contiguous 1-d array; nothing is checked (the kernels compute every offset from the model's
     shapes, which :mod:`theorycheck.dynamics._inputs` has validated).
     """
+    if not (isinstance(base, types.Array) and base.ndim == 1 and base.layout == "C"):
+        return None  # a typing error: blocks view contiguous 1-d buffers only
     view = types.Array(base.dtype, 2, "C")
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:

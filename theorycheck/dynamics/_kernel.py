@@ -190,6 +190,8 @@ def gd_advance(  # type: ignore[no-untyped-def]
             continue
         row = params[b]
         dt = row.dtype
+        # numba hoists these allocations to the start of each worker's share of the loop (parallel_diagnostics):
+        # a worker reuses them for its trajectories, never shares them; a trajectory writes every entry it reads
         q = np.empty(qo[n_layers + 1], dt)
         back = np.empty(qo[n_layers + 1], dt)
         delta = np.empty(do[n_layers + 1], dt)

@@ -107,6 +107,8 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
             continue
         row = params[b]
         dt = row.dtype
+        # numba hoists these allocations to the start of each worker's share of the loop (parallel_diagnostics):
+        # a worker reuses them for its trajectories, never shares them; a trajectory writes every entry it reads
         q = np.empty(qo[n_layers + 1], dt)
         qt = np.empty(qo[n_layers + 1] + 3 * _PAD, dt)[3 * _PAD :]
         back = np.empty(qo[n_layers + 1] + 6 * _PAD, dt)[6 * _PAD :]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,17 @@ import flint
 from theorycheck.precision._flint import working_precision
 
 _ARB_MAT = flint.arb_mat
-_PROBE_WORDS = 12
+_FIRST_USE = threading.Lock()  # two threads' first calls must not probe (and set flint's precision) at once
+
+
+def _approx_mul() -> tuple[Any, int] | None:
+    """(libflint's ``arb_mat_approx_mul``, byte offset of the struct in a python-flint matrix), or None."""
+    with _FIRST_USE:
+        return _find_approx_mul()
 
 
 @functools.cache
-def _approx_mul() -> tuple[Any, int] | None:
-    """(libflint's ``arb_mat_approx_mul``, byte offset of the struct in a python-flint matrix), or None."""
+def _find_approx_mul() -> tuple[Any, int] | None:
     try:
         libs = sorted((Path(flint.__file__).parent.parent / "python_flint.libs").glob("libflint*.so*"))
         maps = Path("/proc/self/maps").read_text()
@@ -42,7 +48,8 @@ def _approx_mul() -> tuple[Any, int] | None:
     if len(loaded) != 1:
         return None
     try:
-        fn = ctypes.CDLL(str(loaded[0])).arb_mat_approx_mul
+        # PyDLL keeps the GIL during the call (as fast here): no other thread can free an operand meanwhile
+        fn = ctypes.PyDLL(str(loaded[0])).arb_mat_approx_mul
     except (OSError, AttributeError):
         return None
     fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
@@ -54,14 +61,21 @@ def _approx_mul() -> tuple[Any, int] | None:
 
 
 def _struct_offset() -> int | None:
-    """Where ``{entries, r, c, ...}`` starts in an ``arb_mat`` object: the word before the shape, for two shapes."""
-    found: set[int] = set()
+    """Where flint 3's ``{entries, r, c, stride, rows}`` starts in an ``arb_mat`` object, or None.
+
+    The word holding a non-null pointer followed by rows, cols, cols, for two shapes, read within the object's
+    own size only.
+    """
+    found: set[int] | None = None
+    size = ctypes.sizeof(ctypes.c_ssize_t)
     for rows, cols in ((3, 5), (7, 2)):
         probe = _ARB_MAT(rows, cols)
-        words = (ctypes.c_ssize_t * _PROBE_WORDS).from_address(id(probe))
-        here = {k for k in range(2, _PROBE_WORDS - 2) if words[k + 1] == rows and words[k + 2] == cols and words[k]}
-        found = here if not found else found & here
-    return 8 * min(found) if len(found) == 1 else None
+        n = type(probe).__basicsize__ // size
+        words = (ctypes.c_ssize_t * n).from_address(id(probe))
+        shape_after = {k for k in range(2, n - 3) if (words[k + 1], words[k + 2], words[k + 3]) == (rows, cols, cols)}
+        here = {k for k in shape_after if words[k]}  # and the entries pointer before it
+        found = here if found is None else found & here
+    return size * min(found) if found and len(found) == 1 else None
 
 
 def _agrees(fn: Any, offset: int) -> bool:
@@ -82,9 +96,10 @@ def _agrees(fn: Any, offset: int) -> bool:
 def midpoint_product(bits: int) -> Callable[[Any, Any], Any] | None:
     """``a @ b`` for real python-flint matrices at ``bits`` bits: the ball product's midpoint, radius 0; or None.
 
-    None where the libflint function cannot be used safely (module docstring). Operands that are not both
-    ``arb_mat`` of compatible shapes go through ``*`` (which raises for a shape mismatch instead of letting
-    libflint abort the process).
+    None where the libflint function cannot be used safely (module docstring). Always ``bits``, whatever
+    ``flint.ctx.prec`` is (a run calls it inside ``activate()``, where the two agree). Operands that are not two
+    distinct ``arb_mat`` of compatible shapes go through ``*`` (which raises for a shape mismatch instead of
+    letting libflint abort the process).
     """
     found = _approx_mul()
     if found is None:
@@ -92,7 +107,8 @@ def midpoint_product(bits: int) -> Callable[[Any, Any], Any] | None:
     fn, offset = found
 
     def product(a: Any, b: Any) -> Any:
-        if type(a) is not _ARB_MAT or type(b) is not _ARB_MAT or a.ncols() != b.nrows():
+        # a is b: flint squares instead, which rounds differently from the ball product
+        if type(a) is not _ARB_MAT or type(b) is not _ARB_MAT or a is b or a.ncols() != b.nrows():
             return a * b
         c = _ARB_MAT(a.nrows(), b.ncols())
         fn(id(c) + offset, id(a) + offset, id(b) + offset, bits)
