@@ -40,11 +40,11 @@ def _approx_mul() -> tuple[Any, int] | None:
 @functools.cache
 def _find_approx_mul() -> tuple[Any, int] | None:
     try:
-        libs = sorted((Path(flint.__file__).parent.parent / "python_flint.libs").glob("libflint*.so*"))
+        libs = sorted((Path(flint.__file__).resolve().parent.parent / "python_flint.libs").glob("libflint*.so*"))
         maps = Path("/proc/self/maps").read_text()
     except OSError:
         return None
-    loaded = [p for p in libs if str(p) in maps]  # the copy python-flint's extensions use, not merely present
+    loaded = [p for p in libs if str(p.resolve()) in maps]  # the copy python-flint's extensions use, not merely present
     if len(loaded) != 1:
         return None
     try:
