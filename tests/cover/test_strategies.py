@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, find, given, settings
@@ -12,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies._internal import core as hypothesis_core
 
 import theorycheck as tc
+from tests.common import exact
 from theorycheck import errors
 from theorycheck import strategies as S
 from theorycheck.dynamics.instance import Target
@@ -246,20 +244,10 @@ def test_determinant_sign_is_the_requested_one(sign, kind):
     obj = tc.deep_mf((3, 3, 3, 3, 3))
     make = {"balanced": S.balanced_initializations, "gaussian": S.gaussian_initializations}[kind]
 
-    def exact_det(w: np.ndarray) -> Fraction:  # 3 x 3, floats as the exact rationals they are
-        a = [[Fraction(float(x)) for x in row] for row in w]
-        return (
-            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-        )
-
     @FAST
     @given(make(obj, det_sign=sign))
     def check(init):
-        # det(W_N..W_1) = prod det(W_j), exactly: a near-singular product's float64 determinant can be 0.0
-        det = math.prod(exact_det(w) for w in obj.split(init.weights))
-        assert (det > 0) - (det < 0) == sign
+        assert exact.product_det_sign(obj, init.weights) == sign  # float64 det can round a near-singular one to 0
 
     check()
 
