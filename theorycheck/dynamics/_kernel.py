@@ -73,6 +73,21 @@ def copy_into(src, dst):  # type: ignore[no-untyped-def]
             dst[i, k] = src[i, k]
 
 
+@njit(cache=True, inline="always")
+def scratch_offsets(widths, m, pad):  # type: ignore[no-untyped-def]
+    """Block starts in the flat scratch: ``qo[j]`` of a ``widths[j] x m`` block, ``do[j]`` of ``widths[j]^2``.
+
+    ``pad`` entries between consecutive blocks; ``qo[-1]``/``do[-1]`` are the buffers' lengths.
+    """
+    n = widths.shape[0]
+    qo = np.zeros(n + 1, np.int64)
+    do = np.zeros(n + 1, np.int64)
+    for j in range(n):
+        qo[j + 1] = qo[j] + widths[j] * m + pad
+        do[j + 1] = do[j] + widths[j] * widths[j] + pad
+    return qo, do
+
+
 #: :func:`stop_rule`'s answer when no rule stops the trajectory and it takes its step
 STEP = -1
 
@@ -180,11 +195,7 @@ def gd_advance(  # type: ignore[no-untyped-def]
     # Flat per-trajectory scratch, viewed by blocks (no reference counting per step, see _blocks): W_j and G_j
     # (widths[j+1] x widths[j]) at offsets[j]; q_j = W_j..W_1 X and back_j (widths[j] x m) at qo[j]; delta_j
     # (widths[j] x widths[j]) at do[j].
-    qo = np.zeros(n_layers + 2, np.int64)
-    do = np.zeros(n_layers + 2, np.int64)
-    for j in range(n_layers + 1):
-        qo[j + 1] = qo[j] + widths[j] * m
-        do[j + 1] = do[j] + widths[j] * widths[j]
+    qo, do = scratch_offsets(widths, m, 0)
     for b in prange(n_batch):
         if status[b] != RUNNING:
             continue

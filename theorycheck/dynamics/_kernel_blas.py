@@ -20,7 +20,16 @@ import numpy as np
 from numba import njit, prange
 
 from theorycheck.dynamics._blocks import block
-from theorycheck.dynamics._kernel import DIVERGED, RUNNING, STEP, copy_into, fit_residual, stop_rule, weight_decay
+from theorycheck.dynamics._kernel import (
+    DIVERGED,
+    RUNNING,
+    STEP,
+    copy_into,
+    fit_residual,
+    scratch_offsets,
+    stop_rule,
+    weight_decay,
+)
 
 # Same fast-math choice as the loop kernel (see the comment there): reassociation only, no FMA contraction.
 _FASTMATH = {"reassoc"}
@@ -97,11 +106,7 @@ def gd_advance_blas(  # type: ignore[no-untyped-def]
     # The q/back/delta blocks are a cache line apart, and the three q-shaped buffers start at different offsets
     # (large allocations are page-aligned): blocks read or written together then never sit at the same offset in
     # a 4 KiB page, where they would compete for the same L1 sets (d = 64: 5-7% faster, measured).
-    qo = np.zeros(n_layers + 2, np.int64)
-    do = np.zeros(n_layers + 2, np.int64)
-    for j in range(n_layers + 1):
-        qo[j + 1] = qo[j] + widths[j] * m + _PAD
-        do[j + 1] = do[j] + widths[j] * widths[j] + _PAD
+    qo, do = scratch_offsets(widths, m, _PAD)
     for b in prange(n_batch):
         if status[b] != RUNNING:
             continue

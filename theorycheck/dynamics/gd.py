@@ -281,7 +281,7 @@ def _trajectory(
         f, grads = loss_and_grads(xp, objective, layers, yb, xb)
         f_val = xp.to_float(f)
         if t < event and tol < f_val <= cap_b and f_val != math.inf:
-            layers = xp.descend(layers, grads, steps_h[min(last_h, t)])
+            layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
             t += 1
             continue
         if t == event:

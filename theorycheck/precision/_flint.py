@@ -97,32 +97,18 @@ class FlintBackend(Operators):
     round = staticmethod(operator.methodcaller("mid"))
 
     def for_run(self, largest: int, complex_: bool) -> FlintBackend:
-        """For a real run, the same operations without their Python-level dispatch, and fast products from d = 8.
+        """For a real run with matrices of size >= 8, products through arb's midpoint-only product (same values).
 
-        * ``ah`` is the plain transpose and ``sqnorm`` (up to size 20) the Gram trace, as C calls or one short
-          frame instead of a method testing types and sizes: a step at d = 4 makes six adjoints.
-        * From size 8, products go through arb's midpoint-only product (:mod:`theorycheck.precision._arb_approx`,
-          1.3-1.6x faster at d = 8-16; slower below d = 6, where ctypes' call cost dominates).
-
-        Same values either way. Complex runs get this backend.
+        See :mod:`theorycheck.precision._arb_approx` (1.3-1.6x faster products at d = 8-16; slower below d = 6,
+        where ctypes' call cost dominates). Anything else, or where that product is unavailable: this backend.
         """
-        if complex_:
+        if complex_ or largest < _APPROX_PRODUCTS_FROM:
+            return self
+        from theorycheck.precision._arb_approx import midpoint_product
+
+        product = midpoint_product(self.bits)
+        if product is None:
             return self
         run = FlintBackend(self.bits)
-        run.ah = _TRANSPOSE  # type: ignore[method-assign,assignment]
-        if largest <= _SMALL:
-            run.sqnorm = _gram_trace  # type: ignore[method-assign]
-        if largest >= _APPROX_PRODUCTS_FROM:
-            from theorycheck.precision._arb_approx import midpoint_product
-
-            product = midpoint_product(self.bits)
-            if product is not None:
-                run.mm = product  # type: ignore[method-assign,assignment]
+        run.mm = product  # type: ignore[method-assign,assignment]
         return run
-
-
-_TRANSPOSE = operator.methodcaller("transpose")
-
-
-def _gram_trace(a: Any) -> Any:  # FlintBackend.sqnorm's branch for small real matrices
-    return (a.transpose() * a).trace()
