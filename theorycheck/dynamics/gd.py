@@ -7,10 +7,10 @@ outcome (status DIVERGED), never an exception, and does not stop the others.
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
+import threading
 import time
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,7 +22,7 @@ from theorycheck.dynamics.result import Ending, RunResult, RunStatus, run_result
 from theorycheck.dynamics.schedule import Schedule
 from theorycheck.errors import InvalidType
 from theorycheck.models import Objective, grad_sqnorm, loss, loss_and_grads
-from theorycheck.precision import FLOAT64, Precision, get_backend, mp_context
+from theorycheck.precision import FLOAT64, Descent, Precision, get_backend, mp_context
 
 #: Default divergence cap: loss above this factor times max(1, F(W_0)) counts as diverged.
 DEFAULT_CAP_FACTOR = 1e8
@@ -241,15 +241,22 @@ def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
     per_record: list[list[tuple[Any, Any, list[Any]]]] = [[] for _ in record_at] if names else []
     hp: list[tuple[Any, ...]] = []
     record_set = {int(t): i for i, t in enumerate(record_at)} if names else {}
+    descent: Descent | None = None
     with xp.activate():
         for b in range(n):
             layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
             yb = xp.from_numpy(y[b])
             xb = None if x is None else xp.from_numpy(x[b])
+            if b == 0 and _COMPILED.worth_it(n * plan.max_steps, plan.max_steps):
+                descent = _COMPILED.get(prec, xp, plan, layers, yb, xb)
             # step sizes as backend scalars once per trajectory (numpy scalars cost ~1 us a call, a new arb ~0.2 us)
             steps_h = _backend_steps(xp, eta[b] * mult)
             cap_b = float(cap[b])
-            layers, code, t, f_val, g_sq = _trajectory(xp, plan, layers, yb, xb, steps_h, cap_b, record_set, per_record)
+            compiled = None if descent is None else (descent, descent.step_table(steps_h))
+            layers, code, t, f_val, g_sq = _trajectory(
+                xp, plan, layers, yb, xb, steps_h, cap_b, record_set, per_record, compiled
+            )
+            _COMPILED.python_steps += t if descent is None else 0
             final[b] = objective.join([xp.to_numpy(w) for w in layers])
             g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
             status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
@@ -268,19 +275,27 @@ def _trajectory(
     cap_b: float,
     record_set: dict[int, int],
     per_record: list[list[tuple[Any, Any, list[Any]]]],
+    compiled: tuple[Descent, Any] | None = None,
 ) -> tuple[list[Any], RunStatus, int, float, float]:
-    """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records."""
+    """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records.
+
+    ``compiled``: the backend's compiled descent and this trajectory's step table; it takes the runs of usual steps
+    (same bits), and this loop the events.
+    """
     objective, max_steps, tol, gtol = plan.objective, plan.max_steps, plan.tol, plan.gtol
     last_h = len(steps_h) - 1
-    # the usual step is decided without _stop_code: before the next event (a record, the last step; every step
-    # when a rule reads ||G||, gtol > 0), with F finite (NaN fails the comparisons), under the cap and above tol
-    upcoming: Iterator[int] = itertools.count() if gtol > 0 else iter(sorted({*record_set, max_steps}))
+    # the usual step is decided without _stop_code: before the next event (a record, the last step), with F finite
+    # (NaN fails the comparisons), under the cap and above tol, and only when no rule reads ||G|| (gtol = 0)
+    upcoming = iter(sorted({*record_set, max_steps}))
     event = next(upcoming)
     t = 0
     while True:
-        f, grads = loss_and_grads(xp, objective, layers, yb, xb)
+        if compiled is not None and event - t >= _COMPILED_FROM_STEPS:
+            layers, f, grads, t = compiled[0].advance(layers, yb, xb, compiled[1], t, event, tol, cap_b, gtol)
+        else:
+            f, grads = loss_and_grads(xp, objective, layers, yb, xb)
         f_val = xp.to_float(f)
-        if t < event and tol < f_val <= cap_b and f_val != math.inf:
+        if gtol == 0 and t < event and tol < f_val <= cap_b and f_val != math.inf:
             layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
             t += 1
             continue
@@ -307,6 +322,60 @@ def _trajectory(
     for later in (r for r in record_set if r > t):
         per_record[record_set[later]].append((f, g_exact, layers))
     return layers, code, t, f_val, g_sq
+
+
+#: A compiled descent takes over from this many usual steps before the next event (below: its call costs more)
+_COMPILED_FROM_STEPS = 4
+
+
+class _CompiledDescents:
+    """When high-precision runs use their backend's compiled descent (:meth:`Backend.compiled_descent`), and which.
+
+    Its first use in a process costs ~0.4 s (numba and the cached loop load), about 30,000 Python steps at d = 4:
+    it is built once a run, together with the steps stepped in Python before it in this process, reaches
+    :attr:`FROM_STEPS`; afterwards for every run of at least ``_COMPILED_FROM_STEPS`` steps. A built descent is
+    kept for later runs of the same model, shapes and arithmetic in the same thread (building one checks it
+    against the Python step, ~5 ms at d = 16). A choice of speed only: both loops give the same bits.
+    """
+
+    FROM_STEPS = 20_000
+    KEPT = 16
+
+    def __init__(self) -> None:
+        self.python_steps = 0
+        self.loaded = False
+        self._kept: dict[tuple[Any, ...], Descent | None] = {}
+        self._lock = threading.Lock()
+
+    def worth_it(self, planned_steps: int, max_steps: int) -> bool:
+        if max_steps < _COMPILED_FROM_STEPS:
+            return False
+        return self.loaded or self.python_steps + planned_steps >= self.FROM_STEPS
+
+    def get(self, prec: Precision, xp: Any, plan: _Plan, layers: list[Any], yb: Any, xb: Any) -> Descent | None:
+        # a descent's structs are reused by its runs: one per thread; the model and the target's and data's shapes
+        # fix every matrix shape, hence also what for_run chose for xp
+        x_shape = None if plan.x is None else plan.x.shape[1:]
+        key = (threading.get_ident(), prec, plan.objective, plan.y.shape[1:], x_shape)
+        with self._lock:
+            if key in self._kept:
+                return self._kept[key]
+        descent: Descent | None = xp.compiled_descent(
+            functools.partial(_formula, plan.objective), grad_sqnorm, layers, yb, xb
+        )
+        with self._lock:
+            self.loaded = self.loaded or descent is not None
+            if len(self._kept) >= self.KEPT:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = descent
+        return descent
+
+
+def _formula(objective: Objective, xp: Any, layers: list[Any], target: Any, data: Any) -> tuple[Any, list[Any]]:
+    return loss_and_grads(xp, objective, layers, target, data)
+
+
+_COMPILED = _CompiledDescents()  # per process: what has been loaded, and how much ran without it
 
 
 def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:

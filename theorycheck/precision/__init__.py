@@ -18,6 +18,7 @@ Backends are imported lazily, so ``import theorycheck`` does not import mpmath o
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -35,6 +36,7 @@ __all__ = [
     "BACKENDS",
     "FLOAT64",
     "Backend",
+    "Descent",
     "Float64Backend",
     "Precision",
     "get_backend",
@@ -175,6 +177,47 @@ class Backend(Protocol):
 
         Same values, so a run gives the same bits; its products may carry no ball radius (a run drops radii every
         step anyway), so it is not for enclosures. Backends with nothing to specialise return themselves.
+        """
+        ...
+
+    def compiled_descent(
+        self,
+        formula: Callable[[Any, list[Any], Any, Any], tuple[Any, list[Any]]],
+        norm: Callable[[Any, list[Any]], Any],
+        layers: list[Any],
+        target: Any,
+        data: Any,
+    ) -> Descent | None:
+        """GD steps in compiled code for ``formula`` in this arithmetic, bit-identical to stepping in Python; or None.
+
+        ``formula(xp, layers, target, data) -> (F, [G_j])`` and ``norm(xp, grads) -> ||G||^2`` are written against
+        this protocol; ``layers``, ``target``, ``data`` are backend matrices of the run's shapes (data may be None).
+        """
+        ...
+
+
+class Descent(Protocol):
+    """A model's GD steps in compiled code (:meth:`Backend.compiled_descent`), for one run's shapes."""
+
+    def step_table(self, steps: Sequence[Any]) -> Any:
+        """The step sizes (backend scalars, index = step, the last one repeating) as :meth:`advance` reads them."""
+        ...
+
+    def advance(
+        self,
+        layers: list[Any],
+        target: Any,
+        data: Any,
+        steps: Any,
+        t: int,
+        event: int,
+        tol: float,
+        cap: float,
+        gtol: float,
+    ) -> tuple[list[Any], Any, list[Any], int]:
+        """Usual steps from step ``t`` (``t < event``, ``tol < F <= cap``, F finite, ``||G|| > gtol`` when gtol > 0).
+
+        Returns ``(layers, F, G, t)`` at the first step that is not a usual one, as new backend values.
         """
         ...
 

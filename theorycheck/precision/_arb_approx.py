@@ -7,10 +7,8 @@ step, and the midpoint of an arb product depends only on its operands' midpoints
 product's (checked here before first use, and in tests at sizes 1-64 and 53-400 bits), so a run's values do not
 change. Complex matrices are not covered: ``acb_mat_approx_mul`` rounds differently from the ball product.
 
-How: a python-flint ``arb_mat`` object holds its ``arb_mat_struct`` at a fixed offset (after the object header and
-Cython's table pointer). :func:`midpoint_product` finds that offset by probing matrices of known shape, calls the
-libflint that python-flint bundles and has loaded in this process (never another copy: memory allocated by one
-would be freed by the other), and checks a product against ``*`` before handing out the function. Anything
+How: :mod:`._libflint` finds the libflint that python-flint bundles and where its ``arb_mat`` objects hold their
+structs; :func:`midpoint_product` checks a product against ``*`` before handing out the function. Anything
 unexpected (no bundled library, another layout, a different midpoint) gives None, and callers keep ``*``.
 """
 
@@ -20,15 +18,15 @@ import ctypes
 import functools
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import flint
 
 from theorycheck.precision._flint import working_precision
+from theorycheck.precision._libflint import libflint
 
 _ARB_MAT = flint.arb_mat
-_FIRST_USE = threading.Lock()  # two threads' first calls must not probe (and set flint's precision) at once
+_FIRST_USE = threading.Lock()  # two threads' first calls must not check (and set flint's precision) at once
 
 
 def _approx_mul() -> tuple[Any, int] | None:
@@ -39,43 +37,18 @@ def _approx_mul() -> tuple[Any, int] | None:
 
 @functools.cache
 def _find_approx_mul() -> tuple[Any, int] | None:
-    try:
-        libs = sorted((Path(flint.__file__).resolve().parent.parent / "python_flint.libs").glob("libflint*.so*"))
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return None
-    loaded = [p for p in libs if str(p.resolve()) in maps]  # the copy python-flint's extensions use, not merely present
-    if len(loaded) != 1:
+    found = libflint()
+    if found is None:
         return None
     try:
-        # PyDLL keeps the GIL during the call (as fast here): no other thread can free an operand meanwhile
-        fn = ctypes.PyDLL(str(loaded[0])).arb_mat_approx_mul
-    except (OSError, AttributeError):
+        fn = found.lib.arb_mat_approx_mul
+    except AttributeError:
         return None
     fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
     fn.restype = None
-    offset = _struct_offset()
-    if offset is None or not _agrees(fn, offset):
+    if not _agrees(fn, found.mat_offset):
         return None
-    return fn, offset
-
-
-def _struct_offset() -> int | None:
-    """Where flint 3's ``{entries, r, c, stride, rows}`` starts in an ``arb_mat`` object, or None.
-
-    The word holding a non-null pointer followed by rows, cols, cols, for two shapes, read within the object's
-    own size only.
-    """
-    found: set[int] | None = None
-    size = ctypes.sizeof(ctypes.c_ssize_t)
-    for rows, cols in ((3, 5), (7, 2)):
-        probe = _ARB_MAT(rows, cols)
-        n = type(probe).__basicsize__ // size
-        words = (ctypes.c_ssize_t * n).from_address(id(probe))
-        shape_after = {k for k in range(2, n - 3) if (words[k + 1], words[k + 2], words[k + 3]) == (rows, cols, cols)}
-        here = {k for k in shape_after if words[k]}  # and the entries pointer before it
-        found = here if found is None else found & here
-    return size * min(found) if found and len(found) == 1 else None
+    return fn, found.mat_offset
 
 
 def _agrees(fn: Any, offset: int) -> bool:

@@ -22,7 +22,8 @@ import numpy as np
 
 from theorycheck.precision._operators import Operators
 
-_SMALL = 20  # see FlintBackend.sqnorm
+#: FlintBackend.sqnorm takes trace(A^H A) up to this smaller dimension, and sums the entries' squares above it
+SQNORM_BY_GRAM_UP_TO = 20
 _APPROX_PRODUCTS_FROM = 8  # see FlintBackend.for_run
 _ACB_MAT = flint.acb_mat  # module constants: the type tests run several times per step
 _ACB = flint.acb
@@ -46,6 +47,8 @@ class FlintBackend(Operators):
     """Rounded arithmetic at ``bits`` bits on python-flint matrices (about 75x mpmath's speed at d=4)."""
 
     name = "flint"
+    #: products through arb's midpoint-only product (set by :meth:`for_run`)
+    approx_products = False
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
@@ -85,7 +88,7 @@ class FlintBackend(Operators):
         # trace(A^H A) runs in C; a Python loop over entries costs ~4x more for small matrices, and
         # the product's extra factor min(rows, cols) only loses beyond ~20 (113 bits: 40 against 50 us at 16, 400
         # against 200 at 32).
-        if min(a.nrows(), a.ncols()) <= _SMALL:
+        if min(a.nrows(), a.ncols()) <= SQNORM_BY_GRAM_UP_TO:
             gram = a.transpose().conjugate() * a if type(a) is _ACB_MAT else a.transpose() * a
             tr = gram.trace()
             return tr.real if type(tr) is _ACB else tr
@@ -111,4 +114,13 @@ class FlintBackend(Operators):
             return self
         run = FlintBackend(self.bits)
         run.mm = product  # type: ignore[method-assign,assignment]
+        run.approx_products = True
         return run
+
+    def compiled_descent(self, formula: Any, norm: Any, layers: list[Any], target: Any, data: Any) -> Any:
+        """GD steps of real runs in compiled code (:mod:`theorycheck.precision._arb_descent`): same bits; or None."""
+        if any(type(m) is _ACB_MAT for m in (*layers, target, data)):
+            return None
+        from theorycheck.precision._arb_descent import compiled_descent
+
+        return compiled_descent(self, formula, norm, layers, target, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -62,3 +63,6 @@ class Float64Backend:
 
     def for_run(self, largest: int, complex_: bool) -> Float64Backend:  # noqa: ARG002  # nothing to specialise
         return self
+
+    def compiled_descent(self, formula: Any, norm: Any, layers: Any, target: Any, data: Any) -> None:  # noqa: ARG002
+        return None  # float64 runs use the numba kernel (theorycheck.dynamics), never the formula loop

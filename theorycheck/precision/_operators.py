@@ -27,3 +27,6 @@ class Operators:
 
     def for_run(self, largest: int, complex_: bool) -> Any:  # noqa: ARG002  # nothing to specialise here
         return self
+
+    def compiled_descent(self, formula: Any, norm: Any, layers: Any, target: Any, data: Any) -> Any:  # noqa: ARG002
+        return None  # none here: the caller steps in Python

@@ -1,0 +1,219 @@
+"""Compiled high-precision GD (precision/_arb_descent, _arb_loop, _libflint): same bits as stepping in Python."""
+
+from __future__ import annotations
+
+import threading
+
+import flint
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import theorycheck as tc
+from tests.common.instances import MODELS, instance
+from theorycheck.dynamics import gd
+from theorycheck.models import grad_sqnorm, loss_and_grads
+from theorycheck.precision import _arb_descent
+from theorycheck.precision._flint import FlintBackend, working_precision
+from theorycheck.precision._libflint import libflint
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Runs take the compiled descent from their first step on; yields the list of (start, stop) of its calls."""
+    calls: list[tuple[int, int]] = []
+    original = _arb_descent.ArbDescent.advance
+
+    def advance(self, layers, target, data, steps, t, *rest):
+        out = original(self, layers, target, data, steps, t, *rest)
+        calls.append((t, out[3]))
+        return out
+
+    monkeypatch.setattr(_arb_descent.ArbDescent, "advance", advance)
+    monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+    monkeypatch.setattr(gd._COMPILED, "loaded", True)
+    return calls
+
+
+def _python_only(monkeypatch):
+    monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+    monkeypatch.setattr(gd._COMPILED, "FROM_STEPS", 10**18)
+
+
+def _assert_same_run(a: tc.RunResult, b: tc.RunResult) -> None:
+    assert np.array_equal(a.status, b.status)
+    assert np.array_equal(a.steps, b.steps)
+    assert np.array_equal(a.final_params, b.final_params)
+    assert np.array_equal(a.final_loss, b.final_loss, equal_nan=True)
+    assert np.array_equal(a.final_grad_norm, b.final_grad_norm, equal_nan=True)
+    for layers_a, layers_b in zip(a.final_params_hp, b.final_params_hp, strict=True):
+        for x, y in zip(layers_a, layers_b, strict=True):  # midpoints and radii
+            assert [(e.mid(), e.rad()) for e in x.entries()] == [(e.mid(), e.rad()) for e in y.entries()]
+    assert a.observables.keys() == b.observables.keys()
+    for name in a.observables:
+        assert [repr(v) for v in np.ravel(a.observables[name])] == [repr(v) for v in np.ravel(b.observables[name])]
+
+
+def _both(monkeypatch, compiled_calls, *args, **kwargs) -> tuple[tc.RunResult, tc.RunResult]:
+    fast = tc.run_gd(*args, **kwargs)
+    assert compiled_calls, "the compiled descent did not run"
+    _python_only(monkeypatch)
+    return fast, tc.run_gd(*args, **kwargs)
+
+
+REAL_MODELS = [(name, make) for name, make in MODELS if not name.startswith("complex")]
+
+
+@pytest.mark.parametrize(("name", "make"), REAL_MODELS, ids=[n for n, _ in REAL_MODELS])
+def test_a_compiled_run_equals_the_python_loop_bit_for_bit_on_every_real_model(name, make, compiled, monkeypatch):
+    obj = make()
+    y, w, x = instance(obj, np.random.default_rng(len(name)), batch=2, scale=0.6)
+    record = tc.Recording(every=7, observables=("loss", "grad_norm", "weights"))
+    fast, slow = _both(
+        monkeypatch, compiled, obj, y, w, data=x, step=0.03, max_steps=40, precision="flint:113", record=record
+    )
+    _assert_same_run(fast, slow)
+    assert sum(stop - start for start, stop in compiled) > 30  # it took the runs of usual steps
+
+
+def test_a_compiled_run_at_size_8_or_more_uses_the_midpoint_product_and_equals_the_python_loop(compiled, monkeypatch):
+    obj = tc.deep_mf((9, 12, 10)) + tc.Balancing(0.5)
+    y, w, _ = instance(obj, np.random.default_rng(3), batch=1, scale=0.3)
+    fast, slow = _both(monkeypatch, compiled, obj, y, w, step=0.01, max_steps=25, precision="flint:200")
+    _assert_same_run(fast, slow)
+
+
+@pytest.mark.parametrize(
+    ("rule", "status"),
+    [
+        ({"tol": 0.2}, tc.RunStatus.CONVERGED),
+        ({"gtol": 0.3}, tc.RunStatus.STATIONARY),
+        ({"loss_cap": 3.0}, tc.RunStatus.DIVERGED),
+        ({}, tc.RunStatus.MAX_STEPS),
+    ],
+)
+def test_a_compiled_run_stops_at_the_same_step_with_the_same_status(rule, status, compiled, monkeypatch):
+    obj = tc.deep_mf((3, 3, 3, 3))
+    rng = np.random.default_rng(5)
+    y = np.diag([2.0, 1.0, 0.5])
+    w = 0.3 * rng.standard_normal((1, obj.n_params))
+    step = 0.9 if "loss_cap" in rule else 0.05  # a step size past the edge of stability blows the loss up
+    fast, slow = _both(monkeypatch, compiled, obj, y, w, step=step, max_steps=300, precision="flint:113", **rule)
+    _assert_same_run(fast, slow)
+    assert fast.status[0] == status
+
+
+def test_a_compiled_run_follows_a_step_size_schedule(compiled, monkeypatch):
+    obj = tc.deep_mf((2, 3, 2)) + tc.WeightDecay((0.1, 0.2))
+    y, w, _ = instance(obj, np.random.default_rng(8), batch=2)
+    schedule = tc.Schedule.power(4.0, 0.5)
+    fast, slow = _both(monkeypatch, compiled, obj, y, w, step=0.1, max_steps=60, schedule=schedule, precision="flint:53")
+    _assert_same_run(fast, slow)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+    fit_coef=st.sampled_from([0.5, 1.0, 0.3]),
+    balancing=st.sampled_from([0.0, 0.4]),
+    decay=st.booleans(),
+    columns=st.sampled_from([None, 1, 4]),
+    bits=st.sampled_from([53, 113, 150]),
+    every=st.sampled_from([None, 1, 5]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_real_deep_mf_runs_to_the_same_bits_compiled_or_in_python(  # noqa: PLR0913  # hypothesis' draws
+    widths, fit_coef, balancing, decay, columns, bits, every, seed
+):
+    obj = tc.deep_mf(tuple(widths), fit_coef=fit_coef, data_columns=columns)
+    obj = obj + tc.Balancing(balancing) if balancing else obj
+    obj = obj + tc.WeightDecay(tuple(0.1 * (j + 1) for j in range(len(widths) - 1))) if decay else obj
+    y, w, x = instance(obj, np.random.default_rng(seed), batch=1, scale=0.5)
+    record = tc.Recording(every=every, observables=("loss", "grad_norm")) if every else None
+    kwargs = {"data": x, "step": 0.05, "max_steps": 30, "precision": tc.Precision("flint", bits), "record": record}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+        patch.setattr(gd._COMPILED, "loaded", True)
+        fast = tc.run_gd(obj, y, w, **kwargs)
+        _python_only(patch)
+        slow = tc.run_gd(obj, y, w, **kwargs)
+    _assert_same_run(fast, slow)
+
+
+def _descent(backend: FlintBackend, obj: tc.Objective, layers, target, data=None):
+    def formula(xp, ls, t, d):
+        return loss_and_grads(xp, obj, ls, t, d)
+
+    return backend.compiled_descent(formula, grad_sqnorm, layers, target, data)
+
+
+def test_a_real_model_gets_a_compiled_descent_and_complex_or_entrywise_norms_do_not():
+    backend = FlintBackend(113)
+    with working_precision(113):
+        square = [flint.arb_mat(3, 3, [0.5 * (i + 1) for i in range(9)]) for _ in range(2)]
+        assert _descent(backend, tc.deep_mf((3, 3, 3)), square, flint.arb_mat(3, 3, 1.0)) is not None
+        cplx = [flint.acb_mat(3, 3, [0.5j] * 9) for _ in range(2)]
+        assert _descent(backend, tc.deep_mf((3, 3, 3), field="complex"), cplx, flint.acb_mat(3, 3, 1.0)) is None
+        # both dimensions above 20: FlintBackend sums the squares entry by entry, which the tape does not record
+        wide = [flint.arb_mat(21, 21, [0.01] * 441)]
+        assert _descent(backend, tc.deep_mf((21, 21)), wide, flint.arb_mat(21, 21, 1.0)) is None
+
+
+def test_a_formula_using_an_operation_the_tape_does_not_record_gets_no_compiled_descent():
+    def formula(xp, layers, target, data):  # noqa: ARG001
+        f, grads = loss_and_grads(xp, tc.deep_mf((2, 2)), layers, target)
+        return f, [xp.round(g) for g in grads]  # round is not a recorded operation
+
+    with working_precision(113):
+        layers, target = [flint.arb_mat(2, 2, [1.0, 2.0, 3.0, 4.0])], flint.arb_mat(2, 2, 1.0)
+        assert FlintBackend(113).compiled_descent(formula, grad_sqnorm, layers, target, None) is None
+
+
+def test_python_flint_s_structs_and_float_rounding_are_found():
+    lib = libflint()
+    assert lib is not None, "the bundled libflint or python-flint's struct layout was not recognised"
+    assert lib.mat_offset > 0
+    assert lib.arb_offset > 0
+    assert _arb_descent._nearest(lib) >= 0
+
+
+def test_a_compiled_descent_leaves_its_inputs_unchanged_and_returns_new_objects():
+    backend = FlintBackend(113)
+    obj = tc.deep_mf((3, 3, 3))
+    with working_precision(113):
+        layers = [flint.arb_mat(3, 3, [0.1 * (i + j) for i in range(9)]) for j in range(2)]
+        target = flint.arb_mat(3, 3, 1.0)
+        before = [w.tolist() for w in layers]
+        descent = _descent(backend, obj, layers, target)
+        steps = descent.step_table([flint.arb(0.01)])
+        out, f, grads, t = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        assert t == 10
+        assert [w.tolist() for w in layers] == before
+        again, *_ = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        assert all(a is not b and a.tolist() == b.tolist() for a, b in zip(out, again, strict=True))
+
+
+def test_short_runs_step_in_python_until_enough_steps_make_loading_the_compiled_loop_worth_it():
+    tiers = gd._CompiledDescents()
+    assert not tiers.worth_it(planned_steps=100, max_steps=100)
+    assert not tiers.worth_it(planned_steps=10**6, max_steps=gd._COMPILED_FROM_STEPS - 1)  # shorter than a call's cost
+    assert tiers.worth_it(planned_steps=tiers.FROM_STEPS, max_steps=tiers.FROM_STEPS)
+    tiers.python_steps = tiers.FROM_STEPS - 50
+    assert tiers.worth_it(planned_steps=50, max_steps=50)
+    tiers.python_steps, tiers.loaded = 0, True
+    assert tiers.worth_it(planned_steps=10, max_steps=10)
+
+
+def test_a_built_descent_is_kept_per_thread_for_later_runs_of_the_same_model(compiled):
+    obj = tc.deep_mf((3, 3, 3))
+    y, w, _ = instance(obj, np.random.default_rng(1), batch=1)
+    for _ in range(2):
+        tc.run_gd(obj, y, w, step=0.01, max_steps=20, precision="flint:113")
+    kept = list(gd._COMPILED._kept.values())
+    assert len(kept) == 1
+    assert kept[0] is not None
+    other = threading.Thread(target=tc.run_gd, args=(obj, y, w), kwargs={"step": 0.01, "max_steps": 20, "precision": "flint:113"})
+    other.start()
+    other.join()
+    assert len(gd._COMPILED._kept) == 2  # another thread builds its own (a descent's structs are reused)
