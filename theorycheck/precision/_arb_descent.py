@@ -37,10 +37,6 @@ _ARB = flint.arb
 _STEP = -1  # = _arb_loop.STEP (that module imports numba: imported only when a descent is built)
 
 
-class NotTraceable(Exception):  # internal: a formula step the tape does not compile
-    """The formula did something the tape does not record (the caller falls back to Python)."""
-
-
 class _Mat:
     """A symbolic ``rows x cols`` matrix: the index of the python-flint matrix that holds it."""
 
@@ -153,7 +149,7 @@ class _Tape:
         return out
 
     def __getattr__(self, name: str) -> Any:
-        raise NotTraceable(name)  # any other Backend method: not compiled
+        raise NotImplementedError(name)  # any other Backend method: not recorded, so not compiled
 
     # -- tables
 
@@ -177,7 +173,7 @@ class _Tape:
 
 def _check(condition: bool, what: str) -> None:
     if not condition:
-        raise NotTraceable(what)
+        raise NotImplementedError(what)  # not recorded: compiled_descent gives None, the run steps in Python
 
 
 Formula = Callable[[Any, list[Any], Any, Any], tuple[Any, list[Any]]]
@@ -286,7 +282,7 @@ def compiled_descent(
         norm_calls = tape.calls[first:]
         _check(isinstance(loss, _Num) and isinstance(gsq, _Num), "a loss that is not a scalar")
         _check(all((g.rows, g.cols) == (w.rows, w.cols) for g, w in zip(grads, inputs, strict=False)), "gradients")
-    except (NotTraceable, AttributeError, TypeError):
+    except (NotImplementedError, AttributeError, TypeError):
         return None
     # the update, W_j <- mid(W_j - G_j h) in place: every G_j h first, so no update reads a changed layer
     scaled = [tape.matrix(g.rows, g.cols) for g in grads]
