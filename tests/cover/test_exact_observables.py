@@ -82,3 +82,19 @@ def test_loss_and_gradient_norm_are_computed_without_the_weights_and_every_other
     ctx = mpmath.MPContext()
     out = obs.compute_exact(tc.deep_mf((2, 2, 2)), [], ctx, ("loss", "grad_norm"), ctx.mpf(3), ctx.mpf(4))
     assert (out["loss"].item(), out["grad_norm"].item()) == (3, 4)
+
+
+@pytest.mark.parametrize("precision", ["flint:113", "mpmath:113"])
+def test_loss_and_gradient_norm_recorded_alone_equal_those_recorded_with_the_weights(precision: str) -> None:
+    obj = tc.deep_mf((3, 2, 3))
+    w = np.random.default_rng(4).standard_normal((2, obj.n_params)) * 0.5
+    runs = [
+        tc.run_gd(obj, np.eye(3), w, step=0.05, max_steps=12, precision=precision, record=tc.Recording(every=3, observables=names))
+        for names in (("grad_norm", "loss"), ("loss", "grad_norm", "weights"))
+    ]
+    for name in ("loss", "grad_norm"):
+        alone, with_weights = (run.observables[name] for run in runs)
+        assert alone.shape == with_weights.shape == (5, 2)
+        assert alone.dtype == with_weights.dtype == object
+        assert [repr(v) for v in alone.ravel()] == [repr(v) for v in with_weights.ravel()]
+    assert list(runs[0].observables) == ["grad_norm", "loss"]

@@ -25,14 +25,15 @@ def compiled(monkeypatch):
     calls: list[tuple[int, int]] = []
     original = _arb_descent.ArbDescent.advance
 
-    def advance(self, layers, target, data, steps, t, *rest):
-        out = original(self, layers, target, data, steps, t, *rest)
+    def advance(self, layers, target, data, steps, t, *rest, **kwargs):
+        out = original(self, layers, target, data, steps, t, *rest, **kwargs)
         calls.append((t, out[3]))
         return out
 
     monkeypatch.setattr(_arb_descent.ArbDescent, "advance", advance)
     monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
     monkeypatch.setattr(gd._COMPILED, "loaded", True)
+    monkeypatch.setattr(gd._COMPILED, "BUILD_FROM_STEPS", 0)  # even short runs build one
     return calls
 
 
@@ -140,6 +141,7 @@ def test_any_real_deep_mf_runs_to_the_same_bits_compiled_or_in_python(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gd, "_COMPILED", gd._CompiledDescents())
         patch.setattr(gd._COMPILED, "loaded", True)
+        patch.setattr(gd._COMPILED, "BUILD_FROM_STEPS", 0)
         fast = tc.run_gd(obj, y, w, **kwargs)
         _python_only(patch)
         slow = tc.run_gd(obj, y, w, **kwargs)
@@ -192,25 +194,55 @@ def test_a_compiled_descent_leaves_its_inputs_unchanged_and_returns_new_objects(
         before = [_balls(w) for w in layers]
         descent = _descent(backend, obj, layers, target)
         steps = descent.step_table([flint.arb(0.01)])
-        out, f, grads, t = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        out, f, _, t = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        grads = descent.gradients()
         assert t == 10
         assert [_balls(w) for w in layers] == before
-        again, f_again, grads_again, _ = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        again, f_again, _, _ = descent.advance(layers, target, None, steps, 0, 10, 0.0, np.inf, 0.0)
+        grads_again = descent.gradients()
         assert f is not f_again
         assert f.mid() == f_again.mid()
         pairs = zip([*out, *grads], [*again, *grads_again], strict=True)
         assert all(a is not b and _balls(a) == _balls(b) for a, b in pairs)
 
 
-def test_short_runs_step_in_python_until_enough_steps_make_loading_the_compiled_loop_worth_it():
-    tiers = gd._CompiledDescents()
-    assert not tiers.worth_it(planned_steps=100, max_steps=100)
-    assert not tiers.worth_it(planned_steps=10**6, max_steps=gd._COMPILED_FROM_STEPS - 1)  # shorter than a call's cost
-    assert tiers.worth_it(planned_steps=tiers.FROM_STEPS, max_steps=tiers.FROM_STEPS)
-    tiers.python_steps = tiers.FROM_STEPS - 50
-    assert tiers.worth_it(planned_steps=50, max_steps=50)
-    tiers.python_steps, tiers.loaded = 0, True
-    assert tiers.worth_it(planned_steps=10, max_steps=10)
+def test_short_runs_step_in_python_until_enough_steps_make_loading_the_compiled_loop_worth_it(monkeypatch):
+    monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+    obj = tc.deep_mf((2, 2, 2))
+    y, w, _ = instance(obj, np.random.default_rng(2), batch=1)
+    tiers = gd._COMPILED
+    tc.run_gd(obj, y, w, step=0.01, max_steps=100, precision="flint:113")
+    assert (tiers.loaded, tiers.python_steps) == (False, 100)
+    tiers.python_steps = tiers.FROM_STEPS - 100  # as if many short runs had stepped in Python
+    tc.run_gd(obj, y, w, step=0.01, max_steps=100, precision="flint:113")
+    assert tiers.loaded
+    assert tiers.python_steps == tiers.FROM_STEPS - 100  # the compiled steps are not counted
+
+
+def test_a_run_too_short_to_pay_for_building_a_descent_steps_in_python_unless_one_is_kept(compiled, monkeypatch):
+    monkeypatch.setattr(gd._COMPILED, "BUILD_FROM_STEPS", gd._CompiledDescents.BUILD_FROM_STEPS)
+    obj = tc.deep_mf((2, 2, 2))
+    y, w, _ = instance(obj, np.random.default_rng(2), batch=1)
+    tc.run_gd(obj, y, w, step=0.01, max_steps=gd._COMPILED.BUILD_FROM_STEPS - 1, precision="flint:113")
+    assert not compiled
+    tc.run_gd(obj, y, w, step=0.01, max_steps=gd._COMPILED.BUILD_FROM_STEPS, precision="flint:113")
+    compiled.clear()
+    tc.run_gd(obj, y, w, step=0.01, max_steps=3, precision="flint:113")
+    assert compiled  # kept from the longer run
+
+
+def test_resuming_from_layers_the_descent_did_not_return_is_refused():
+    backend = FlintBackend(113)
+    obj = tc.deep_mf((2, 2))
+    with working_precision(113):
+        layers, target = [flint.arb_mat(2, 2, [0.5, 0.1, 0.2, 0.3])], flint.arb_mat(2, 2, 1.0)
+        descent = _descent(backend, obj, layers, target)
+        steps = descent.step_table([flint.arb(0.01)])
+        out, *_ = descent.advance(layers, target, None, steps, 0, 3, 0.0, np.inf, 0.0)
+        with pytest.raises(ValueError, match="resume"):
+            descent.advance([flint.arb_mat(m) for m in out], target, None, steps, 3, 6, 0.0, np.inf, 0.0, resume=True)
+        *_, t = descent.advance(out, target, None, steps, 3, 6, 0.0, np.inf, 0.0, resume=True)
+        assert t == 6
 
 
 def test_a_built_descent_is_kept_per_thread_for_later_runs_of_the_same_model(compiled):

@@ -247,16 +247,21 @@ def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
             layers = [xp.from_numpy(w) for w in objective.split(w0[b])]
             yb = xp.from_numpy(y[b])
             xb = None if x is None else xp.from_numpy(x[b])
-            if b == 0 and _COMPILED.worth_it(n * plan.max_steps, plan.max_steps):
-                descent = _COMPILED.get(prec, xp, plan, layers, yb, xb)
+            if b == 0:
+                descent = _COMPILED.get(prec, xp, plan, layers, yb, xb, n * plan.max_steps)
             # step sizes as backend scalars once per trajectory (numpy scalars cost ~1 us a call, a new arb ~0.2 us)
             steps_h = _backend_steps(xp, eta[b] * mult)
             cap_b = float(cap[b])
-            compiled = None if descent is None else (descent, descent.step_table(steps_h))
-            layers, code, t, f_val, g_sq = _trajectory(
-                xp, plan, layers, yb, xb, steps_h, cap_b, record_set, per_record, compiled
-            )
-            _COMPILED.python_steps += t if descent is None else 0
+            if descent is None:
+                layers, code, t, f_val, g_sq = _trajectory(
+                    xp, plan, layers, yb, xb, steps_h, cap_b, record_set, per_record
+                )
+                _COMPILED.python_steps += t
+            else:
+                table = descent.step_table(steps_h)
+                layers, code, t, f_val, g_sq = _trajectory_compiled(
+                    descent, table, plan, layers, yb, xb, cap_b, record_set, per_record
+                )
             final[b] = objective.join([xp.to_numpy(w) for w in layers])
             g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
             status[b], steps[b], fvals[b], gnorms[b] = code, t, f_val, g_val
@@ -275,13 +280,8 @@ def _trajectory(
     cap_b: float,
     record_set: dict[int, int],
     per_record: list[list[tuple[Any, Any, list[Any]]]],
-    compiled: tuple[Descent, Any] | None = None,
 ) -> tuple[list[Any], RunStatus, int, float, float]:
-    """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records.
-
-    ``compiled``: the backend's compiled descent and this trajectory's step table; it takes the runs of usual steps
-    (same bits), and this loop the events.
-    """
+    """Run one trajectory from ``layers``; returns (final layers, status, steps, F, ||G||^2) and fills the records."""
     objective, max_steps, tol, gtol = plan.objective, plan.max_steps, plan.tol, plan.gtol
     last_h = len(steps_h) - 1
     # the usual step is decided without _stop_code: before the next event (a record, the last step), with F finite
@@ -290,10 +290,7 @@ def _trajectory(
     event = next(upcoming)
     t = 0
     while True:
-        if compiled is not None and event - t >= _COMPILED_FROM_STEPS:
-            layers, f, grads, t = compiled[0].advance(layers, yb, xb, compiled[1], t, event, tol, cap_b, gtol)
-        else:
-            f, grads = loss_and_grads(xp, objective, layers, yb, xb)
+        f, grads = loss_and_grads(xp, objective, layers, yb, xb)
         f_val = xp.to_float(f)
         if gtol == 0 and t < event and tol < f_val <= cap_b and f_val != math.inf:
             layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
@@ -324,21 +321,19 @@ def _trajectory(
     return layers, code, t, f_val, g_sq
 
 
-#: A compiled descent takes over from this many usual steps before the next event (below: its call costs more)
-_COMPILED_FROM_STEPS = 4
-
-
 class _CompiledDescents:
     """When high-precision runs use their backend's compiled descent (:meth:`Backend.compiled_descent`), and which.
 
     Its first use in a process costs ~0.4 s (numba and the cached loop load), about 30,000 Python steps at d = 4:
-    it is built once a run, together with the steps stepped in Python before it in this process, reaches
-    :attr:`FROM_STEPS`; afterwards for every run of at least ``_COMPILED_FROM_STEPS`` steps. A built descent is
-    kept for later runs of the same model, shapes and arithmetic in the same thread (building one checks it
-    against the Python step, ~5 ms at d = 16). A choice of speed only: both loops give the same bits.
+    a run uses it once the run, together with the steps stepped in Python before it in this process, reaches
+    :attr:`FROM_STEPS`; afterwards every run does. A built descent is kept for later runs of the same model,
+    shapes and arithmetic in the same thread; building one (a trace, and one step checked against Python: ~0.3 ms
+    at d = 4, ~5 ms at d = 16) is left to runs of at least :attr:`BUILD_FROM_STEPS` steps. A choice of speed only:
+    both loops give the same bits.
     """
 
     FROM_STEPS = 20_000
+    BUILD_FROM_STEPS = 32
     KEPT = 16
 
     def __init__(self) -> None:
@@ -347,12 +342,12 @@ class _CompiledDescents:
         self._kept: dict[tuple[Any, ...], Descent | None] = {}
         self._lock = threading.Lock()
 
-    def worth_it(self, planned_steps: int, max_steps: int) -> bool:
-        if max_steps < _COMPILED_FROM_STEPS:
-            return False
-        return self.loaded or self.python_steps + planned_steps >= self.FROM_STEPS
-
-    def get(self, prec: Precision, xp: Any, plan: _Plan, layers: list[Any], yb: Any, xb: Any) -> Descent | None:
+    def get(
+        self, prec: Precision, xp: Any, plan: _Plan, layers: list[Any], yb: Any, xb: Any, planned_steps: int
+    ) -> Descent | None:
+        """The descent for this run (kept or built), or None when the run steps in Python."""
+        if not (self.loaded or self.python_steps + planned_steps >= self.FROM_STEPS):
+            return None
         # a descent's structs are reused by its runs: one per thread; the model and the target's and data's shapes
         # fix every matrix shape, hence also what for_run chose for xp
         x_shape = None if plan.x is None else plan.x.shape[1:]
@@ -360,6 +355,8 @@ class _CompiledDescents:
         with self._lock:
             if key in self._kept:
                 return self._kept[key]
+        if plan.max_steps < self.BUILD_FROM_STEPS:
+            return None
         descent: Descent | None = xp.compiled_descent(
             functools.partial(_formula, plan.objective), grad_sqnorm, layers, yb, xb
         )
@@ -376,6 +373,45 @@ def _formula(objective: Objective, xp: Any, layers: list[Any], target: Any, data
 
 
 _COMPILED = _CompiledDescents()  # per process: what has been loaded, and how much ran without it
+
+
+def _trajectory_compiled(
+    descent: Descent,
+    table: Any,
+    plan: _Plan,
+    layers: list[Any],
+    yb: Any,
+    xb: Any,
+    cap_b: float,
+    record_set: dict[int, int],
+    per_record: list[list[tuple[Any, Any, list[Any]]]],
+) -> tuple[list[Any], RunStatus, int, float, float]:
+    """:func:`_trajectory` with the steps in the backend's compiled descent: the same stops, records and bits.
+
+    The descent runs the usual steps and hands back each event (a record, the last step, a stop) with F and
+    ``||G||^2``; this loop decides the stop as :func:`_trajectory` does and resumes the descent after a record.
+    """
+    max_steps, tol, gtol = plan.max_steps, plan.tol, plan.gtol
+    upcoming = iter(sorted({*record_set, max_steps}))
+    event = next(upcoming)
+    t = 0
+    resume = False
+    while True:
+        layers, f, g_exact, t = descent.advance(layers, yb, xb, table, t, event, tol, cap_b, gtol, resume=resume)
+        f_val, g_sq = float(f), float(g_exact)
+        if t == event:
+            event = next(upcoming, max_steps + 1)
+        # as _trajectory: away from records and the last step, a stop is decided without ||G|| when gtol = 0
+        need_g = gtol > 0 or t in record_set or t >= max_steps
+        stop = _stop_code(f_val, g_sq if need_g else 1.0, tol, gtol, cap_b, t, max_steps)
+        if t in record_set:
+            per_record[record_set[t]].append((f, g_exact, layers))
+        if stop is not None:
+            break
+        resume = True
+    for later in (r for r in record_set if r > t):
+        per_record[record_set[later]].append((f, g_exact, layers))
+    return layers, stop, t, f_val, g_sq
 
 
 def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:
@@ -396,6 +432,8 @@ def _exact_series(
     # 80% of a 3,000-step run recorded every step at d=5
     weights_read = obs.reads_weights(names)
     with xp.activate():
+        if not weights_read:
+            return _scalar_series(xp, ctx, names, per_record)
         records = []
         for rec in per_record:
             per_b = []
@@ -405,6 +443,24 @@ def _exact_series(
                 per_b.append(obs.compute_exact(objective, mats, ctx, names, obs.to_context(xp, f, ctx), g))
             records.append({k: obs.stack_objects([r[k] for r in per_b]) for k in per_b[0]} if per_b else {})
     return obs.stack(records)
+
+
+def _scalar_series(
+    xp: Any, ctx: Any, names: tuple[str, ...], per_record: list[list[tuple[Any, Any, Any]]]
+) -> dict[str, np.ndarray]:
+    """:func:`_exact_series` for observables read from F and ``||G||^2`` alone, filled in place (same values).
+
+    Recorded every step, the per-record dictionaries and stacking of the general path cost as much as the steps.
+    """
+    out = {name: np.empty((len(per_record), len(per_record[0])), dtype=object) for name in names}
+    loss, grad_norm = out.get("loss"), out.get("grad_norm")
+    for i, rec in enumerate(per_record):
+        for b, (f, g_sq, _) in enumerate(rec):
+            if loss is not None:
+                loss[i, b] = obs.to_context(xp, f, ctx)
+            if grad_norm is not None:
+                grad_norm[i, b] = ctx.sqrt(obs.to_context(xp, g_sq, ctx))
+    return out
 
 
 def _stop_code(f: float, g_sq: float, tol: float, gtol: float, cap: float, t: int, max_steps: int) -> RunStatus | None:

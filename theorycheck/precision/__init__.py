@@ -214,10 +214,13 @@ class Descent(Protocol):
         tol: float,
         cap: float,
         gtol: float,
-    ) -> tuple[list[Any], Any, list[Any], int]:
+        *,
+        resume: bool = False,
+    ) -> tuple[list[Any], Any, Any, int]:
         """Usual steps from step ``t`` (``t < event``, ``tol < F <= cap``, F finite, ``||G|| > gtol`` when gtol > 0).
 
-        Returns ``(layers, F, G, t)`` at the first step that is not a usual one, as new backend values.
+        Returns ``(layers, F, ||G||^2, t)`` at the first step that is not a usual one, as new backend values.
+        ``resume``: continue from the layers the last call returned, taking step ``t`` first.
         """
         ...
 

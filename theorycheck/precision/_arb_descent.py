@@ -194,10 +194,13 @@ class ArbDescent:
         self.lib, self._tape = lib, tape
         self._inputs, self._loss, self._grads, self._gsq = inputs, loss, grads, gsq
         self._evaluate, self._norm, self._update = evaluate, norm, update
-        self._no_norm = norm[:0]
-        self._set = lib.address("arb_mat_set")
-        self._to_double = lib.address("arf_get_d")
         self._layers = len(grads)
+        self._load = np.zeros((len(inputs), 6), dtype=np.int64)  # arb_mat_set(working struct, input)
+        self._load[:, 0], self._load[:, 1] = lib.address("arb_mat_set"), 2
+        self._load[:, 2] = [tape.pointer(lib, slot) for slot in inputs]
+        self._to_double = lib.address("arf_get_d")
+        self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
+        self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
 
     def advance(
         self,
@@ -210,37 +213,49 @@ class ArbDescent:
         tol: float,
         cap: float,
         gtol: float,
-    ) -> tuple[list[Any], Any, list[Any], int]:
-        """Usual GD steps from ``layers`` at step ``t``: ``(layers, F, G, t)`` at the first step that is not one.
+        *,
+        resume: bool = False,
+    ) -> tuple[list[Any], Any, Any, int]:
+        """Usual GD steps from ``layers`` at step ``t``: ``(layers, F, ||G||^2, t)`` at the first step that is not one.
 
         A usual step: ``t < event``, ``tol < float(F) <= cap``, F finite, and when ``gtol > 0``, ``||G||^2`` finite
-        and above ``gtol^2`` (``float`` of each). ``steps`` holds the step sizes' pointers (:meth:`step_table`). The
-        returned values are new python-flint objects (the inputs are not changed).
+        and above ``gtol^2`` (``float`` of each). With ``resume``, ``layers`` are the ones the last call returned
+        and the descent first takes step ``t`` from them (no reload, no second evaluation). The returned values
+        are new python-flint objects; the inputs are not changed.
         """
-        lib, tape = self.lib, self._tape
-        given = [*layers, target] + ([] if data is None else [data])
-        load = np.zeros((len(given), 6), dtype=np.int64)
-        for i, (slot, value) in enumerate(zip(self._inputs, given, strict=False)):
-            load[i, :4] = (self._set, 2, tape.pointer(lib, slot), id(value) + lib.mat_offset)
+        if resume:
+            held = self._returned
+            if len(layers) != len(held) or any(a is not b for a, b in zip(layers, held, strict=False)):
+                msg = "resume continues from the layers the last advance returned"
+                raise ValueError(msg)
+        else:
+            given = [*layers, target] + ([] if data is None else [data])
+            self._load[:, 3] = [id(m) + self.lib.mat_offset for m in given]
         t = self._loop(
-            load,
+            self._load,
             self._evaluate,
-            self._norm if gtol > 0 else self._no_norm,
+            self._norm,
             self._update,
             steps.pointers,
             t,
             event,
             tol,
             cap,
-            gtol * gtol,
-            tape.pointer(lib, self._loss),
-            tape.pointer(lib, self._gsq),
+            gtol * gtol if gtol > 0 else -1.0,
+            self._loss_ptr,
+            self._gsq_ptr,
             self._to_double,
-            _nearest(lib),
+            _nearest(self.lib),
+            resume,
         )
-        objs = tape.objects
+        objs = self._tape.objects
         out = [_ARB_MAT(objs[s.slot]) for s in self._inputs[: self._layers]]
-        return out, _ARB(objs[self._loss.slot]), [_ARB_MAT(objs[g.slot]) for g in self._grads], t
+        self._returned = tuple(out)
+        return out, _ARB(objs[self._loss.slot]), _ARB(objs[self._gsq.slot]), t
+
+    def gradients(self) -> list[Any]:
+        """Copies of G at the step the last :meth:`advance` returned."""
+        return [_ARB_MAT(self._tape.objects[g.slot]) for g in self._grads]
 
     def step_table(self, steps: Sequence[Any]) -> StepTable:
         """The step sizes (``arb`` objects, index = step, the last one repeating) as the loop reads them."""
@@ -302,26 +317,35 @@ def compiled_descent(
 def _agrees(
     descent: ArbDescent, backend: FlintBackend, formula: Formula, norm: Norm, layers: list[Any], target: Any, data: Any
 ) -> bool:
-    """One compiled step and evaluation equal the Python formula's, update's and norm's, midpoints and radii."""
+    """One compiled step and evaluation equal the Python formula's, update's and norm's, midpoints and radii.
+
+    Also a resumed step (from the structs as a call left them) against a second Python step.
+    """
     h = backend.scalar(2.0**-7)
     with backend.activate():
         f0, g0 = formula(backend, layers, target, data)
         stepped = backend.descend(layers, g0, h)
         f1, g1 = formula(backend, stepped, target, data)
-        n1 = norm(backend, g1)
+        again = backend.descend(stepped, g1, h)
+        f2, g2 = formula(backend, again, target, data)
         try:
-            out, f, g, t = descent.advance(layers, target, data, descent.step_table([h]), 0, 1, -1.0, np.inf, 0.0)
+            table = descent.step_table([h])
+            out1, f, n, t = descent.advance(layers, target, data, table, 0, 1, -1.0, np.inf, 0.0)
+            grads1 = descent.gradients()
+            out2, f_2, n_2, t_2 = descent.advance(out1, target, data, table, 1, 2, -1.0, np.inf, 0.0, resume=True)
+            grads2 = descent.gradients()
         except Exception:  # noqa: BLE001  # anything at all: the run keeps the Python loop
             return False
-        n = norm(backend, g)
-    if t != 1 or not np.isfinite(float(f0)):
+        n1, n2 = norm(backend, g1), norm(backend, g2)
+    if (t, t_2) != (1, 2) or not np.isfinite(float(f0)):
         return False
     # flint's structural equality (midpoints and radii), not python-flint's == (which is "certainly equal")
     lib = descent.lib
     same_mat = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address("arb_mat_equal"))
     same_arb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address("arb_equal"))
-    mats = zip([*out, *g], [*stepped, *g1], strict=True)
-    return all(same_arb(id(a) + lib.arb_offset, id(b) + lib.arb_offset) for a, b in ((f, f1), (n, n1))) and all(
+    numbers = [(f, f1), (n, n1), (f_2, f2), (n_2, n2)]
+    mats = zip([*out1, *grads1, *out2, *grads2], [*stepped, *g1, *again, *g2], strict=True)
+    return all(same_arb(id(a) + lib.arb_offset, id(b) + lib.arb_offset) for a, b in numbers) and all(
         a.nrows() == b.nrows() and a.ncols() == b.ncols() and same_mat(id(a) + lib.mat_offset, id(b) + lib.mat_offset)
         for a, b in mats
     )

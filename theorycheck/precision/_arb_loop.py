@@ -98,26 +98,34 @@ def advance(  # the loop's whole state, as plain values for numba
     gsq: int,
     to_double: int,
     nearest: int,
+    resume: bool,
 ) -> int:
     """GD steps from step ``t`` while the step is a usual one; returns the step at which it stopped.
 
-    ``load`` copies the inputs into the working structs; each step runs ``evaluate`` (F and G at the current
-    layers), reads F (``to_double(loss, nearest)``: the midpoint to the nearest double, as ``float(arb)``), and
-    takes the step (``update``, step size ``steps[min(t, len - 1)]``) only if ``t < event``, ``tol < F <= cap``, F
-    is finite and, when ``norm`` is not empty (gtol > 0), ``||G||^2`` is finite and above ``gtol_sq``. On return
-    the working structs hold the layers at the returned step with their F and G.
+    Starts by copying the inputs into the working structs (``load``), or with ``resume``, from the structs as the
+    last call left them, by taking step ``t``. Each step runs ``evaluate`` (F and G at the current layers), reads
+    F (``to_double(loss, nearest)``: the midpoint to the nearest double, as ``float(arb)``), and takes the step
+    (``update``, step size ``steps[min(t, len - 1)]``) only if ``t < event``, ``tol < F <= cap``, F is finite and,
+    when ``gtol_sq >= 0``, ``||G||^2`` (``norm``) is finite and above ``gtol_sq``. On return the working structs
+    hold the layers at the returned step, their F, G and ``||G||^2``.
     """
-    _run(load, 0)
     last = steps.shape[0] - 1
+    if resume:
+        _run(update, steps[min(t, last)])
+        t += 1
+    else:
+        _run(load, 0)
     while True:
         _run(evaluate, 0)
         f = _call_double(to_double, loss, nearest)
         if not (t < event and tol < f <= cap and f != math.inf):
-            return t
-        if norm.shape[0]:
+            break
+        if gtol_sq >= 0.0:
             _run(norm, 0)
             g = _call_double(to_double, gsq, nearest)
             if not (math.isfinite(g) and g > gtol_sq):
                 return t
         _run(update, steps[min(t, last)])
         t += 1
+    _run(norm, 0)
+    return t
