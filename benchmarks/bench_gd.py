@@ -30,6 +30,9 @@ python-flint ``arb_mat`` (same products, the loss each step, radius dropped each
 the loss, and a plain mpmath matrix loop. The runs are long enough (400 steps at d = 4, 100 at d = 16) that the
 rate is the per-step one; theorycheck's per-call cost (input checks, conversions, and F and grad F at the final
 iterate, which the plain loops never compute) is shown apart as the time of a 0-step run, next to one plain step.
+theorycheck's high-precision runs step in compiled code (``precision/_arb_descent``) once the process has
+stepped 20,000 steps in Python (loading it costs ~0.4 s); the calibration calls get there, so the rounds measure
+the compiled loop.
 
 startup: a fresh ``python`` process importing theorycheck and running a first 10-step GD (d = 3), with the
 numba cache warm: in-process seconds (import, first run) and the whole process's wall time.

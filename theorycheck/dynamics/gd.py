@@ -327,14 +327,16 @@ class _CompiledDescents:
     Its first use in a process costs ~0.4 s (numba and the cached loop load), about 30,000 Python steps at d = 4:
     a run uses it once the run, together with the steps stepped in Python before it in this process, reaches
     :attr:`FROM_STEPS`; afterwards every run does. A built descent is kept for later runs of the same model,
-    shapes and arithmetic in the same thread; building one (a trace, and one step checked against Python: ~0.3 ms
-    at d = 4, ~5 ms at d = 16) is left to runs of at least :attr:`BUILD_FROM_STEPS` steps. A choice of speed only:
-    both loops give the same bits.
+    shapes and arithmetic in the same thread (at most :attr:`KEPT` of them, holding at most :attr:`KEPT_ENTRIES`
+    entries, ~50 bytes each at 113 bits; the oldest go first); building one (a trace, and two steps checked
+    against Python: ~0.3 ms at d = 4, ~5 ms at d = 16) is left to runs of at least :attr:`BUILD_FROM_STEPS` steps.
+    A choice of speed only: both loops give the same bits.
     """
 
     FROM_STEPS = 20_000
     BUILD_FROM_STEPS = 32
     KEPT = 16
+    KEPT_ENTRIES = 2_000_000
 
     def __init__(self) -> None:
         self.python_steps = 0
@@ -362,9 +364,9 @@ class _CompiledDescents:
         )
         with self._lock:
             self.loaded = self.loaded or descent is not None
-            if len(self._kept) >= self.KEPT:
-                self._kept.pop(next(iter(self._kept)))
             self._kept[key] = descent
+            while len(self._kept) > self.KEPT or sum(d.entries for d in self._kept.values() if d) > self.KEPT_ENTRIES:
+                self._kept.pop(next(iter(self._kept)))  # the oldest (dicts keep insertion order)
         return descent
 
 

@@ -10,7 +10,8 @@ made and freed, methods looked up, the run loop) costs as much again. :func:`com
    ``transpose`` is ``arb_mat_transpose``; ``arb * float`` is ``arb_mul`` by the float's exact ``arb``...), each
    result into a struct of its own. The formula is not copied: a new formula is traced the same way.
 2. **Run.** :func:`theorycheck.precision._arb_loop.advance` replays the calls step after step, with the update
-   ``W_j <- mid(W_j - G_j h)`` in place, until a step that is not a usual one (an event, a stop).
+   ``W_j <- mid(W_j - G_j h)`` in place, until a step that is not a usual one (an event, a stop), and hands it
+   back with F and ``||G||^2``; after a record the caller resumes from the same structs.
 
 Same calls on the same operands at the same precision: the same bits as the Python loop, radii included. This is
 checked on each built descent before it is handed out (one step against the Python formula and update; any
@@ -183,7 +184,8 @@ Norm = Callable[[Any, list[Any]], Any]
 class ArbDescent:
     """GD steps of one model in compiled code (module docstring); made by :func:`compiled_descent`.
 
-    One instance serves the trajectories of one run (same shapes); not thread-safe (its structs are reused).
+    One instance serves the runs of one model and shapes, one call at a time: not thread-safe (its structs are
+    reused). :attr:`entries` counts the ``arb`` entries its structs hold (for a cache's budget).
     """
 
     def __init__(self, lib: Libflint, tape: _Tape, inputs: list[_Mat], loss: _Num, grads: list[_Mat], gsq: _Num,
@@ -201,6 +203,7 @@ class ArbDescent:
         self._to_double = lib.address("arf_get_d")
         self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
         self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
+        self.entries = sum(m.nrows() * m.ncols() if type(m) is _ARB_MAT else 1 for m in tape.objects)
 
     def advance(
         self,

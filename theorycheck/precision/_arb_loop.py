@@ -1,8 +1,9 @@
 """The compiled GD loop of :mod:`._arb_descent`: libflint calls from a table, in numba, with no Python per step.
 
 A table row is ``(function address, arity, arg0, arg1, arg2, arg3)``: a call of a libflint function whose
-arguments are all machine words (flint structs by pointer, a precision, a rounding mode). An argument equal to
-:data:`STEP` stands for the current step size's ``arb`` (it changes with the schedule). The functions are called
+arguments are all machine words (flint structs by pointer, a precision, a rounding mode). A third argument equal
+to :data:`STEP` stands for the current step size's ``arb`` (it changes with the schedule; the update's
+``arb_mat_scalar_mul_arb(out, G, h, prec)`` is the one call that reads it). The functions are called
 through their addresses (an LLVM indirect call), so the compiled code holds no address and numba can cache it.
 
 Contract: every pointer in a table points at a live flint struct of the shape the function needs (the caller
