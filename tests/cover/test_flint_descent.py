@@ -206,17 +206,24 @@ def test_a_compiled_descent_leaves_its_inputs_unchanged_and_returns_new_objects(
         assert all(a is not b and _balls(a) == _balls(b) for a, b in pairs)
 
 
-def test_short_runs_step_in_python_until_enough_steps_make_loading_the_compiled_loop_worth_it(monkeypatch):
+@pytest.mark.parametrize("numba_imported", [True, False])
+def test_short_runs_step_in_python_until_enough_steps_make_loading_the_compiled_loop_worth_it(
+    numba_imported, monkeypatch
+):
     monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+    monkeypatch.setattr(gd, "_numba_imported", lambda: numba_imported)  # False: nothing ran in float64 yet
     obj = tc.deep_mf((2, 2, 2))
     y, w, _ = instance(obj, np.random.default_rng(2), batch=1)
     tiers = gd._COMPILED
+    threshold = tiers.FROM_STEPS_NUMBA_IMPORTED if numba_imported else tiers.FROM_STEPS
     tc.run_gd(obj, y, w, step=0.01, max_steps=100, precision="flint:113")
     assert (tiers.loaded, tiers.python_steps) == (False, 100)
-    tiers.python_steps = tiers.FROM_STEPS - 100  # as if many short runs had stepped in Python
+    tiers.python_steps = threshold - 101  # as if many short runs had stepped in Python
+    tc.run_gd(obj, y, w, step=0.01, max_steps=100, precision="flint:113")
+    assert not tiers.loaded
     tc.run_gd(obj, y, w, step=0.01, max_steps=100, precision="flint:113")
     assert tiers.loaded
-    assert tiers.python_steps == tiers.FROM_STEPS - 100  # the compiled steps are not counted
+    assert tiers.python_steps == threshold - 1  # the compiled steps are not counted
 
 
 def test_a_run_too_short_to_pay_for_building_a_descent_steps_in_python_unless_one_is_kept(compiled, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import threading
 import time
 from typing import Any, NamedTuple
@@ -324,16 +325,19 @@ def _trajectory(
 class _CompiledDescents:
     """When high-precision runs use their backend's compiled descent (:meth:`Backend.compiled_descent`), and which.
 
-    Its first use in a process costs ~0.4 s (numba and the cached loop load), about 30,000 Python steps at d = 4:
-    a run uses it once the run, together with the steps stepped in Python before it in this process, reaches
-    :attr:`FROM_STEPS`; afterwards every run does. A built descent is kept for later runs of the same model,
-    shapes and arithmetic in the same thread (at most :attr:`KEPT` of them, holding at most :attr:`KEPT_ENTRIES`
-    entries, ~50 bytes each at 113 bits; the oldest go first); building one (a trace, and two steps checked
-    against Python: ~0.3 ms at d = 4, ~5 ms at d = 16) is left to runs of at least :attr:`BUILD_FROM_STEPS` steps.
+    Its first use in a process costs ~0.4 s when numba is not imported yet (importing it is most of that), about
+    15,000 Python steps at d = 4, and ~15 ms when it is (a float64 run imports it): a run uses it once the run,
+    together with the steps stepped in Python before it in this process, reaches :attr:`FROM_STEPS` (or
+    :attr:`FROM_STEPS_NUMBA_IMPORTED`); afterwards every run does. A built descent is kept for later runs of
+    the same model, shapes and arithmetic in the same thread (at most :attr:`KEPT` of them, holding at most
+    :attr:`KEPT_ENTRIES` entries, ~50 bytes each at 113 bits; the oldest go first); building one (a trace, and
+    two steps checked against Python: ~0.3 ms at d = 4, ~5 ms at d = 16) is left to runs of at least
+    :attr:`BUILD_FROM_STEPS` steps.
     A choice of speed only: both loops give the same bits.
     """
 
     FROM_STEPS = 20_000
+    FROM_STEPS_NUMBA_IMPORTED = 1_000
     BUILD_FROM_STEPS = 32
     KEPT = 16
     KEPT_ENTRIES = 2_000_000
@@ -348,7 +352,8 @@ class _CompiledDescents:
         self, prec: Precision, xp: Any, plan: _Plan, layers: list[Any], yb: Any, xb: Any, planned_steps: int
     ) -> Descent | None:
         """The descent for this run (kept or built), or None when the run steps in Python."""
-        if not (self.loaded or self.python_steps + planned_steps >= self.FROM_STEPS):
+        threshold = self.FROM_STEPS_NUMBA_IMPORTED if _numba_imported() else self.FROM_STEPS
+        if not (self.loaded or self.python_steps + planned_steps >= threshold):
             return None
         # a descent's structs are reused by its runs: one per thread; the model and the target's and data's shapes
         # fix every matrix shape, hence also what for_run chose for xp
@@ -368,6 +373,10 @@ class _CompiledDescents:
             while len(self._kept) > self.KEPT or sum(d.entries for d in self._kept.values() if d) > self.KEPT_ENTRIES:
                 self._kept.pop(next(iter(self._kept)))  # the oldest (dicts keep insertion order)
         return descent
+
+
+def _numba_imported() -> bool:
+    return "numba" in sys.modules
 
 
 def _formula(objective: Objective, xp: Any, layers: list[Any], target: Any, data: Any) -> tuple[Any, list[Any]]:
