@@ -34,26 +34,46 @@ from theorycheck.precision._flint import SQNORM_BY_GRAM_UP_TO, FlintBackend, wor
 from theorycheck.precision._libflint import Libflint, libflint
 
 _ARB_MAT = flint.arb_mat
+_ACB_MAT = flint.acb_mat
 _ARB = flint.arb
+_ACB = flint.acb
 _STEP = -1  # = _arb_loop.STEP (that module imports numba: imported only when a descent is built)
 
 
 class _Mat:
-    """A symbolic ``rows x cols`` matrix: the index of the python-flint matrix that holds it."""
+    """A symbolic ``rows x cols`` matrix: the index of the python-flint matrix (``arb_mat``/``acb_mat``) holding it."""
 
-    __slots__ = ("cols", "rows", "slot")
+    __slots__ = ("cols", "complex_", "rows", "slot")
 
-    def __init__(self, slot: int, rows: int, cols: int) -> None:
-        self.slot, self.rows, self.cols = slot, rows, cols
+    def __init__(self, slot: int, rows: int, cols: int, complex_: bool) -> None:
+        self.slot, self.rows, self.cols, self.complex_ = slot, rows, cols, complex_
+
+    @property
+    def kind(self) -> str:
+        """The prefix of flint's functions for this matrix type."""
+        return "acb_mat" if self.complex_ else "arb_mat"
+
+
+class _Ref:
+    """A constant's struct: the index of the python-flint number that holds it."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
 
 
 class _Num:
-    """A symbolic ``arb``; ``*`` and ``+`` with floats and other symbols record ``arb_mul`` and ``arb_add``."""
+    """A symbolic ``arb``; ``*`` and ``+`` with floats and other symbols record ``arb_mul`` and ``arb_add``.
 
-    __slots__ = ("slot", "tape")
+    ``real_of``: the slot holds an ``acb`` and this is its real part (``acb.real``: the ``arb`` its struct starts
+    with, read in place).
+    """
 
-    def __init__(self, tape: _Tape, slot: int) -> None:
-        self.tape, self.slot = tape, slot
+    __slots__ = ("real_of", "slot", "tape")
+
+    def __init__(self, tape: _Tape, slot: int, *, real_of: bool = False) -> None:
+        self.tape, self.slot, self.real_of = tape, slot, real_of
 
     def __mul__(self, other: object) -> _Num:
         return self.tape.scalar_op("arb_mul", self, other)
@@ -66,6 +86,10 @@ class _Num:
     __radd__ = __add__
 
 
+#: a recorded call's argument: a struct (matrix, number, constant), a precision, or None for the step size
+Arg = int | _Mat | _Num | _Ref | None
+
+
 class _Tape:
     """A Backend whose operations record libflint calls (see the module docstring); values are symbols."""
 
@@ -75,75 +99,91 @@ class _Tape:
         self.bits = bits
         self.approx_products = approx_products
         self.objects: list[Any] = []  # slot -> the python-flint object whose struct holds the value
-        self.calls: list[tuple[str, tuple[int | _Mat | _Num | None, ...]]] = []  # (function, args); None = the step
-        self._consts: dict[float, _Num] = {}
+        self.calls: list[tuple[str, tuple[Arg, ...]]] = []  # (function, args)
+        self._consts: dict[tuple[float, bool], _Ref] = {}
 
     # -- slots
 
-    def matrix(self, rows: int, cols: int) -> _Mat:
-        self.objects.append(_ARB_MAT(rows, cols))
-        return _Mat(len(self.objects) - 1, rows, cols)
+    def _slot(self, obj: Any) -> int:
+        self.objects.append(obj)
+        return len(self.objects) - 1
+
+    def matrix(self, rows: int, cols: int, complex_: bool) -> _Mat:
+        return _Mat(self._slot((_ACB_MAT if complex_ else _ARB_MAT)(rows, cols)), rows, cols, complex_)
+
+    def like(self, a: _Mat, rows: int | None = None, cols: int | None = None) -> _Mat:
+        """A new matrix of ``a``'s type, of ``a``'s shape unless given."""
+        return self.matrix(a.rows if rows is None else rows, a.cols if cols is None else cols, a.complex_)
 
     def number(self) -> _Num:
-        self.objects.append(_ARB())
-        return _Num(self, len(self.objects) - 1)
+        return _Num(self, self._slot(_ARB()))
 
-    def const(self, value: float) -> _Num:
-        """A float as python-flint converts it (exactly, ``arf_set_d``): one struct per distinct value."""
-        if value not in self._consts:
-            self.objects.append(_ARB(value))
-            self._consts[value] = _Num(self, len(self.objects) - 1)
-        return self._consts[value]
+    def const(self, value: float, complex_: bool = False) -> _Ref:
+        """A float as python-flint converts it (exactly), an ``arb`` or an ``acb``; one struct per value."""
+        key = (value, complex_)
+        if key not in self._consts:
+            self._consts[key] = _Ref(self._slot(_ACB(value) if complex_ else _ARB(value)))
+        return self._consts[key]
 
-    def _record(self, function: str, *args: int | _Mat | _Num | None) -> None:
+    def _record(self, function: str, *args: Arg) -> None:
         self.calls.append((function, args))
 
     # -- the Backend operations the model formulas use, as FlintBackend (a run backend) performs them
 
     def mm(self, a: _Mat, b: _Mat) -> _Mat:
-        _check(a.cols == b.rows, "mm")
-        out = self.matrix(a.rows, b.cols)
-        # the run backend's midpoint product takes `*` for a is b (flint squares then): so does the tape
-        approx = self.approx_products and a.slot != b.slot
-        self._record("arb_mat_approx_mul" if approx else "arb_mat_mul", out, a, b, self.bits)
+        _check(a.cols == b.rows and a.complex_ == b.complex_, "mm")
+        out = self.like(a, cols=b.cols)
+        # the run backend's midpoint product (real only) takes `*` for a is b (flint squares then): so does the tape
+        approx = self.approx_products and not a.complex_ and a.slot != b.slot
+        self._record("arb_mat_approx_mul" if approx else f"{a.kind}_mul", out, a, b, self.bits)
         return out
 
     def ah(self, a: _Mat) -> _Mat:
-        out = self.matrix(a.cols, a.rows)
-        self._record("arb_mat_transpose", out, a)
-        return out
+        out = self.like(a, rows=a.cols, cols=a.rows)
+        self._record(f"{a.kind}_transpose", out, a)
+        if not a.complex_:
+            return out
+        conj = self.like(out)  # FlintBackend.ah: the transpose's conjugate, a second matrix
+        self._record("acb_mat_conjugate", conj, out)
+        return conj
 
     def add(self, a: _Mat, b: _Mat) -> _Mat:
-        return self._elementwise("arb_mat_add", a, b)
+        return self._elementwise("add", a, b)
 
     def sub(self, a: _Mat, b: _Mat) -> _Mat:
-        return self._elementwise("arb_mat_sub", a, b)
+        return self._elementwise("sub", a, b)
 
-    def _elementwise(self, function: str, a: _Mat, b: _Mat) -> _Mat:
-        _check((a.rows, a.cols) == (b.rows, b.cols), function)
-        out = self.matrix(a.rows, a.cols)
-        self._record(function, out, a, b, self.bits)
+    def _elementwise(self, op: str, a: _Mat, b: _Mat) -> _Mat:
+        _check((a.rows, a.cols, a.complex_) == (b.rows, b.cols, b.complex_), op)
+        out = self.like(a)
+        self._record(f"{a.kind}_{op}", out, a, b, self.bits)
         return out
 
     def scale(self, s: float, a: _Mat) -> _Mat:
         _check(type(s) is float, "scale by a non-float")
-        out = self.matrix(a.rows, a.cols)
-        self._record("arb_mat_scalar_mul_arb", out, a, self.const(s), self.bits)
+        out = self.like(a)
+        # python-flint converts the float to the matrix's scalar type: acb_mat * float is a product by an acb
+        function = "acb_mat_scalar_mul_acb" if a.complex_ else "arb_mat_scalar_mul_arb"
+        self._record(function, out, a, self.const(s, a.complex_), self.bits)
         return out
 
     def sqnorm(self, a: _Mat) -> _Num:
-        # FlintBackend.sqnorm: trace(A^T A) by the ball product, never the run's midpoint product
+        # FlintBackend.sqnorm: trace(A^H A) by the ball product (never the run's midpoint product); complex: its real
+        # part
         _check(min(a.rows, a.cols) <= SQNORM_BY_GRAM_UP_TO, "sqnorm summed entry by entry")
-        at = self.ah(a)
-        gram = self.matrix(a.cols, a.cols)
-        self._record("arb_mat_mul", gram, at, a, self.bits)
-        out = self.number()
-        self._record("arb_mat_trace", out, gram, self.bits)
-        return out
+        gram = self.like(a, rows=a.cols)
+        self._record(f"{a.kind}_mul", gram, self.ah(a), a, self.bits)
+        if not a.complex_:
+            out = self.number()
+            self._record("arb_mat_trace", out, gram, self.bits)
+            return out
+        trace = _Ref(self._slot(_ACB()))
+        self._record("acb_mat_trace", trace, gram, self.bits)
+        return _Num(self, trace.slot, real_of=True)
 
     def scalar_op(self, function: str, a: _Num, b: object) -> _Num:
         if type(b) is float:
-            b = self.const(b)
+            b = _Num(self, self.const(b).slot)
         _check(isinstance(b, _Num), function)
         out = self.number()
         self._record(function, out, a, b, self.bits)  # type: ignore[arg-type]  # checked just above
@@ -163,13 +203,27 @@ class _Tape:
                 rows[i, 2 + k] = self.pointer(lib, arg)
         return rows
 
-    def pointer(self, lib: Libflint, arg: int | _Mat | _Num | None) -> int:
+    def pointer(self, lib: Libflint, arg: Arg) -> int:
+        """The address of a symbol's struct; an int (a precision) as it is; None: the step size."""
         if arg is None:
             return _STEP
         if isinstance(arg, int):
+            if arg != self.bits:  # the one plain int a call takes; a slot index here would be read as a pointer
+                msg = f"a recorded call's int argument {arg} is not the precision {self.bits}"
+                raise TypeError(msg)
             return arg
-        obj = self.objects[arg.slot]
-        return id(obj) + (lib.mat_offset if isinstance(arg, _Mat) else lib.arb_offset)
+        return self.address(lib, arg.slot)
+
+    def address(self, lib: Libflint, slot: int) -> int:
+        obj = self.objects[slot]
+        kind = type(obj)
+        offset = {_ARB_MAT: lib.mat_offset, _ACB_MAT: lib.cmat_offset, _ARB: lib.arb_offset, _ACB: lib.acb_offset}
+        return id(obj) + offset[kind]  # an acb's real part is the arb its struct starts with
+
+    def scalar_value(self, num: _Num) -> Any:
+        """A new python-flint ``arb`` equal to the symbol's current value."""
+        obj = self.objects[num.slot]
+        return obj.real if num.real_of else _ARB(obj)
 
 
 def _check(condition: bool, what: str) -> None:
@@ -197,13 +251,19 @@ class ArbDescent:
         self._inputs, self._loss, self._grads, self._gsq = inputs, loss, grads, gsq
         self._evaluate, self._norm, self._update = evaluate, norm, update
         self._layers = len(grads)
-        self._load = np.zeros((len(inputs), 6), dtype=np.int64)  # arb_mat_set(working struct, input)
-        self._load[:, 0], self._load[:, 1] = lib.address("arb_mat_set"), 2
-        self._load[:, 2] = [tape.pointer(lib, slot) for slot in inputs]
+        self._complex = grads[0].complex_
+        self._load = np.zeros((len(inputs), 6), dtype=np.int64)  # *_mat_set(working struct, input)
+        self._load[:, 0] = [lib.address(f"{m.kind}_set") for m in inputs]
+        self._load[:, 1] = 2
+        self._load[:, 2] = [tape.pointer(lib, m) for m in inputs]
+        self._input_offsets = [lib.cmat_offset if m.complex_ else lib.mat_offset for m in inputs]
         self._to_double = lib.address("arf_get_d")
         self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
         self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
-        self.entries = sum(m.nrows() * m.ncols() if type(m) is _ARB_MAT else 1 for m in tape.objects)
+        self.entries = sum(
+            2 * m.nrows() * m.ncols() if type(m) is _ACB_MAT else m.nrows() * m.ncols() if type(m) is _ARB_MAT else 2
+            for m in tape.objects
+        )
 
     def advance(
         self,
@@ -224,7 +284,8 @@ class ArbDescent:
         A usual step: ``t < event``, ``tol < float(F) <= cap``, F finite, and when ``gtol > 0``, ``||G||^2`` finite
         and above ``gtol^2`` (``float`` of each). With ``resume``, ``layers`` are the ones the last call returned
         and the descent first takes step ``t`` from them (no reload, no second evaluation). The returned values
-        are new python-flint objects; the inputs are not changed.
+        are new python-flint objects; the inputs are not changed. ``layers``, ``target`` and ``data`` must be of
+        the types and shapes the descent was built for (:func:`compiled_descent`; a wrong one aborts the process).
         """
         if resume:
             held = self._returned
@@ -233,7 +294,8 @@ class ArbDescent:
                 raise ValueError(msg)
         else:
             given = [*layers, target] + ([] if data is None else [data])
-            self._load[:, 3] = [id(m) + self.lib.mat_offset for m in given]
+            self._check_inputs(given)
+            self._load[:, 3] = [id(m) + offset for m, offset in zip(given, self._input_offsets, strict=True)]
         t = self._loop(
             self._load,
             self._evaluate,
@@ -251,19 +313,37 @@ class ArbDescent:
             _nearest(self.lib),
             resume,
         )
-        objs = self._tape.objects
-        out = [_ARB_MAT(objs[s.slot]) for s in self._inputs[: self._layers]]
+        objs, tape = self._tape.objects, self._tape
+        out = [type(objs[m.slot])(objs[m.slot]) for m in self._inputs[: self._layers]]
         self._returned = tuple(out)
-        return out, _ARB(objs[self._loss.slot]), _ARB(objs[self._gsq.slot]), t
+        return out, tape.scalar_value(self._loss), tape.scalar_value(self._gsq), t
+
+    def _check_inputs(self, given: list[Any]) -> None:
+        """Each input a python-flint matrix of the type and shape it was built for: anything else would crash flint."""
+        if len(given) != len(self._inputs):
+            msg = f"advance takes {len(self._inputs)} matrices (layers, target, data), got {len(given)}"
+            raise ValueError(msg)
+        for m, want in zip(given, self._inputs, strict=True):
+            kind = _ACB_MAT if want.complex_ else _ARB_MAT
+            if type(m) is not kind or (m.nrows(), m.ncols()) != (want.rows, want.cols):
+                msg = f"advance was built for {kind.__name__} {want.rows}x{want.cols} inputs, got {m!r:.60}"
+                raise ValueError(msg)
 
     def gradients(self) -> list[Any]:
         """Copies of G at the step the last :meth:`advance` returned."""
-        return [_ARB_MAT(self._tape.objects[g.slot]) for g in self._grads]
+        objs = self._tape.objects
+        return [type(objs[g.slot])(objs[g.slot]) for g in self._grads]
 
     def step_table(self, steps: Sequence[Any]) -> StepTable:
-        """The step sizes (``arb`` objects, index = step, the last one repeating) as the loop reads them."""
-        offset = self.lib.arb_offset
+        """The step sizes (``arb`` objects, index = step, the last one repeating) as the loop reads them.
+
+        A complex model multiplies by each as python-flint does, as an ``acb`` (made once per distinct object).
+        """
         values = tuple(steps)
+        if self._complex:
+            made: dict[int, Any] = {}
+            values = tuple(made.setdefault(id(h), _ACB(h)) for h in values)
+        offset = self.lib.acb_offset if self._complex else self.lib.arb_offset
         return StepTable(np.array([id(h) + offset for h in values], dtype=np.int64), values)
 
 
@@ -287,10 +367,11 @@ def compiled_descent(
     lib = libflint()
     if lib is None or _nearest(lib) < 0:
         return None
-    if any(type(m) is not _ARB_MAT for m in (*layers, target, *([] if data is None else [data]))):
+    given = [*layers, target, *([] if data is None else [data])]
+    if any(type(m) not in (_ARB_MAT, _ACB_MAT) for m in given):
         return None
     tape = _Tape(backend.bits, backend.approx_products)
-    inputs = [tape.matrix(m.nrows(), m.ncols()) for m in (*layers, target, *([] if data is None else [data]))]
+    inputs = [tape.matrix(m.nrows(), m.ncols(), type(m) is _ACB_MAT) for m in given]
     try:
         first = len(tape.calls)
         loss, grads = formula(tape, inputs[: len(layers)], inputs[len(layers)], None if data is None else inputs[-1])
@@ -299,16 +380,18 @@ def compiled_descent(
         gsq = norm(tape, grads)
         norm_calls = tape.calls[first:]
         _check(isinstance(loss, _Num) and isinstance(gsq, _Num), "a loss that is not a scalar")
-        _check(all((g.rows, g.cols) == (w.rows, w.cols) for g, w in zip(grads, inputs, strict=False)), "gradients")
+        shapes = [(m.rows, m.cols, m.complex_) for m in inputs[: len(layers)]]
+        _check(len(grads) == len(layers) and [(g.rows, g.cols, g.complex_) for g in grads] == shapes, "gradients")
     except (NotImplementedError, AttributeError, TypeError):
         return None
     # the update, W_j <- mid(W_j - G_j h) in place: every G_j h first, so no update reads a changed layer
-    scaled = [tape.matrix(g.rows, g.cols) for g in grads]
-    update: list[tuple[str, tuple[Any, ...]]] = [
-        ("arb_mat_scalar_mul_arb", (s, g, None, tape.bits)) for s, g in zip(scaled, grads, strict=True)
+    scaled = [tape.like(g) for g in grads]
+    update: list[tuple[str, tuple[Arg, ...]]] = [
+        (f"{g.kind}_scalar_mul_{'acb' if g.complex_ else 'arb'}", (s, g, None, tape.bits))
+        for s, g in zip(scaled, grads, strict=True)
     ]
     for w, s in zip(inputs, scaled, strict=False):
-        update += [("arb_mat_sub", (w, w, s, tape.bits)), ("arb_mat_get_mid", (w, w))]
+        update += [(f"{w.kind}_sub", (w, w, s, tape.bits)), (f"{w.kind}_get_mid", (w, w))]
     try:
         tables = [tape.table(lib, calls) for calls in (evaluate, norm_calls, update)]
     except AttributeError:  # a function this libflint does not have
@@ -344,14 +427,23 @@ def _agrees(
         return False
     # flint's structural equality (midpoints and radii), not python-flint's == (which is "certainly equal")
     lib = descent.lib
-    same_mat = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address("arb_mat_equal"))
-    same_arb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address("arb_equal"))
-    numbers = [(f, f1), (n, n1), (f_2, f2), (n_2, n2)]
+
+    def equal(name: str) -> Any:
+        return ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address(name))
+
+    same = {flint.arb: (equal("arb_equal"), lib.arb_offset), _ARB_MAT: (equal("arb_mat_equal"), lib.mat_offset),
+            _ACB_MAT: (equal("acb_mat_equal"), lib.cmat_offset)}  # fmt: skip
     mats = zip([*out1, *grads1, *out2, *grads2], [*stepped, *g1, *again, *g2], strict=True)
-    return all(same_arb(id(a) + lib.arb_offset, id(b) + lib.arb_offset) for a, b in numbers) and all(
-        a.nrows() == b.nrows() and a.ncols() == b.ncols() and same_mat(id(a) + lib.mat_offset, id(b) + lib.mat_offset)
-        for a, b in mats
-    )
+    pairs = [(f, f1), (n, n1), (f_2, f2), (n_2, n2), *mats]
+    for a, b in pairs:
+        if type(a) is not type(b) or type(a) not in same:
+            return False
+        fn, offset = same[type(a)]
+        if type(a) is not flint.arb and (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
+            return False
+        if not fn(id(a) + offset, id(b) + offset):
+            return False
+    return True
 
 
 @functools.cache
