@@ -1,4 +1,4 @@
-"""GD steps on real python-flint matrices in compiled code: the model formula, traced once into libflint calls.
+"""GD steps on python-flint matrices in compiled code: the model formula, traced once into libflint calls.
 
 At d = 4 a high-precision step is ~16 libflint calls of about 1 us each, and calling them from Python (objects
 made and freed, methods looked up, the run loop) costs as much again. :func:`compiled_descent` removes that part:
@@ -7,17 +7,20 @@ made and freed, methods looked up, the run loop) costs as much again. :func:`com
    once on :class:`_Tape`, a backend whose matrices and scalars are symbols. Each operation is recorded as the
    libflint call python-flint makes for it on :class:`~theorycheck.precision._flint.FlintBackend` (``*`` is
    ``arb_mat_mul``, or ``arb_mat_approx_mul`` where the run backend uses it; ``-`` is ``arb_mat_sub``;
-   ``transpose`` is ``arb_mat_transpose``; ``arb * float`` is ``arb_mul`` by the float's exact ``arb``...), each
-   result into a struct of its own. The formula is not copied: a new formula is traced the same way.
+   ``transpose`` is ``arb_mat_transpose``; ``arb * float`` is ``arb_mul`` by the float's exact ``arb``; for
+   complex models the ``acb_mat`` functions, ``ah`` a transpose then a conjugate, a product by a float or a step
+   size one by its ``acb``...), each result into a struct of its own. The formula is not copied: a new formula
+   is traced the same way.
 2. **Run.** :func:`theorycheck.precision._arb_loop.advance` replays the calls step after step, with the update
    ``W_j <- mid(W_j - G_j h)`` in place, until a step that is not a usual one (an event, a stop), and hands it
    back with F and ``||G||^2``; after a record the caller resumes from the same structs.
 
 Same calls on the same operands at the same precision: the same bits as the Python loop, radii included. This is
-checked on each built descent before it is handed out (one step against the Python formula and update; any
-difference gives None) and, in the tests, over whole runs of many models. Not covered (None): complex matrices,
-matrices whose squared norm FlintBackend sums entry by entry (both dimensions above 20), a missing bundled
-libflint or an unexpected struct layout (:mod:`._libflint`).
+checked on each built descent before it is handed out (two steps, the second resumed, against the Python formula
+and update; any difference gives None) and, in the tests, over whole runs of many models, real and complex. Not
+covered (None): matrices whose squared norm FlintBackend sums entry by entry (both dimensions above 20), operands
+python-flint would convert first (a real target for a complex model), a missing bundled libflint or an
+unexpected struct layout (:mod:`._libflint`).
 """
 
 from __future__ import annotations
