@@ -681,9 +681,15 @@ def _index_after_interrupt(folder: str | None) -> Path | None:
         return None
 
 
-def _interrupt_soon() -> None:
-    time.sleep(0.05)  # let the hook (and the collector that called it) return first
-    os.kill(os.getpid(), signal.SIGINT)
+def _interrupt_soon(finished: threading.Event, pending: threading.Lock) -> None:
+    try:
+        time.sleep(0.05)  # let the hook (and the collector that called it) return first
+        # not once the command has returned: at exit a SIGINT finds the default handler and kills the process
+        # (exit -2 instead of the command's 130)
+        if not finished.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        pending.release()
 
 
 @contextlib.contextmanager
@@ -697,14 +703,16 @@ def interrupts_not_lost() -> Iterator[None]:
     index written).
     """
     previous = sys.unraisablehook
+    finished = threading.Event()
+    pending = threading.Lock()  # held while a re-sent SIGINT is on its way: one Ctrl-C is re-sent once
 
     def hook(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             handler = signal.getsignal(signal.SIGINT)
-            if handler not in (signal.SIG_DFL, signal.SIG_IGN, None):
+            if handler not in (signal.SIG_DFL, signal.SIG_IGN, None) and pending.acquire(blocking=False):
                 # from another thread: the main thread's handler then runs at its next bytecode, outside this hook
                 # (raised here, in the hook, it would be ignored again)
-                threading.Thread(target=_interrupt_soon, daemon=True).start()
+                threading.Thread(target=_interrupt_soon, args=(finished, pending), daemon=True).start()
             return
         previous(unraisable)
 
@@ -712,6 +720,7 @@ def interrupts_not_lost() -> Iterator[None]:
     try:
         yield
     finally:
+        finished.set()
         sys.unraisablehook = previous
 
 

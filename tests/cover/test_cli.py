@@ -372,3 +372,37 @@ def test_a_ctrl_c_that_lands_where_cpython_cannot_raise_it_is_raised_again_not_p
     finally:
         signal.signal(signal.SIGINT, previous)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_ctrl_c_to_be_raised_again_is_dropped_once_the_command_has_returned(monkeypatch) -> None:
+    # sent after the command returned, it would find the default handler at exit and kill the process (exit -2,
+    # not the command's 130): a fresh-clone CI run of the Ctrl-C test of `scale` saw exactly that
+    import signal
+    import time
+
+    from theorycheck.cli import interrupts_not_lost
+
+    class Boom:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        with interrupts_not_lost():
+            Boom()
+            Boom()  # a second one while the first is pending: sent again once, not twice
+        time.sleep(0.3)  # past the re-send's delay
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert received == []
+
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        with interrupts_not_lost():
+            Boom()
+            Boom()
+            time.sleep(0.3)  # the command still running: the Ctrl-C comes back, once
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert received == [signal.SIGINT]
