@@ -279,3 +279,27 @@ def test_kept_descents_stay_within_their_count_and_entry_budget(compiled, monkey
     monkeypatch.setattr(kept, "KEPT", 1)
     run(large)
     assert [key[2] for key in kept._kept] == [large]
+
+
+def test_a_descent_refuses_inputs_of_another_shape_or_type_instead_of_reading_past_its_structs():
+    backend = FlintBackend(113)
+    obj = tc.deep_mf((3, 4))
+    with working_precision(113):
+        layers, target = [flint.arb_mat(4, 3, [0.1] * 12)], flint.arb_mat(4, 3, 1.0)
+        descent = _descent(backend, obj, layers, target)
+        steps = descent.step_table([flint.arb(0.01)])
+        wrong = [
+            ([flint.arb_mat(1, 1)], target, None),  # a smaller layer: libflint would read past its entries
+            (layers, flint.arb_mat(3, 4), None),  # the target transposed
+            ([flint.acb_mat(4, 3)], target, None),  # complex entries are twice as large
+            (layers, target, flint.arb_mat(3, 3)),  # data for a descent built without
+            ([], target, None),
+        ]
+        for given_layers, given_target, given_data in wrong:
+            with pytest.raises(ValueError, match="shapes"):
+                descent.advance(given_layers, given_target, given_data, steps, 0, 3, 0.0, np.inf, 0.0)
+        with pytest.raises(ValueError, match="arb"):
+            descent.step_table([0.01])
+        *_, t = descent.advance(layers, target, None, steps, 0, 3, 0.0, np.inf, 0.0)  # still usable
+        assert t == 3
+

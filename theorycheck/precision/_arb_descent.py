@@ -200,6 +200,7 @@ class ArbDescent:
         self._load = np.zeros((len(inputs), 6), dtype=np.int64)  # arb_mat_set(working struct, input)
         self._load[:, 0], self._load[:, 1] = lib.address("arb_mat_set"), 2
         self._load[:, 2] = [tape.pointer(lib, slot) for slot in inputs]
+        self._shapes = [(m.rows, m.cols) for m in inputs]
         self._to_double = lib.address("arf_get_d")
         self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
         self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
@@ -224,7 +225,8 @@ class ArbDescent:
         A usual step: ``t < event``, ``tol < float(F) <= cap``, F finite, and when ``gtol > 0``, ``||G||^2`` finite
         and above ``gtol^2`` (``float`` of each). With ``resume``, ``layers`` are the ones the last call returned
         and the descent first takes step ``t`` from them (no reload, no second evaluation). The returned values
-        are new python-flint objects; the inputs are not changed.
+        are new python-flint objects; the inputs are not changed. Inputs that are not real matrices of the shapes
+        the descent was built for, or layers a resume did not get from the last call, raise ValueError.
         """
         if resume:
             held = self._returned
@@ -233,6 +235,13 @@ class ArbDescent:
                 raise ValueError(msg)
         else:
             given = [*layers, target] + ([] if data is None else [data])
+            # libflint reads each input by its working struct's shape: another shape or type would be read past
+            if len(given) != len(self._shapes) or any(
+                type(m) is not _ARB_MAT or (m.nrows(), m.ncols()) != shape
+                for m, shape in zip(given, self._shapes, strict=False)
+            ):
+                msg = "advance takes real matrices of the shapes the descent was built for (layers, target, data)"
+                raise ValueError(msg)
             self._load[:, 3] = [id(m) + self.lib.mat_offset for m in given]
         t = self._loop(
             self._load,
@@ -264,6 +273,9 @@ class ArbDescent:
         """The step sizes (``arb`` objects, index = step, the last one repeating) as the loop reads them."""
         offset = self.lib.arb_offset
         values = tuple(steps)
+        if not all(type(h) is _ARB for h in values):  # the loop reads an arb_struct at each pointer
+            msg = "step_table takes arb step sizes"
+            raise ValueError(msg)
         return StepTable(np.array([id(h) + offset for h in values], dtype=np.int64), values)
 
 
