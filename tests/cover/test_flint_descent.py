@@ -303,3 +303,17 @@ def test_a_descent_refuses_inputs_of_another_shape_or_type_instead_of_reading_pa
         *_, t = descent.advance(layers, target, None, steps, 0, 3, 0.0, np.inf, 0.0)  # still usable
         assert t == 3
 
+
+
+def test_a_first_run_starting_beyond_double_range_does_not_keep_later_runs_of_its_model_from_the_compiled_descent(
+    compiled,
+):
+    obj = tc.deep_mf((3, 3, 3))
+    y, w, _ = instance(obj, np.random.default_rng(1), batch=1, scale=0.5)
+    # F(W_0) ~ 1e400 (a given cap: the default one computes F(W_0) in float64, which overflows)
+    diverged = tc.run_gd(obj, y, w * 1e100, step=0.01, max_steps=40, loss_cap=1e10, precision="flint:113")
+    assert diverged.status[0] == tc.RunStatus.DIVERGED
+    assert list(gd._COMPILED._kept.values()) != [None]  # the check ran on moderate values of the same shapes
+    compiled.clear()
+    tc.run_gd(obj, y, w, step=0.01, max_steps=40, precision="flint:113")
+    assert compiled

@@ -293,8 +293,9 @@ def compiled_descent(
 
     ``formula(xp, layers, target, data) -> (F, [G_j])`` and ``norm(xp, grads) -> ||G||^2`` are the model's
     functions written against the Backend protocol; ``layers``, ``target``, ``data`` (or None) a first
-    trajectory's values (shapes, and the agreement check). None where the module docstring says, or where the
-    formula does something the tape does not record.
+    trajectory's values (shapes, and the agreement check; where F there does not round to a finite double, the
+    check runs on moderate values of the same shapes, so a run that starts diverged does not decide for the
+    model). None where the module docstring says, or where the formula does something the tape does not record.
     """
     lib = libflint()
     if lib is None or _nearest(lib) < 0:
@@ -326,15 +327,26 @@ def compiled_descent(
     except AttributeError:  # a function this libflint does not have
         return None
     descent = ArbDescent(lib, tape, inputs, loss, grads, gsq, *tables)
-    return descent if _agrees(descent, backend, formula, norm, layers, target, data) else None
+    same = _agrees(descent, backend, formula, norm, layers, target, data)
+    if same is None:  # F is no double there (a run that starts diverged): check on moderate values instead
+        same = _agrees(descent, backend, formula, norm, [_moderate(w) for w in layers], _moderate(target),
+                       None if data is None else _moderate(data))  # fmt: skip
+    return descent if same else None
+
+
+def _moderate(m: Any) -> Any:
+    """A matrix of ``m``'s shape with small exact entries (multiples of 1/32 below 0.2), for the agreement check."""
+    rows, cols = m.nrows(), m.ncols()
+    return _ARB_MAT(rows, cols, [((i * 7 + k * 3) % 11 - 5) / 32 for i in range(rows) for k in range(cols)])
 
 
 def _agrees(
     descent: ArbDescent, backend: FlintBackend, formula: Formula, norm: Norm, layers: list[Any], target: Any, data: Any
-) -> bool:
+) -> bool | None:
     """One compiled step and evaluation equal the Python formula's, update's and norm's, midpoints and radii.
 
-    Also a resumed step (from the structs as a call left them) against a second Python step.
+    Also a resumed step (from the structs as a call left them) against a second Python step. None (undecided)
+    where F at ``layers`` does not round to a finite double.
     """
     h = backend.scalar(2.0**-7)
     with backend.activate():
@@ -352,7 +364,9 @@ def _agrees(
         except Exception:  # noqa: BLE001  # anything at all: the run keeps the Python loop
             return False
         n1, n2 = norm(backend, g1), norm(backend, g2)
-    if (t, t_2) != (1, 2) or not np.isfinite(float(f0)):
+    if not np.isfinite(float(f0)):
+        return None
+    if (t, t_2) != (1, 2):
         return False
     # flint's structural equality (midpoints and radii), not python-flint's == (which is "certainly equal")
     lib = descent.lib
