@@ -317,3 +317,20 @@ def test_a_first_run_starting_beyond_double_range_does_not_keep_later_runs_of_it
     compiled.clear()
     tc.run_gd(obj, y, w, step=0.01, max_steps=40, precision="flint:113")
     assert compiled
+
+
+@pytest.mark.parametrize("rule", [{}, {"tol": 0.3}, {"gtol": 0.4}, {"loss_cap": 3.0}])
+def test_a_long_compiled_run_comes_back_to_python_every_few_steps_and_still_equals_the_python_loop(
+    rule, compiled, monkeypatch
+):
+    # the loop holds the GIL: between its calls Python handles Ctrl-C and other threads (a worker's parent watch) run
+    monkeypatch.setattr(gd._COMPILED, "STEPS_PER_CALL", 7)
+    obj = tc.deep_mf((3, 3, 3))
+    y = np.diag([2.0, 1.0, 0.5])
+    w = 0.3 * np.random.default_rng(5).standard_normal((2, obj.n_params))
+    record = tc.Recording(every=10, at=(3, 200), observables=("loss", "grad_norm"))
+    step = 0.9 if "loss_cap" in rule else 0.05
+    kwargs = {"step": step, "max_steps": 100, "precision": "flint:113", "record": record, **rule}
+    fast, slow = _both(monkeypatch, compiled, obj, y, w, **kwargs)
+    _assert_same_run(fast, slow)
+    assert max(stop - start for start, stop in compiled) <= 7
