@@ -98,3 +98,24 @@ def test_loss_and_gradient_norm_recorded_alone_equal_those_recorded_with_the_wei
         assert alone.dtype == with_weights.dtype == object
         assert [repr(v) for v in alone.ravel()] == [repr(v) for v in with_weights.ravel()]
     assert list(runs[0].observables) == ["grad_norm", "loss"]
+
+
+@pytest.mark.parametrize("observables", [("loss", "grad_norm"), ALL])
+def test_a_flint_run_whose_loss_overflows_records_infinity_as_the_mpmath_run_does_instead_of_raising(
+    observables: tuple[str, ...],
+) -> None:
+    import mpmath
+
+    # decay_coef * lambda = 1e350 overflows to an infinite float constant: F is infinite at step 0
+    obj = tc.deep_mf((2, 2)) + tc.WeightDecay((1e150,), coef=1e200)
+    w = np.array([0.3, 0.1, 0.0, 0.2])
+    record = tc.Recording(every=1, observables=observables)
+    runs = [
+        tc.run_gd(obj, np.eye(2), w, step=0.01, max_steps=3, precision=p, record=record)
+        for p in ("flint:113", "mpmath:113")
+    ]
+    for run in runs:
+        assert run.status[0] == tc.RunStatus.DIVERGED
+        assert run.observable("loss", 0)[0] == mpmath.inf
+    flint_run, mpmath_run = runs
+    assert [repr(v) for v in flint_run.observable("loss", 0)] == [repr(v) for v in mpmath_run.observable("loss", 0)]

@@ -287,3 +287,58 @@ def test_kept_descents_stay_within_their_count_and_entry_budget(compiled, monkey
     monkeypatch.setattr(kept, "KEPT", 1)
     run(large)
     assert [key[2] for key in kept._kept] == [large]
+
+
+def test_a_descent_refuses_inputs_of_another_shape_or_type_instead_of_reading_past_its_structs():
+    backend = FlintBackend(113)
+    obj = tc.deep_mf((3, 4))
+    with working_precision(113):
+        layers, target = [flint.arb_mat(4, 3, [0.1] * 12)], flint.arb_mat(4, 3, 1.0)
+        descent = _descent(backend, obj, layers, target)
+        steps = descent.step_table([flint.arb(0.01)])
+        wrong = [
+            ([flint.arb_mat(1, 1)], target, None),  # a smaller layer: libflint would read past its entries
+            (layers, flint.arb_mat(3, 4), None),  # the target transposed
+            ([flint.acb_mat(4, 3)], target, None),  # complex entries are twice as large
+            (layers, target, flint.arb_mat(3, 3)),  # data for a descent built without
+            ([], target, None),
+        ]
+        for given_layers, given_target, given_data in wrong:
+            with pytest.raises(ValueError, match="shapes"):
+                descent.advance(given_layers, given_target, given_data, steps, 0, 3, 0.0, np.inf, 0.0)
+        with pytest.raises(ValueError, match="arb"):
+            descent.step_table([0.01])
+        *_, t = descent.advance(layers, target, None, steps, 0, 3, 0.0, np.inf, 0.0)  # still usable
+        assert t == 3
+
+
+
+def test_a_first_run_starting_beyond_double_range_does_not_keep_later_runs_of_its_model_from_the_compiled_descent(
+    compiled,
+):
+    obj = tc.deep_mf((3, 3, 3))
+    y, w, _ = instance(obj, np.random.default_rng(1), batch=1, scale=0.5)
+    # F(W_0) ~ 1e400 (a given cap: the default one computes F(W_0) in float64, which overflows)
+    diverged = tc.run_gd(obj, y, w * 1e100, step=0.01, max_steps=40, loss_cap=1e10, precision="flint:113")
+    assert diverged.status[0] == tc.RunStatus.DIVERGED
+    assert list(gd._COMPILED._kept.values()) != [None]  # the check ran on moderate values of the same shapes
+    compiled.clear()
+    tc.run_gd(obj, y, w, step=0.01, max_steps=40, precision="flint:113")
+    assert compiled
+
+
+@pytest.mark.parametrize("rule", [{}, {"tol": 0.3}, {"gtol": 0.4}, {"loss_cap": 3.0}])
+def test_a_long_compiled_run_comes_back_to_python_every_few_steps_and_still_equals_the_python_loop(
+    rule, compiled, monkeypatch
+):
+    # the loop holds the GIL: between its calls Python handles Ctrl-C and other threads (a worker's parent watch) run
+    monkeypatch.setattr(gd._COMPILED, "STEPS_PER_CALL", 7)
+    obj = tc.deep_mf((3, 3, 3))
+    y = np.diag([2.0, 1.0, 0.5])
+    w = 0.3 * np.random.default_rng(5).standard_normal((2, obj.n_params))
+    record = tc.Recording(every=10, at=(3, 200), observables=("loss", "grad_norm"))
+    step = 0.9 if "loss_cap" in rule else 0.05
+    kwargs = {"step": step, "max_steps": 100, "precision": "flint:113", "record": record, **rule}
+    fast, slow = _both(monkeypatch, compiled, obj, y, w, **kwargs)
+    _assert_same_run(fast, slow)
+    assert max(stop - start for start, stop in compiled) <= 7

@@ -261,7 +261,7 @@ def _run_high_precision(prec: Precision, plan: _Plan) -> Ending:
             else:
                 table = descent.step_table(steps_h)
                 layers, code, t, f_val, g_sq = _trajectory_compiled(
-                    descent, table, plan, layers, yb, xb, cap_b, record_set, per_record
+                    descent, table, plan, layers, yb, xb, cap_b, record_set, per_record, _COMPILED.STEPS_PER_CALL
                 )
             final[b] = objective.join([xp.to_numpy(w) for w in layers])
             g_val = math.sqrt(g_sq) if math.isfinite(g_sq) else math.inf
@@ -333,12 +333,15 @@ class _CompiledDescents:
     :attr:`KEPT_ENTRIES` entries, ~50 bytes each at 113 bits; the oldest go first); building one (a trace, and
     two steps checked against Python: ~0.3 ms at d = 4, ~5 ms at d = 16) is left to runs of at least
     :attr:`BUILD_FROM_STEPS` steps.
-    A choice of speed only: both loops give the same bits.
+    A choice of speed only: both loops give the same bits. A call of the compiled loop holds the GIL and runs no
+    signal handler: it comes back to Python at least every :attr:`STEPS_PER_CALL` steps (~3 ms at d = 3, ~20 ms
+    at d = 8), so Ctrl-C stops a long run and other threads (a worker's parent watch) are not held off.
     """
 
     FROM_STEPS = 20_000
     FROM_STEPS_NUMBA_IMPORTED = 1_000
     BUILD_FROM_STEPS = 32
+    STEPS_PER_CALL = 1024
     KEPT = 16
     KEPT_ENTRIES = 2_000_000
 
@@ -396,11 +399,13 @@ def _trajectory_compiled(
     cap_b: float,
     record_set: dict[int, int],
     per_record: list[list[tuple[Any, Any, list[Any]]]],
+    steps_per_call: int,
 ) -> tuple[list[Any], RunStatus, int, float, float]:
     """:func:`_trajectory` with the steps in the backend's compiled descent: the same stops, records and bits.
 
     The descent runs the usual steps and hands back each event (a record, the last step, a stop) with F and
-    ``||G||^2``; this loop decides the stop as :func:`_trajectory` does and resumes the descent after a record.
+    ``||G||^2``, and at the latest after ``steps_per_call`` steps; this loop decides the stop as
+    :func:`_trajectory` does (a usual step there is no stop) and otherwise resumes the descent.
     """
     max_steps, tol, gtol = plan.max_steps, plan.tol, plan.gtol
     upcoming = iter(sorted({*record_set, max_steps}))
@@ -408,7 +413,8 @@ def _trajectory_compiled(
     t = 0
     resume = False
     while True:
-        layers, f, g_exact, t = descent.advance(layers, yb, xb, table, t, event, tol, cap_b, gtol, resume=resume)
+        until = min(event, t + steps_per_call)
+        layers, f, g_exact, t = descent.advance(layers, yb, xb, table, t, until, tol, cap_b, gtol, resume=resume)
         f_val, g_sq = float(f), float(g_exact)
         if t == event:
             event = next(upcoming, max_steps + 1)

@@ -192,6 +192,8 @@ def _scalar(x: Any, ctx: Any) -> Any:
     if kind == "acb":  # flint complex ball
         return ctx.mpc(_scalar(x.real, ctx), _scalar(x.imag, ctx))
     if kind == "arb":  # flint real ball
+        if not x.mid().is_finite():  # an overflowed constant makes F infinite or NaN: man_exp() would raise
+            return ctx.mpf(float(x))  # +-inf or nan, exactly
         man, exp = x.mid().man_exp()
         return ctx.make_mpf(from_man_exp(int(man), int(exp)) if man else fzero)
     if hasattr(x, "_mpf_"):

@@ -287,8 +287,8 @@ class ArbDescent:
         A usual step: ``t < event``, ``tol < float(F) <= cap``, F finite, and when ``gtol > 0``, ``||G||^2`` finite
         and above ``gtol^2`` (``float`` of each). With ``resume``, ``layers`` are the ones the last call returned
         and the descent first takes step ``t`` from them (no reload, no second evaluation). The returned values
-        are new python-flint objects; the inputs are not changed. ``layers``, ``target`` and ``data`` must be of
-        the types and shapes the descent was built for (:func:`compiled_descent`; a wrong one aborts the process).
+        are new python-flint objects; the inputs are not changed. Inputs that are not matrices of the types and
+        shapes the descent was built for, or layers a resume did not get from the last call, raise ValueError.
         """
         if resume:
             held = self._returned
@@ -322,15 +322,15 @@ class ArbDescent:
         return out, tape.scalar_value(self._loss), tape.scalar_value(self._gsq), t
 
     def _check_inputs(self, given: list[Any]) -> None:
-        """Each input a python-flint matrix of the type and shape it was built for: anything else would crash flint."""
-        if len(given) != len(self._inputs):
-            msg = f"advance takes {len(self._inputs)} matrices (layers, target, data), got {len(given)}"
+        """Each input a python-flint matrix of the type and shape it was built for: flint would read past others."""
+        want = [(m.complex_, m.rows, m.cols) for m in self._inputs]
+        got = [(type(m) is _ACB_MAT, m.nrows(), m.ncols()) if type(m) in (_ARB_MAT, _ACB_MAT) else None for m in given]
+        if got != want:
+            msg = (
+                "advance takes matrices of the types and shapes the descent was built for (layers, target, data): "
+                f"(complex, rows, cols) {want}, got {got}"
+            )
             raise ValueError(msg)
-        for m, want in zip(given, self._inputs, strict=True):
-            kind = _ACB_MAT if want.complex_ else _ARB_MAT
-            if type(m) is not kind or (m.nrows(), m.ncols()) != (want.rows, want.cols):
-                msg = f"advance was built for {kind.__name__} {want.rows}x{want.cols} inputs, got {m!r:.60}"
-                raise ValueError(msg)
 
     def gradients(self) -> list[Any]:
         """Copies of G at the step the last :meth:`advance` returned."""
@@ -343,6 +343,9 @@ class ArbDescent:
         A complex model multiplies by each as python-flint does, as an ``acb`` (made once per distinct object).
         """
         values = tuple(steps)
+        if not all(type(h) is _ARB for h in values):  # the loop reads an arb_struct (acb_struct) at each pointer
+            msg = "step_table takes arb step sizes"
+            raise ValueError(msg)
         if self._complex:
             made: dict[int, Any] = {}
             values = tuple(made.setdefault(id(h), _ACB(h)) for h in values)
@@ -364,8 +367,9 @@ def compiled_descent(
 
     ``formula(xp, layers, target, data) -> (F, [G_j])`` and ``norm(xp, grads) -> ||G||^2`` are the model's
     functions written against the Backend protocol; ``layers``, ``target``, ``data`` (or None) a first
-    trajectory's values (shapes, and the agreement check). None where the module docstring says, or where the
-    formula does something the tape does not record.
+    trajectory's values (shapes, and the agreement check; where F there does not round to a finite double, the
+    check runs on moderate values of the same shapes, so a run that starts diverged does not decide for the
+    model). None where the module docstring says, or where the formula does something the tape does not record.
     """
     lib = libflint()
     if lib is None or _nearest(lib) < 0:
@@ -400,15 +404,26 @@ def compiled_descent(
     except AttributeError:  # a function this libflint does not have
         return None
     descent = ArbDescent(lib, tape, inputs, loss, grads, gsq, *tables)
-    return descent if _agrees(descent, backend, formula, norm, layers, target, data) else None
+    same = _agrees(descent, backend, formula, norm, layers, target, data)
+    if same is None:  # F is no double there (a run that starts diverged): check on moderate values instead
+        same = _agrees(descent, backend, formula, norm, [_moderate(w) for w in layers], _moderate(target),
+                       None if data is None else _moderate(data))  # fmt: skip
+    return descent if same else None
+
+
+def _moderate(m: Any) -> Any:
+    """A matrix of ``m``'s shape with small exact entries (multiples of 1/32 below 0.2), for the agreement check."""
+    rows, cols = m.nrows(), m.ncols()
+    return type(m)(rows, cols, [((i * 7 + k * 3) % 11 - 5) / 32 for i in range(rows) for k in range(cols)])
 
 
 def _agrees(
     descent: ArbDescent, backend: FlintBackend, formula: Formula, norm: Norm, layers: list[Any], target: Any, data: Any
-) -> bool:
+) -> bool | None:
     """One compiled step and evaluation equal the Python formula's, update's and norm's, midpoints and radii.
 
-    Also a resumed step (from the structs as a call left them) against a second Python step.
+    Also a resumed step (from the structs as a call left them) against a second Python step. None (undecided)
+    where F at ``layers`` does not round to a finite double.
     """
     h = backend.scalar(2.0**-7)
     with backend.activate():
@@ -426,24 +441,29 @@ def _agrees(
         except Exception:  # noqa: BLE001  # anything at all: the run keeps the Python loop
             return False
         n1, n2 = norm(backend, g1), norm(backend, g2)
-    if (t, t_2) != (1, 2) or not np.isfinite(float(f0)):
-        return False
-    # flint's structural equality (midpoints and radii), not python-flint's == (which is "certainly equal")
-    lib = descent.lib
+    if not np.isfinite(float(f0)):
+        return None
+    mats = zip([*out1, *grads1, *out2, *grads2], [*stepped, *g1, *again, *g2], strict=True)
+    return (t, t_2) == (1, 2) and _identical(descent.lib, [(f, f1), (n, n1), (f_2, f2), (n_2, n2), *mats])
+
+
+def _identical(lib: Libflint, pairs: list[tuple[Any, Any]]) -> bool:
+    """Each pair the same type, shape, midpoints and radii.
+
+    flint's structural equality, not python-flint's ``==`` (which is "certainly equal", never true of inexact balls).
+    """
 
     def equal(name: str) -> Any:
         return ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(lib.address(name))
 
-    same = {flint.arb: (equal("arb_equal"), lib.arb_offset), _ARB_MAT: (equal("arb_mat_equal"), lib.mat_offset),
+    same = {_ARB: (equal("arb_equal"), lib.arb_offset), _ARB_MAT: (equal("arb_mat_equal"), lib.mat_offset),
             _ACB_MAT: (equal("acb_mat_equal"), lib.cmat_offset)}  # fmt: skip
-    mats = zip([*out1, *grads1, *out2, *grads2], [*stepped, *g1, *again, *g2], strict=True)
-    pairs = [(f, f1), (n, n1), (f_2, f2), (n_2, n2), *mats]
     for a, b in pairs:
         if type(a) is not type(b) or type(a) not in same:
             return False
-        fn, offset = same[type(a)]
-        if type(a) is not flint.arb and (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
+        if type(a) is not _ARB and (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
             return False
+        fn, offset = same[type(a)]
         if not fn(id(a) + offset, id(b) + offset):
             return False
     return True
