@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import flint
@@ -342,3 +343,47 @@ def test_a_long_compiled_run_comes_back_to_python_every_few_steps_and_still_equa
     fast, slow = _both(monkeypatch, compiled, obj, y, w, **kwargs)
     _assert_same_run(fast, slow)
     assert max(stop - start for start, stop in compiled) <= 7
+
+
+@pytest.mark.parametrize("path", ["python", "compiled"])
+def test_high_precision_runs_in_threads_at_different_precisions_equal_the_same_runs_one_after_another(
+    path, monkeypatch
+):
+    # python-flint's precision is one value per process: without a lock, one thread's products rounded at another
+    # thread's precision (the Python path differed from the sequential runs in every thread)
+    monkeypatch.setattr(gd, "_COMPILED", gd._CompiledDescents())
+    if path == "compiled":
+        monkeypatch.setattr(gd._COMPILED, "loaded", True)
+    else:
+        monkeypatch.setattr(gd._COMPILED, "FROM_STEPS", 10**18)
+        monkeypatch.setattr(gd._COMPILED, "FROM_STEPS_NUMBA_IMPORTED", 10**18)
+    rng = np.random.default_rng(0)
+    obj = tc.deep_mf((4, 5, 4)) + tc.Balancing(0.3)
+    jobs = [
+        (rng.standard_normal((4, 4)), 0.4 * rng.standard_normal((1, obj.n_params)), f"flint:{bits}")
+        for bits in (113, 200, 64, 113)
+    ]
+
+    def run(job):
+        y, w, precision = job
+        return tc.run_gd(obj, y, w, step=0.02, max_steps=60, precision=precision, record=tc.Recording(every=20))
+
+    alone = [run(job) for job in jobs]
+    together: list[tc.RunResult | None] = [None] * len(jobs)
+
+    def go(i):
+        together[i] = run(jobs[i])
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(jobs))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads switch often: overlapping scopes would show
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for a, b in zip(alone, together, strict=True):
+        assert b is not None
+        _assert_same_run(a, b)

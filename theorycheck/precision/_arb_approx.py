@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import flint
 
-from theorycheck.precision._flint import working_precision
+from theorycheck.precision._flint import FLINT_LOCK, working_precision
 from theorycheck.precision._libflint import libflint
 
 _ARB_MAT = flint.arb_mat
-_FIRST_USE = threading.Lock()  # two threads' first calls must not check (and set flint's precision) at once
 
 
 def _approx_mul() -> tuple[Any, int] | None:
     """(libflint's ``arb_mat_approx_mul``, byte offset of the struct in a python-flint matrix), or None."""
-    with _FIRST_USE:
+    with FLINT_LOCK:  # two threads' first calls must not check at once (the check sets flint's precision)
         return _find_approx_mul()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,18 +30,26 @@ _ACB_MAT = flint.acb_mat  # module constants: the type tests run several times p
 _ACB = flint.acb
 
 
+#: Held by :func:`working_precision`: python-flint's precision is one value for the whole process, so two threads'
+#: scopes must not overlap (thread A's products would round at thread B's precision). Re-entrant: scopes nest.
+FLINT_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def working_precision(bits: int) -> Iterator[None]:
     """Set ``flint.ctx.prec`` to ``bits`` for the duration, then restore the caller's value.
 
-    The one place that writes python-flint's process-global precision.
+    The one place that writes python-flint's process-global precision. Holds :data:`FLINT_LOCK` throughout, so
+    high-precision work in several threads runs one scope at a time, each at its own precision (python-flint
+    code outside theorycheck that sets ``flint.ctx.prec`` meanwhile is beyond its reach).
     """
-    saved = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = saved
+    with FLINT_LOCK:
+        saved = flint.ctx.prec
+        flint.ctx.prec = bits
+        try:
+            yield
+        finally:
+            flint.ctx.prec = saved
 
 
 class FlintBackend(Operators):
