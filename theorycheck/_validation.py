@@ -28,13 +28,15 @@ def check_choice(argument: str, value: object, choices: Iterable[str]) -> str:
     return value
 
 
-def check_int(argument: str, value: object, *, min_value: int | None = None) -> int:
-    """Return ``value`` as an ``int`` (bools refused), at least ``min_value`` if given."""
+def check_int(argument: str, value: object, *, min_value: int | None = None, max_value: int | None = None) -> int:
+    """Return ``value`` as an ``int`` (bools refused), at least ``min_value`` and at most ``max_value`` if given."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidType(argument, value, "must be an integer", "pass an int")
     result = int(value)
     if min_value is not None and result < min_value:
         raise InvalidArgument(argument, value, f"must be >= {min_value}", f"pass an integer >= {min_value}")
+    if max_value is not None and result > max_value:
+        raise InvalidArgument(argument, value, f"must be <= {max_value}", f"pass an integer <= {max_value}")
     return result
 
 

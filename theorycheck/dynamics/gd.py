@@ -25,6 +25,9 @@ from theorycheck.errors import InvalidType
 from theorycheck.models import Objective, grad_sqnorm, loss, loss_and_grads
 from theorycheck.precision import FLOAT64, Descent, Precision, get_backend, mp_context
 
+#: The largest step budget: step counters are 64-bit integers in the compiled loops.
+MAX_STEPS = 1 << 62
+
 #: Default divergence cap: loss above this factor times max(1, F(W_0)) counts as diverged.
 DEFAULT_CAP_FACTOR = 1e8
 
@@ -82,7 +85,7 @@ def run_gd(
     y, w0, x = prepare(objective, target, init, data)
     n = y.shape[0]
     eta = per_trajectory("step", step, n, positive=True)
-    max_steps = check_int("max_steps", max_steps, min_value=0)
+    max_steps = check_int("max_steps", max_steps, min_value=0, max_value=MAX_STEPS)
     tol = check_real("tol", tol, nonnegative=True)
     gtol = check_real("gtol", gtol, nonnegative=True)
     if schedule is not None and not isinstance(schedule, Schedule):

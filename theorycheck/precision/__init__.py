@@ -52,6 +52,8 @@ BACKENDS: dict[str, str] = {
 }
 
 _MIN_HP_BITS = 53
+#: The most bits a Precision takes (2^24: far beyond any run's need, far below flint's word-sized precision)
+MAX_BITS = 1 << 24
 _PIP_NAMES = {"flint": "python-flint"}  # import name -> distribution name, for the fix hint
 
 
@@ -75,7 +77,7 @@ class Precision:
 
     def __post_init__(self) -> None:
         check_choice("backend", self.backend, BACKENDS)
-        bits = check_int("bits", self.bits)
+        bits = check_int("bits", self.bits, max_value=MAX_BITS)  # beyond it flint's and numba's machine words overflow
         if self.backend == "float64" and bits != _MIN_HP_BITS:
             raise InvalidArgument(
                 "bits", bits, "float64 has exactly 53 bits", "use Precision('flint', bits) or Precision('mpmath', bits)"
