@@ -268,7 +268,7 @@ def test_a_built_descent_is_kept_per_thread_for_later_runs_of_the_same_model(com
     assert len(gd._COMPILED._kept) == 2  # another thread builds its own (a descent's structs are reused)
 
 
-def test_kept_descents_stay_within_their_count_and_entry_budget(compiled, monkeypatch):
+def test_kept_descents_stay_within_their_count_and_memory_budget(compiled, monkeypatch):
     kept = gd._COMPILED
     small, large = tc.deep_mf((2, 2)), tc.deep_mf((6, 6, 6))
     runs = {obj: instance(obj, np.random.default_rng(0), batch=1) for obj in (small, large)}
@@ -278,13 +278,13 @@ def test_kept_descents_stay_within_their_count_and_entry_budget(compiled, monkey
         tc.run_gd(obj, y, w, step=0.01, max_steps=5, precision="flint:113")
 
     run(small)
-    small_entries = next(iter(kept._kept.values())).entries
-    monkeypatch.setattr(kept, "KEPT_ENTRIES", small_entries + 10)  # room for the small one only
+    small_bytes = next(iter(kept._kept.values())).nbytes
+    monkeypatch.setattr(kept, "KEPT_BYTES", small_bytes + 10)  # room for the small one only
     run(large)
     assert not kept._kept  # the small one went first, then the large one alone was over the budget
     run(small)
     assert [key[2] for key in kept._kept] == [small]
-    monkeypatch.setattr(kept, "KEPT_ENTRIES", 10**9)
+    monkeypatch.setattr(kept, "KEPT_BYTES", 10**12)
     monkeypatch.setattr(kept, "KEPT", 1)
     run(large)
     assert [key[2] for key in kept._kept] == [large]

@@ -333,7 +333,7 @@ class _CompiledDescents:
     together with the steps stepped in Python before it in this process, reaches :attr:`FROM_STEPS` (or
     :attr:`FROM_STEPS_NUMBA_IMPORTED`); afterwards every run does. A built descent is kept for later runs of
     the same model, shapes and arithmetic in the same thread (at most :attr:`KEPT` of them, holding at most
-    :attr:`KEPT_ENTRIES` entries, ~50 bytes each at 113 bits; the oldest go first); building one (a trace, and
+    :attr:`KEPT_BYTES` of working memory; the oldest go first); building one (a trace, and
     two steps checked against Python: ~0.3 ms at d = 4, ~5 ms at d = 16) is left to runs of at least
     :attr:`BUILD_FROM_STEPS` steps.
     A choice of speed only: both loops give the same bits. A call of the compiled loop holds the GIL and runs no
@@ -346,7 +346,7 @@ class _CompiledDescents:
     BUILD_FROM_STEPS = 32
     STEPS_PER_CALL = 1024
     KEPT = 16
-    KEPT_ENTRIES = 2_000_000
+    KEPT_BYTES = 256 << 20
 
     def __init__(self) -> None:
         self.python_steps = 0
@@ -376,7 +376,7 @@ class _CompiledDescents:
         with self._lock:
             self.loaded = self.loaded or descent is not None
             self._kept[key] = descent
-            while len(self._kept) > self.KEPT or sum(d.entries for d in self._kept.values() if d) > self.KEPT_ENTRIES:
+            while len(self._kept) > self.KEPT or sum(d.nbytes for d in self._kept.values() if d) > self.KEPT_BYTES:
                 self._kept.pop(next(iter(self._kept)))  # the oldest (dicts keep insertion order)
         return descent
 

@@ -201,8 +201,8 @@ class Backend(Protocol):
 class Descent(Protocol):
     """A model's GD steps in compiled code (:meth:`Backend.compiled_descent`), for one run's shapes."""
 
-    #: how many scalar entries its working matrices hold (what keeping it costs)
-    entries: int
+    #: an estimate of the memory its working matrices hold (what keeping it costs)
+    nbytes: int
 
     def step_table(self, steps: Sequence[Any]) -> Any:
         """The step sizes (backend scalars, index = step, the last one repeating) as :meth:`advance` reads them."""

@@ -242,7 +242,7 @@ class ArbDescent:
     """GD steps of one model in compiled code (module docstring); made by :func:`compiled_descent`.
 
     One instance serves the runs of one model and shapes, one call at a time: not thread-safe (its structs are
-    reused). :attr:`entries` counts the ``arb`` entries its structs hold (for a cache's budget).
+    reused). :attr:`nbytes` estimates the memory its structs hold at full precision (for a cache's budget).
     """
 
     def __init__(self, lib: Libflint, tape: _Tape, inputs: list[_Mat], loss: _Num, grads: list[_Mat], gsq: _Num,
@@ -263,7 +263,10 @@ class ArbDescent:
         self._to_double = lib.address("arf_get_d")
         self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
         self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
-        self.entries = sum(
+        # an arb is 6 words; mantissas longer than 2 limbs live on the heap (and only once a value needs them)
+        limbs = -(-tape.bits // 64)
+        per_arb = 48 + (8 * limbs if limbs > 2 else 0)
+        self.nbytes = per_arb * sum(
             2 * m.nrows() * m.ncols() if type(m) is _ACB_MAT else m.nrows() * m.ncols() if type(m) is _ARB_MAT else 2
             for m in tape.objects
         )

@@ -2,7 +2,7 @@
 
 python-flint 0.9 exposes flint's ball arithmetic as Python operators; two speed-ups call libflint itself on
 python-flint's own objects: :mod:`._arb_approx` (a midpoint-only product) and :mod:`._arb_descent` (whole GD
-steps in compiled code). Both need the same three facts, found here once and checked, never assumed:
+steps in compiled code). Both need the same facts, found here once and checked, never assumed:
 
 * the library: the one copy python-flint bundled *and* has loaded in this process (memory allocated by one copy
   must not be freed by another), opened with :class:`ctypes.PyDLL` (calls keep the GIL, so no other thread can
