@@ -319,9 +319,7 @@ def _trajectory(
         # shows as F > cap at the next step
         layers = xp.descend(layers, grads, steps_h[min(t, last_h)])
         t += 1
-    # a trajectory that stopped early shows its frozen state at later record points
-    for later in (r for r in record_set if r > t):
-        per_record[record_set[later]].append((f, g_exact, layers))
+    _hold_after(t, (f, g_exact, layers), record_set, per_record)
     return layers, code, t, f_val, g_sq
 
 
@@ -429,9 +427,16 @@ def _trajectory_compiled(
         if stop is not None:
             break
         resume = True
-    for later in (r for r in record_set if r > t):
-        per_record[record_set[later]].append((f, g_exact, layers))
+    _hold_after(t, (f, g_exact, layers), record_set, per_record)
     return layers, stop, t, f_val, g_sq
+
+
+def _hold_after(
+    t: int, state: tuple[Any, Any, list[Any]], record_set: dict[int, int], per_record: list[list[tuple[Any, Any, Any]]]
+) -> None:
+    """A trajectory that stopped at step ``t`` shows its frozen state at the later record points."""
+    for later in (r for r in record_set if r > t):
+        per_record[record_set[later]].append(state)
 
 
 def _backend_steps(xp: Any, steps: np.ndarray) -> list[Any]:

@@ -56,6 +56,11 @@ class _Mat:
         """The prefix of flint's functions for this matrix type."""
         return "acb_mat" if self.complex_ else "arb_mat"
 
+    @property
+    def scalar_mul(self) -> str:
+        """The flint product by a scalar of the matrix's own type (python-flint converts a float or arb to it)."""
+        return "acb_mat_scalar_mul_acb" if self.complex_ else "arb_mat_scalar_mul_arb"
+
 
 class _Ref:
     """A constant's struct: the index of the python-flint number that holds it."""
@@ -165,9 +170,7 @@ class _Tape:
     def scale(self, s: float, a: _Mat) -> _Mat:
         _check(type(s) is float, "scale by a non-float")
         out = self.like(a)
-        # python-flint converts the float to the matrix's scalar type: acb_mat * float is a product by an acb
-        function = "acb_mat_scalar_mul_acb" if a.complex_ else "arb_mat_scalar_mul_arb"
-        self._record(function, out, a, self.const(s, a.complex_), self.bits)
+        self._record(a.scalar_mul, out, a, self.const(s, a.complex_), self.bits)
         return out
 
     def sqnorm(self, a: _Mat) -> _Num:
@@ -191,6 +194,20 @@ class _Tape:
         out = self.number()
         self._record(function, out, a, b, self.bits)  # type: ignore[arg-type]  # checked just above
         return out
+
+    def descend_in_place(self, layers: list[_Mat], grads: list[_Mat]) -> list[tuple[str, tuple[Arg, ...]]]:
+        """The calls of ``W_j <- mid(W_j - G_j h)`` in place (h: the step, None), without recording them.
+
+        Every ``G_j h`` first, so no update reads a changed layer (as :meth:`FlintBackend.descend`, which makes new
+        matrices).
+        """
+        scaled = [self.like(g) for g in grads]
+        calls: list[tuple[str, tuple[Arg, ...]]] = [
+            (g.scalar_mul, (s, g, None, self.bits)) for s, g in zip(scaled, grads, strict=True)
+        ]
+        for w, s in zip(layers, scaled, strict=True):
+            calls += [(f"{w.kind}_sub", (w, w, s, self.bits)), (f"{w.kind}_get_mid", (w, w))]
+        return calls
 
     def __getattr__(self, name: str) -> Any:
         raise NotImplementedError(name)  # any other Backend method: not recorded, so not compiled
@@ -260,7 +277,7 @@ class ArbDescent:
         self._load[:, 1] = 2
         self._load[:, 2] = [tape.pointer(lib, m) for m in inputs]
         self._input_offsets = [lib.cmat_offset if m.complex_ else lib.mat_offset for m in inputs]
-        self._to_double = lib.address("arf_get_d")
+        self._to_double, self._nearest = lib.address("arf_get_d"), _nearest(lib)
         self._loss_ptr, self._gsq_ptr = tape.pointer(lib, loss), tape.pointer(lib, gsq)
         self._returned: tuple[Any, ...] = ()  # the layers the last call returned: what a resume continues from
         # an arb is 6 words; mantissas longer than 2 limbs live on the heap (and only once a value needs them)
@@ -316,7 +333,7 @@ class ArbDescent:
             self._loss_ptr,
             self._gsq_ptr,
             self._to_double,
-            _nearest(self.lib),
+            self._nearest,
             resume,
         )
         objs, tape = self._tape.objects, self._tape
@@ -366,7 +383,7 @@ class StepTable(NamedTuple):
 def compiled_descent(
     backend: FlintBackend, formula: Formula, norm: Norm, layers: list[Any], target: Any, data: Any
 ) -> ArbDescent | None:
-    """GD on real python-flint matrices in compiled code, for ``formula`` in ``backend``'s arithmetic; or None.
+    """GD on python-flint matrices (real or complex) in compiled code, for ``formula`` in ``backend``'s arithmetic.
 
     ``formula(xp, layers, target, data) -> (F, [G_j])`` and ``norm(xp, grads) -> ||G||^2`` are the model's
     functions written against the Backend protocol; ``layers``, ``target``, ``data`` (or None) a first
@@ -394,14 +411,7 @@ def compiled_descent(
         _check(len(grads) == len(layers) and [(g.rows, g.cols, g.complex_) for g in grads] == shapes, "gradients")
     except (NotImplementedError, AttributeError, TypeError):
         return None
-    # the update, W_j <- mid(W_j - G_j h) in place: every G_j h first, so no update reads a changed layer
-    scaled = [tape.like(g) for g in grads]
-    update: list[tuple[str, tuple[Arg, ...]]] = [
-        (f"{g.kind}_scalar_mul_{'acb' if g.complex_ else 'arb'}", (s, g, None, tape.bits))
-        for s, g in zip(scaled, grads, strict=True)
-    ]
-    for w, s in zip(inputs, scaled, strict=False):
-        update += [(f"{w.kind}_sub", (w, w, s, tape.bits)), (f"{w.kind}_get_mid", (w, w))]
+    update = tape.descend_in_place(inputs[: len(layers)], grads)
     try:
         tables = [tape.table(lib, calls) for calls in (evaluate, norm_calls, update)]
     except AttributeError:  # a function this libflint does not have

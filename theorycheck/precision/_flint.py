@@ -56,8 +56,6 @@ class FlintBackend(Operators):
     """Rounded arithmetic at ``bits`` bits on python-flint matrices (about 75x mpmath's speed at d=4)."""
 
     name = "flint"
-    #: products through arb's midpoint-only product (set by :meth:`for_run`)
-    approx_products = False
 
     def __init__(self, bits: int) -> None:
         self.bits = bits
@@ -108,6 +106,11 @@ class FlintBackend(Operators):
     #: the midpoint: the radius dropped, once per step (a C call, no Python frame)
     round = staticmethod(operator.methodcaller("mid"))
 
+    @property
+    def approx_products(self) -> bool:
+        """Whether products go through arb's midpoint-only product (a run backend of :meth:`for_run`)."""
+        return self.mm is not operator.mul
+
     def for_run(self, largest: int, complex_: bool) -> FlintBackend:
         """For a real run with matrices of size >= 8, products through arb's midpoint-only product (same values).
 
@@ -123,7 +126,6 @@ class FlintBackend(Operators):
             return self
         run = FlintBackend(self.bits)
         run.mm = product  # type: ignore[method-assign,assignment]
-        run.approx_products = True
         return run
 
     def compiled_descent(self, formula: Any, norm: Any, layers: list[Any], target: Any, data: Any) -> Any:
