@@ -682,14 +682,13 @@ def _index_after_interrupt(folder: str | None) -> Path | None:
 
 
 def _interrupt_soon(finished: threading.Event, pending: threading.Lock) -> None:
-    try:
-        time.sleep(0.05)  # let the hook (and the collector that called it) return first
-        # not once the command has returned: at exit a SIGINT finds the default handler and kills the process
-        # (exit -2 instead of the command's 130)
-        if not finished.is_set():
-            os.kill(os.getpid(), signal.SIGINT)
-    finally:
-        pending.release()
+    time.sleep(0.05)  # let the hook (and the collector that called it) return first
+    # released before the signal: should the re-sent Ctrl-C land in a collector callback again, it is re-sent again
+    pending.release()
+    # not once the command has returned: at exit a SIGINT finds the default handler and kills the process
+    # (exit -2 instead of the command's 130)
+    if not finished.is_set():
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 @contextlib.contextmanager

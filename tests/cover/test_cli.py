@@ -406,3 +406,32 @@ def test_a_ctrl_c_to_be_raised_again_is_dropped_once_the_command_has_returned(mo
     finally:
         signal.signal(signal.SIGINT, previous)
     assert received == [signal.SIGINT]
+
+
+def test_a_re_sent_ctrl_c_that_lands_in_a_collector_again_is_re_sent_again() -> None:
+    import signal
+    import time
+
+    from theorycheck.cli import interrupts_not_lost
+
+    class Boom:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            Boom()  # the re-sent Ctrl-C is swallowed by a collector callback once more
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        with interrupts_not_lost():
+            Boom()
+            deadline = time.monotonic() + 2.0
+            while len(received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert received == [signal.SIGINT, signal.SIGINT]
