@@ -1,8 +1,6 @@
 """``python -m theorycheck``: the command line (:mod:`theorycheck.cli`)."""
 
-import sys
-
-from theorycheck.cli import main
+from theorycheck.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

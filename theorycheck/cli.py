@@ -766,5 +766,19 @@ def main(
         return int(exc.code or 0)
 
 
+def run() -> NoReturn:
+    """The ``theorycheck`` command: :func:`main`, then exit with its status, which no late Ctrl-C changes.
+
+    Once the status is decided, SIGINT is ignored. A Ctrl-C that arrived during interpreter shutdown (a SIGINT
+    this module re-sends, see :func:`interrupts_not_lost`, or the user's second one) would otherwise meet the
+    default disposition CPython restores there and end the process by signal (exit -2) instead of 130; a
+    fresh-clone CI run saw that. An ignored disposition survives the shutdown.
+    """
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

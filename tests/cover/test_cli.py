@@ -435,3 +435,21 @@ def test_a_re_sent_ctrl_c_that_lands_in_a_collector_again_is_re_sent_again() -> 
     finally:
         signal.signal(signal.SIGINT, previous)
     assert received == [signal.SIGINT, signal.SIGINT]
+
+
+def test_once_the_command_has_its_exit_status_a_late_ctrl_c_is_ignored(monkeypatch) -> None:
+    # a SIGINT during interpreter shutdown would meet the default disposition CPython restores there and end the
+    # process by signal (exit -2) instead of with the status; an ignored one survives the shutdown
+    import signal
+
+    from theorycheck import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 130)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.run()
+        assert stop.value.code == 130
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
